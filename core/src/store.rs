@@ -1,0 +1,648 @@
+//! The annotation store: themes and annotation sets (one per coder, plus any
+//! consensus), changed only through [`Command`]s.
+//!
+//! Every command applied returns its inverse, so undo, redo, import and
+//! adjudication share one path. Every item carries a [`Stamp`] (a Lamport
+//! clock and the replica that wrote it) and deletions stay as tombstones, so
+//! two tabs or two coders' stores merge deterministically and nothing either
+//! side did is lost: per item, the later stamp wins, ties broken by replica.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::text::char_len;
+use crate::themes::{builtin_themes, Theme, ThemeError};
+
+/// Longest note accepted, in chars.
+pub const MAX_NOTE: usize = 20_000;
+
+/// When and by whom an item was last written.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+pub struct Stamp {
+    /// Lamport clock.
+    pub t: u64,
+    /// The replica (a browser tab, a coder's file) that wrote it.
+    pub by: String,
+}
+
+/// How a tag came to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum TagOrigin {
+    #[default]
+    Hand,
+    Suggestion,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThemeEntry {
+    pub theme: Theme,
+    pub deleted: bool,
+    pub stamp: Stamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagEntry {
+    /// `false` is a tombstone: the tag was removed.
+    pub present: bool,
+    /// Milliseconds since the epoch when it was last set.
+    pub at: u64,
+    pub how: TagOrigin,
+    pub stamp: Stamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoteEntry {
+    pub text: String,
+    pub stamp: Stamp,
+}
+
+/// Whose annotations a set holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SetKind {
+    Coder,
+    Consensus,
+}
+
+/// One coder's (or the consensus) tags and notes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnnotationSet {
+    pub id: String,
+    pub name: String,
+    pub color: String,
+    pub kind: SetKind,
+    /// Sets opened side by side are read-only until adjudicated.
+    pub readonly: bool,
+    /// Keyed by (block id, theme id).
+    pub tags: BTreeMap<(String, String), TagEntry>,
+    /// Keyed by block id.
+    pub notes: BTreeMap<String, NoteEntry>,
+}
+
+impl AnnotationSet {
+    pub fn new(id: &str, name: &str, color: &str, kind: SetKind) -> Self {
+        AnnotationSet {
+            id: id.into(),
+            name: name.into(),
+            color: color.into(),
+            kind,
+            readonly: false,
+            tags: BTreeMap::new(),
+            notes: BTreeMap::new(),
+        }
+    }
+
+    pub fn has_tag(&self, block: &str, theme: &str) -> bool {
+        self.tags
+            .get(&(block.to_string(), theme.to_string()))
+            .is_some_and(|t| t.present)
+    }
+}
+
+/// A change to the store. Applying one returns its inverse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Set or remove a theme on a block.
+    Tag {
+        set: String,
+        block: String,
+        theme: String,
+        present: bool,
+        how: TagOrigin,
+        at: u64,
+    },
+    /// Replace a block's note (empty removes it).
+    Note {
+        set: String,
+        block: String,
+        text: String,
+    },
+    /// Create a theme, edit it, or bring a deleted one back.
+    PutTheme(Theme),
+    /// Delete a theme (a tombstone; its tags stay, hidden, so undo restores them).
+    DeleteTheme { id: String },
+    /// Several changes as one step: all apply or none does.
+    Batch(Vec<Command>),
+}
+
+/// Why a command was refused, with the message the UI shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreError {
+    UnknownSet(String),
+    ReadOnlySet(String),
+    UnknownTheme(String),
+    InvalidTheme(ThemeError),
+    NoteTooLong(usize),
+}
+
+impl StoreError {
+    pub fn message(&self) -> String {
+        match self {
+            StoreError::UnknownSet(s) => format!("没有这个标注集 · No annotation set {s}"),
+            StoreError::ReadOnlySet(s) => format!("{s} 是只读的 · {s} is read-only"),
+            StoreError::UnknownTheme(t) => format!("没有这个主题 · No theme {t}"),
+            StoreError::InvalidTheme(e) => e.message(),
+            StoreError::NoteTooLong(n) => format!("笔记过长（{n} 字，上限 {MAX_NOTE}） · Note too long ({n} characters, limit {MAX_NOTE})"),
+        }
+    }
+}
+
+/// Themes and annotation sets of one document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Store {
+    pub themes: BTreeMap<String, ThemeEntry>,
+    pub sets: BTreeMap<String, AnnotationSet>,
+    /// Lamport clock: greater than every stamp in the store.
+    pub clock: u64,
+    /// Who writes new stamps: this tab.
+    pub replica: String,
+}
+
+impl Store {
+    /// A store with the built-in themes and one coder's set.
+    ///
+    /// Built-in themes carry stamp 0, so any edit by anyone wins over them and
+    /// two fresh stores merge without conflict.
+    pub fn new(replica: &str, owner: &AnnotationSet) -> Store {
+        let themes = builtin_themes()
+            .into_iter()
+            .map(|t| {
+                (
+                    t.id.clone(),
+                    ThemeEntry {
+                        theme: t,
+                        deleted: false,
+                        stamp: Stamp::default(),
+                    },
+                )
+            })
+            .collect();
+        let mut sets = BTreeMap::new();
+        sets.insert(owner.id.clone(), owner.clone());
+        Store {
+            themes,
+            sets,
+            clock: 0,
+            replica: replica.into(),
+        }
+    }
+
+    fn tick(&mut self) -> Stamp {
+        self.clock += 1;
+        Stamp {
+            t: self.clock,
+            by: self.replica.clone(),
+        }
+    }
+
+    /// Live themes in display order: by key, then by id.
+    pub fn themes(&self) -> Vec<&Theme> {
+        let mut v: Vec<&Theme> = self
+            .themes
+            .values()
+            .filter(|e| !e.deleted)
+            .map(|e| &e.theme)
+            .collect();
+        v.sort_by(|a, b| (a.key.unwrap_or(u8::MAX), &a.id).cmp(&(b.key.unwrap_or(u8::MAX), &b.id)));
+        v
+    }
+
+    pub fn theme(&self, id: &str) -> Option<&Theme> {
+        self.themes.get(id).filter(|e| !e.deleted).map(|e| &e.theme)
+    }
+
+    /// The live theme bound to a digit key.
+    pub fn theme_for_key(&self, key: u8) -> Option<&Theme> {
+        self.themes().into_iter().find(|t| t.key == Some(key))
+    }
+
+    /// The lowest digit key no live theme uses.
+    pub fn free_key(&self) -> Option<u8> {
+        (1..=9).find(|k| self.theme_for_key(*k).is_none())
+    }
+
+    /// Live theme ids on a block in a set, in display order.
+    pub fn themes_of(&self, set: &str, block: &str) -> Vec<String> {
+        let Some(s) = self.sets.get(set) else {
+            return Vec::new();
+        };
+        self.themes()
+            .into_iter()
+            .filter(|t| s.has_tag(block, &t.id))
+            .map(|t| t.id.clone())
+            .collect()
+    }
+
+    pub fn note(&self, set: &str, block: &str) -> &str {
+        self.sets
+            .get(set)
+            .and_then(|s| s.notes.get(block))
+            .map(|n| n.text.as_str())
+            .unwrap_or("")
+    }
+
+    /// Number of blocks (among `blocks`) carrying each live theme in a set.
+    pub fn counts<'a>(
+        &self,
+        set: &str,
+        blocks: impl IntoIterator<Item = &'a str>,
+    ) -> BTreeMap<String, usize> {
+        let mut counts: BTreeMap<String, usize> =
+            self.themes().iter().map(|t| (t.id.clone(), 0)).collect();
+        for b in blocks {
+            for t in self.themes_of(set, b) {
+                *counts.entry(t).or_default() += 1;
+            }
+        }
+        counts
+    }
+
+    /// Number of live tags on a theme in any set (to ask before deleting it).
+    pub fn uses_of_theme(&self, theme: &str) -> usize {
+        self.sets
+            .values()
+            .flat_map(|s| s.tags.iter())
+            .filter(|((_, t), e)| t == theme && e.present)
+            .count()
+    }
+
+    fn writable_set(&mut self, set: &str) -> Result<&mut AnnotationSet, StoreError> {
+        let s = self
+            .sets
+            .get_mut(set)
+            .ok_or_else(|| StoreError::UnknownSet(set.into()))?;
+        if s.readonly {
+            return Err(StoreError::ReadOnlySet(s.name.clone()));
+        }
+        Ok(s)
+    }
+
+    /// Applies a command and returns its inverse. A refused command changes
+    /// nothing; a batch is applied whole or not at all.
+    ///
+    /// ```
+    /// use annotator_core::store::{AnnotationSet, Command, SetKind, Store, TagOrigin};
+    /// let mut store = Store::new("tab", &AnnotationSet::new("me", "Me", "#000000", SetKind::Coder));
+    /// let tag = Command::Tag { set: "me".into(), block: "b".into(), theme: "trade".into(), present: true, how: TagOrigin::Hand, at: 0 };
+    /// let inverse = store.apply(tag).unwrap();
+    /// assert_eq!(store.themes_of("me", "b"), ["trade"]);
+    /// store.apply(inverse).unwrap();
+    /// assert!(store.themes_of("me", "b").is_empty());
+    /// ```
+    pub fn apply(&mut self, cmd: Command) -> Result<Command, StoreError> {
+        match cmd {
+            Command::Tag {
+                set,
+                block,
+                theme,
+                present,
+                how,
+                at,
+            } => {
+                if !self.themes.contains_key(&theme) {
+                    return Err(StoreError::UnknownTheme(theme));
+                }
+                self.writable_set(&set)?;
+                let stamp = self.tick();
+                let s = self.sets.get_mut(&set).expect("checked above");
+                let key = (block.clone(), theme.clone());
+                let prev = s.tags.get(&key).cloned();
+                s.tags.insert(
+                    key,
+                    TagEntry {
+                        present,
+                        at,
+                        how,
+                        stamp,
+                    },
+                );
+                let inverse = match prev {
+                    Some(p) => Command::Tag {
+                        set,
+                        block,
+                        theme,
+                        present: p.present,
+                        how: p.how,
+                        at: p.at,
+                    },
+                    None => Command::Tag {
+                        set,
+                        block,
+                        theme,
+                        present: false,
+                        how,
+                        at,
+                    },
+                };
+                Ok(inverse)
+            }
+            Command::Note { set, block, text } => {
+                let n = char_len(&text);
+                if n > MAX_NOTE {
+                    return Err(StoreError::NoteTooLong(n));
+                }
+                self.writable_set(&set)?;
+                let stamp = self.tick();
+                let s = self.sets.get_mut(&set).expect("checked above");
+                let prev = s.notes.insert(block.clone(), NoteEntry { text, stamp });
+                Ok(Command::Note {
+                    set,
+                    block,
+                    text: prev.map(|p| p.text).unwrap_or_default(),
+                })
+            }
+            Command::PutTheme(theme) => {
+                theme.validate().map_err(StoreError::InvalidTheme)?;
+                let stamp = self.tick();
+                let prev = self.themes.insert(
+                    theme.id.clone(),
+                    ThemeEntry {
+                        theme: theme.clone(),
+                        deleted: false,
+                        stamp,
+                    },
+                );
+                Ok(match prev {
+                    Some(p) if !p.deleted => Command::PutTheme(p.theme),
+                    _ => Command::DeleteTheme { id: theme.id },
+                })
+            }
+            Command::DeleteTheme { id } => {
+                let stamp = self.tick();
+                let entry = self
+                    .themes
+                    .get_mut(&id)
+                    .ok_or_else(|| StoreError::UnknownTheme(id.clone()))?;
+                let was_deleted = entry.deleted;
+                entry.deleted = true;
+                entry.stamp = stamp;
+                Ok(if was_deleted {
+                    Command::DeleteTheme { id }
+                } else {
+                    Command::PutTheme(entry.theme.clone())
+                })
+            }
+            Command::Batch(cmds) => {
+                let mut inverses = Vec::with_capacity(cmds.len());
+                for c in cmds {
+                    match self.apply(c) {
+                        Ok(inv) => inverses.push(inv),
+                        Err(e) => {
+                            for inv in inverses.into_iter().rev() {
+                                let _ = self.apply(inv);
+                            }
+                            return Err(e);
+                        }
+                    }
+                }
+                inverses.reverse();
+                Ok(Command::Batch(inverses))
+            }
+        }
+    }
+
+    /// Folds another replica's store into this one: per item the later stamp
+    /// wins. Commutative, associative and idempotent, so tabs converge
+    /// whatever order their writes arrive in. Returns whether anything changed.
+    pub fn merge(&mut self, other: &Store) -> bool {
+        let mut changed = false;
+        for (id, theirs) in &other.themes {
+            match self.themes.get(id) {
+                Some(ours) if ours.stamp >= theirs.stamp => {}
+                _ => {
+                    self.themes.insert(id.clone(), theirs.clone());
+                    changed = true;
+                }
+            }
+        }
+        for (id, theirs) in &other.sets {
+            let ours = self.sets.entry(id.clone()).or_insert_with(|| {
+                changed = true;
+                AnnotationSet {
+                    tags: BTreeMap::new(),
+                    notes: BTreeMap::new(),
+                    ..theirs.clone()
+                }
+            });
+            for (k, t) in &theirs.tags {
+                match ours.tags.get(k) {
+                    Some(o) if o.stamp >= t.stamp => {}
+                    _ => {
+                        ours.tags.insert(k.clone(), t.clone());
+                        changed = true;
+                    }
+                }
+            }
+            for (k, n) in &theirs.notes {
+                match ours.notes.get(k) {
+                    Some(o) if o.stamp >= n.stamp => {}
+                    _ => {
+                        ours.notes.insert(k.clone(), n.clone());
+                        changed = true;
+                    }
+                }
+            }
+        }
+        self.clock = self.clock.max(other.clock);
+        changed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn store(replica: &str) -> Store {
+        Store::new(
+            replica,
+            &AnnotationSet::new("me", "Me", "#333333", SetKind::Coder),
+        )
+    }
+
+    fn tag(block: &str, theme: &str, present: bool) -> Command {
+        Command::Tag {
+            set: "me".into(),
+            block: block.into(),
+            theme: theme.into(),
+            present,
+            how: TagOrigin::Hand,
+            at: 1,
+        }
+    }
+
+    fn note(block: &str, text: &str) -> Command {
+        Command::Note {
+            set: "me".into(),
+            block: block.into(),
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn toggling_tags_keeps_several_themes_per_block() {
+        let mut s = store("a");
+        s.apply(tag("b1", "trade", true)).unwrap();
+        s.apply(tag("b1", "investment", true)).unwrap();
+        assert_eq!(s.themes_of("me", "b1"), ["investment", "trade"]);
+        s.apply(tag("b1", "trade", false)).unwrap();
+        assert_eq!(s.themes_of("me", "b1"), ["investment"]);
+        assert_eq!(s.counts("me", ["b1", "b2"])["investment"], 1);
+        assert_eq!(s.counts("me", ["b1", "b2"])["trade"], 0);
+    }
+
+    #[test]
+    fn every_command_is_undone_by_its_inverse() {
+        let mut s = store("a");
+        s.apply(tag("b1", "trade", true)).unwrap();
+        s.apply(note("b1", "first")).unwrap();
+        let user_theme = Theme {
+            id: "u-1".into(),
+            name_zh: "创新".into(),
+            name_en: "".into(),
+            color: "#123456".into(),
+            key: Some(5),
+        };
+        let cmds = vec![
+            tag("b1", "trade", false),
+            tag("b2", "environment", true),
+            note("b1", "second"),
+            note("b3", "new"),
+            Command::PutTheme(user_theme.clone()),
+            Command::PutTheme(Theme {
+                name_zh: "改名".into(),
+                ..builtin_themes()[0].clone()
+            }),
+            Command::DeleteTheme { id: "trade".into() },
+            Command::Batch(vec![tag("b4", "investment", true), note("b4", "n")]),
+        ];
+        for cmd in cmds {
+            let before = s.clone();
+            let inverse = s.apply(cmd.clone()).unwrap();
+            assert_ne!(visible(&s), visible(&before), "{cmd:?} changed nothing");
+            s.apply(inverse).unwrap();
+            assert_eq!(visible(&s), visible(&before), "inverse of {cmd:?}");
+        }
+    }
+
+    /// What a user sees: live themes, tags and notes (not stamps or tombstones).
+    fn visible(s: &Store) -> (Vec<Theme>, Vec<(String, String)>, Vec<(String, String)>) {
+        let set = &s.sets["me"];
+        (
+            s.themes().into_iter().cloned().collect(),
+            set.tags
+                .iter()
+                .filter(|(_, t)| t.present)
+                .map(|(k, _)| k.clone())
+                .collect(),
+            set.notes
+                .iter()
+                .filter(|(_, n)| !n.text.is_empty())
+                .map(|(k, n)| (k.clone(), n.text.clone()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn refused_commands_change_nothing() {
+        let mut s = store("a");
+        s.apply(tag("b1", "trade", true)).unwrap();
+        let before = s.clone();
+        assert_eq!(
+            s.apply(tag("b1", "nope", true)),
+            Err(StoreError::UnknownTheme("nope".into()))
+        );
+        assert!(matches!(
+            s.apply(note("b1", &"字".repeat(MAX_NOTE + 1))),
+            Err(StoreError::NoteTooLong(_))
+        ));
+        let batch = Command::Batch(vec![tag("b2", "trade", true), tag("b3", "missing", true)]);
+        assert!(s.apply(batch).is_err());
+        assert_eq!(visible(&s), visible(&before));
+        s.sets.get_mut("me").unwrap().readonly = true;
+        assert!(matches!(
+            s.apply(tag("b9", "trade", true)),
+            Err(StoreError::ReadOnlySet(_))
+        ));
+    }
+
+    #[test]
+    fn deleting_a_theme_hides_its_tags_and_undo_restores_them() {
+        let mut s = store("a");
+        s.apply(tag("b1", "trade", true)).unwrap();
+        assert_eq!(s.uses_of_theme("trade"), 1);
+        let inv = s
+            .apply(Command::DeleteTheme { id: "trade".into() })
+            .unwrap();
+        assert!(s.themes_of("me", "b1").is_empty());
+        assert!(s.theme_for_key(2).is_none());
+        assert_eq!(s.free_key(), Some(2));
+        s.apply(inv).unwrap();
+        assert_eq!(s.themes_of("me", "b1"), ["trade"]);
+    }
+
+    #[test]
+    fn concurrent_histories_merge_and_lose_nothing() {
+        let mut a = store("tab-a");
+        let mut b = store("tab-b");
+        a.apply(tag("p1", "trade", true)).unwrap();
+        a.apply(note("p1", "from a")).unwrap();
+        b.apply(tag("p2", "investment", true)).unwrap();
+        b.apply(note("p3", "from b")).unwrap();
+        b.apply(Command::PutTheme(Theme {
+            id: "u-b".into(),
+            name_zh: "新".into(),
+            name_en: "new".into(),
+            color: "#abcdef".into(),
+            key: Some(5),
+        }))
+        .unwrap();
+        let mut ab = a.clone();
+        ab.merge(&b);
+        let mut ba = b.clone();
+        ba.merge(&a);
+        assert_eq!(visible(&ab), visible(&ba), "merge is commutative");
+        assert_eq!(ab.themes_of("me", "p1"), ["trade"]);
+        assert_eq!(ab.themes_of("me", "p2"), ["investment"]);
+        assert_eq!(ab.note("me", "p1"), "from a");
+        assert_eq!(ab.note("me", "p3"), "from b");
+        assert!(ab.theme("u-b").is_some());
+        // idempotent
+        let again = ab.clone();
+        assert!(!ab.merge(&b));
+        assert_eq!(ab, again);
+    }
+
+    #[test]
+    fn a_later_removal_wins_over_an_earlier_tag() {
+        let mut a = store("tab-a");
+        a.apply(tag("p1", "trade", true)).unwrap();
+        let mut b = a.clone();
+        b.replica = "tab-b".into();
+        b.apply(tag("p1", "trade", false)).unwrap();
+        a.merge(&b);
+        assert!(
+            a.themes_of("me", "p1").is_empty(),
+            "tombstone kept and merged"
+        );
+        // the clock moves past what was seen, so the next local change wins
+        a.apply(tag("p1", "trade", true)).unwrap();
+        b.merge(&a);
+        assert_eq!(b.themes_of("me", "p1"), ["trade"]);
+    }
+
+    #[test]
+    fn equal_clocks_break_ties_by_replica() {
+        let mut a = store("tab-a");
+        let mut b = store("tab-b");
+        a.apply(note("p", "A")).unwrap();
+        b.apply(note("p", "B")).unwrap();
+        let mut ab = a.clone();
+        ab.merge(&b);
+        let mut ba = b.clone();
+        ba.merge(&a);
+        assert_eq!(ab.note("me", "p"), "B");
+        assert_eq!(ba.note("me", "p"), "B");
+    }
+}

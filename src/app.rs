@@ -1,0 +1,209 @@
+//! The page: header, table of contents, the document, and the side panels.
+//! Start-up shows the parsed text first and segments after the first paint.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use annotator_core::document::Document;
+use annotator_core::keys::{action_for, Action, Chord};
+use annotator_core::terms::{Segmenter, TermSettings};
+use leptos::ev;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::state::AppState;
+use crate::view::document::DocumentView;
+use crate::view::notices::Notices;
+use crate::view::terms::TermList;
+use crate::view::themes::{OverviewStrip, ThemePanel};
+use crate::view::toc::Toc;
+
+/// The speech shipped inside the app.
+pub const BUILTIN_SPEECH: &str = include_str!("../assets/speech-foreign-trade-2022-07-14.txt");
+
+#[component]
+pub fn App() -> impl IntoView {
+    let state = AppState::new(Document::parse(BUILTIN_SPEECH));
+    provide_context(state);
+
+    // Segmenting needs the dictionary (a few hundred ms): let the text paint
+    // first, then build the segmenter and highlight.
+    request_animation_frame(move || {
+        set_timeout(
+            move || {
+                let segmenter = Segmenter::new();
+                let analysis = state
+                    .doc
+                    .with_untracked(|d| segmenter.analyse(d, &TermSettings::default()));
+                state.analysis.set(Some(Arc::new(analysis)));
+            },
+            Duration::from_millis(0),
+        )
+    });
+
+    let keys = window_event_listener(ev::keydown, move |e| on_key(state, &e));
+    on_cleanup(move || keys.remove());
+    let storage = window_event_listener(ev::storage, move |e| {
+        if let Some(key) = e.key() {
+            state.on_storage_event(&key, e.new_value());
+        }
+    });
+    on_cleanup(move || storage.remove());
+    // Leaving the page writes whatever is pending.
+    let hide = window_event_listener(ev::pagehide, move |_| state.save_now());
+    on_cleanup(move || hide.remove());
+    // The view (focus, filter) is saved with the annotations.
+    Effect::new(move |prev: Option<()>| {
+        state.focused.track();
+        state.filter.track();
+        if prev.is_some() {
+            state.schedule_save();
+        }
+    });
+
+    let title = move || {
+        state.doc.with(|d| {
+            d.title
+                .clone()
+                .unwrap_or_else(|| "无标题 · Untitled".into())
+        })
+    };
+    let ready = move || state.analysis.with(Option::is_some);
+
+    view! {
+        <header class="topbar">
+            <div class="brand">"讲话标注 · Speech Annotator"</div>
+            <div class="doc-title">{title}</div>
+            <div class="actions">
+                <button type="button" data-action="undo" title="撤销 Undo (Ctrl+Z)"
+                    prop:disabled=move || !state.can_undo.get()
+                    on:click=move |_| state.undo()>"↶ 撤销"</button>
+                <button type="button" data-action="redo" title="重做 Redo (Ctrl+Shift+Z)"
+                    prop:disabled=move || !state.can_redo.get()
+                    on:click=move |_| state.redo()>"↷ 重做"</button>
+                <button type="button" data-action="export-now" title="下载全部标注 Download all annotations"
+                    on:click=move |_| state.export_store_now()>"⬇ 导出 Export"</button>
+                <button type="button" class="scheme" title="深色/浅色 Dark/light" aria-label="Toggle dark mode"
+                    on:click=move |_| toggle_scheme()>"◐"</button>
+            </div>
+        </header>
+        <Notices/>
+        <div class="progress" role="status" data-segmenting=move || (!ready()).to_string() hidden=ready>
+            "正在分词并提取关键词… · Segmenting and ranking key terms…"
+        </div>
+        <main class="layout">
+            <Toc/>
+            <OverviewStrip/>
+            <DocumentView/>
+            <aside class="side">
+                <ThemePanel/>
+                <TermList/>
+                <section class="help">
+                    <h2>"键盘 · Keys"</h2>
+                    <p><kbd>"j"</kbd>" "<kbd>"k"</kbd>" / "<kbd>"↓"</kbd>" "<kbd>"↑"</kbd>" 移动 move · "
+                       <kbd>"1"</kbd>"–"<kbd>"9"</kbd>" 主题 theme · "<kbd>"n"</kbd>" 笔记 note · "
+                       <kbd>"Ctrl+Z"</kbd>" 撤销 undo · "<kbd>"Ctrl+Shift+Z"</kbd>" 重做 redo"</p>
+                </section>
+            </aside>
+        </main>
+    }
+}
+
+fn toggle_scheme() {
+    let Some(root) = document().document_element() else {
+        return;
+    };
+    let dark = root
+        .get_attribute("data-scheme")
+        .map(|s| s == "dark")
+        .unwrap_or_else(|| {
+            window()
+                .match_media("(prefers-color-scheme: dark)")
+                .ok()
+                .flatten()
+                .is_some_and(|m| m.matches())
+        });
+    let _ = root.set_attribute("data-scheme", if dark { "light" } else { "dark" });
+}
+
+fn in_text_field(e: &web_sys::KeyboardEvent) -> bool {
+    e.target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .is_some_and(|el| {
+            matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+                || el.has_attribute("contenteditable")
+        })
+}
+
+fn on_key(state: AppState, e: &web_sys::KeyboardEvent) {
+    let key = e.key();
+    let chord = Chord {
+        key: &key,
+        ctrl: e.ctrl_key(),
+        meta: e.meta_key(),
+        shift: e.shift_key(),
+        alt: e.alt_key(),
+        in_text: in_text_field(e),
+    };
+    let Some(action) = action_for(&chord) else {
+        return;
+    };
+    match action {
+        Action::Next | Action::Previous => {
+            e.prevent_default();
+            let next = crate::view::document::neighbour(state, matches!(action, Action::Next));
+            if let Some(i) = next {
+                state.focused.set(Some(i));
+                crate::view::document::scroll_to_block(i, false);
+            }
+        }
+        Action::Toggle(k) => {
+            let Some(i) = state.focused.get_untracked() else {
+                return;
+            };
+            let Some(block) = state.doc.with_untracked(|d| {
+                d.blocks
+                    .get(i)
+                    .filter(|b| b.kind.is_taggable())
+                    .map(|b| b.id.clone())
+            }) else {
+                return;
+            };
+            let Some(theme) = state
+                .store
+                .with_untracked(|s| s.theme_for_key(k).map(|t| t.id.clone()))
+            else {
+                return;
+            };
+            e.prevent_default();
+            state.toggle(&block, &theme);
+        }
+        Action::EditNote => {
+            if let Some(i) = state.focused.get_untracked() {
+                e.prevent_default();
+                state.editing_note.set(Some(i));
+                crate::view::document::focus_note(i);
+            }
+        }
+        Action::Undo => {
+            e.prevent_default();
+            state.undo();
+        }
+        Action::Redo => {
+            e.prevent_default();
+            state.redo();
+        }
+        Action::Escape => {
+            if let Some(i) = state.editing_note.get_untracked() {
+                if let Some(el) = document()
+                    .query_selector(&format!("[data-block=\"{i}\"]"))
+                    .ok()
+                    .flatten()
+                {
+                    let _ = el.unchecked_into::<web_sys::HtmlElement>().focus();
+                }
+            }
+            state.active_term.set(None);
+        }
+    }
+}

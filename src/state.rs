@@ -1,0 +1,327 @@
+//! The app's state: signals over the core's types, and the few methods the
+//! components call. Every change to annotations goes through
+//! [`AppState::apply`], which records the inverse and schedules a save.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use annotator_core::document::Document;
+use annotator_core::history::History;
+use annotator_core::persist::{self, Profile, Recovery, StorageFailure, ViewState};
+use annotator_core::store::{Command, Store, TagOrigin};
+use annotator_core::terms::Analysis;
+use leptos::prelude::*;
+
+use crate::storage::{now_ms, BrowserStorage};
+
+/// How long changes wait before they are written (coalesces bursts).
+const SAVE_DELAY: Duration = Duration::from_millis(120);
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Level {
+    Info,
+    Error,
+}
+
+/// Something the app tells the user, with what they can do about it.
+#[derive(Clone, Debug)]
+pub struct Notice {
+    pub id: u64,
+    pub level: Level,
+    pub text: String,
+    pub action: Option<NoticeAction>,
+}
+
+#[derive(Clone, Debug)]
+pub enum NoticeAction {
+    /// Download a value that could not be read.
+    DownloadBackup {
+        filename: String,
+        raw: Arc<String>,
+    },
+    Undo,
+}
+
+#[derive(Clone, Copy)]
+pub struct AppState {
+    pub doc: RwSignal<Arc<Document>>,
+    /// `None` until the segmenter has run.
+    pub analysis: RwSignal<Option<Arc<Analysis>>>,
+    pub store: RwSignal<Store>,
+    pub history: StoredValue<History>,
+    pub profile: RwSignal<Profile>,
+    /// Index of the focused block.
+    pub focused: RwSignal<Option<usize>>,
+    /// Theme id the document is filtered by.
+    pub filter: RwSignal<Option<String>>,
+    /// Term index selected (click) or hovered in the list or the text.
+    pub active_term: RwSignal<Option<usize>>,
+    pub hover_term: RwSignal<Option<usize>>,
+    /// Block index whose note field is open.
+    pub editing_note: RwSignal<Option<usize>>,
+    pub notices: RwSignal<Vec<Notice>>,
+    /// Set while changes cannot be written.
+    pub save_failure: RwSignal<Option<StorageFailure>>,
+    pub can_undo: RwSignal<bool>,
+    pub can_redo: RwSignal<bool>,
+    save_timer: StoredValue<Option<TimeoutHandle>>,
+    next_notice: StoredValue<u64>,
+}
+
+impl AppState {
+    /// Restores everything kept for `doc`, reporting what could not be read.
+    pub fn new(doc: Document) -> Self {
+        let replica = crate::storage::random_id("r-");
+        let fresh = Profile {
+            coder_id: crate::storage::random_id("c-"),
+            name: "我 · Me".into(),
+            color: "#2f6fdb".into(),
+        };
+        let mut kv = BrowserStorage::open();
+        let loaded = persist::load(&mut kv, &doc.fingerprint, &replica, fresh, now_ms());
+        let focused = loaded
+            .view
+            .focused
+            .as_ref()
+            .and_then(|id| doc.block(id))
+            .map(|b| b.index);
+        let filter = loaded
+            .view
+            .filter
+            .clone()
+            .filter(|t| loaded.store.theme(t).is_some());
+        let state = AppState {
+            doc: RwSignal::new(Arc::new(doc)),
+            analysis: RwSignal::new(None),
+            store: RwSignal::new(loaded.store),
+            history: StoredValue::new(History::default()),
+            profile: RwSignal::new(loaded.profile),
+            focused: RwSignal::new(focused),
+            filter: RwSignal::new(filter),
+            active_term: RwSignal::new(None),
+            hover_term: RwSignal::new(None),
+            editing_note: RwSignal::new(None),
+            notices: RwSignal::new(Vec::new()),
+            save_failure: RwSignal::new(loaded.failure),
+            can_undo: RwSignal::new(false),
+            can_redo: RwSignal::new(false),
+            save_timer: StoredValue::new(None),
+            next_notice: StoredValue::new(0),
+        };
+        for r in loaded.recoveries {
+            state.report_recovery(r);
+        }
+        state
+    }
+
+    fn report_recovery(&self, r: Recovery) {
+        let problems: Vec<String> = r.problems.iter().map(|p| p.message()).collect();
+        let kept = match &r.backup_key {
+            Some(k) => format!("原数据已备份在 {k} · The original was kept under {k}"),
+            None => "无法写入备份，请立即下载 · No room to back it up: download it now".into(),
+        };
+        let what = if r.partial {
+            "部分已保存的数据无法读取，其余已恢复 · Part of the saved data could not be read; the rest was restored"
+        } else {
+            "已保存的数据无法读取，已重新开始 · Saved data could not be read; starting afresh"
+        };
+        let filename = format!("speech-annotator-backup-{}.json", now_ms());
+        self.notify(
+            Level::Error,
+            format!("{what}. {} {kept}.", problems.join("; ")),
+            Some(NoticeAction::DownloadBackup {
+                filename,
+                raw: Arc::new(r.raw),
+            }),
+        );
+    }
+
+    pub fn notify(&self, level: Level, text: String, action: Option<NoticeAction>) {
+        let id = self.next_notice.get_value();
+        self.next_notice.set_value(id + 1);
+        self.notices.update(|n| {
+            // Info notices replace each other; errors stay until dismissed.
+            n.retain(|x| x.level == Level::Error);
+            n.push(Notice {
+                id,
+                level,
+                text,
+                action,
+            });
+        });
+    }
+
+    pub fn dismiss(&self, id: u64) {
+        self.notices.update(|n| n.retain(|x| x.id != id));
+    }
+
+    /// The set the user edits.
+    pub fn own_set(&self) -> String {
+        self.profile.with_untracked(|p| p.coder_id.clone())
+    }
+
+    /// Applies a change through the history and saves it.
+    pub fn apply(&self, cmd: Command) -> bool {
+        let mut result = Ok(());
+        self.store
+            .update(|s| self.history.update_value(|h| result = h.apply(s, cmd)));
+        match result {
+            Ok(()) => {
+                self.after_change();
+                true
+            }
+            Err(e) => {
+                self.notify(Level::Error, e.message(), None);
+                false
+            }
+        }
+    }
+
+    pub fn undo(&self) {
+        self.step(true);
+    }
+
+    pub fn redo(&self) {
+        self.step(false);
+    }
+
+    fn step(&self, undo: bool) {
+        let mut result = Ok(false);
+        self.store.update(|s| {
+            self.history
+                .update_value(|h| result = if undo { h.undo(s) } else { h.redo(s) });
+        });
+        match result {
+            Ok(true) => self.after_change(),
+            Ok(false) => {}
+            Err(e) => self.notify(Level::Error, e.message(), None),
+        }
+    }
+
+    fn after_change(&self) {
+        self.history.with_value(|h| {
+            self.can_undo.set(h.can_undo());
+            self.can_redo.set(h.can_redo());
+        });
+        self.schedule_save();
+    }
+
+    /// Toggles a theme on a block of the user's own set.
+    pub fn toggle(&self, block_id: &str, theme: &str) {
+        let set = self.own_set();
+        let present = self
+            .store
+            .with_untracked(|s| s.sets.get(&set).is_some_and(|x| x.has_tag(block_id, theme)));
+        self.apply(Command::Tag {
+            set,
+            block: block_id.into(),
+            theme: theme.into(),
+            present: !present,
+            how: TagOrigin::Hand,
+            at: now_ms(),
+        });
+    }
+
+    pub fn set_note(&self, block_id: &str, text: String) {
+        let set = self.own_set();
+        if self
+            .store
+            .with_untracked(|s| s.note(&set, block_id) == text)
+        {
+            return;
+        }
+        self.apply(Command::Note {
+            set,
+            block: block_id.into(),
+            text,
+        });
+    }
+
+    /// Writes soon; repeated calls within the delay write once.
+    pub fn schedule_save(&self) {
+        if let Some(h) = self.save_timer.get_value() {
+            h.clear();
+        }
+        let this = *self;
+        let handle = set_timeout_with_handle(move || this.save_now(), SAVE_DELAY).ok();
+        self.save_timer.set_value(handle);
+    }
+
+    /// Writes the store and the view at once (also on page hide).
+    pub fn save_now(&self) {
+        if let Some(h) = self.save_timer.get_value() {
+            h.clear();
+            self.save_timer.set_value(None);
+        }
+        let fp = self.doc.with_untracked(|d| d.fingerprint.clone());
+        let mut kv = BrowserStorage::open();
+        let mut store = self.store.get_untracked();
+        let result = persist::save(&mut kv, &mut store, &fp).and_then(|merged| {
+            let view = ViewState {
+                focused: self.focused.get_untracked().and_then(|i| {
+                    self.doc
+                        .with_untracked(|d| d.blocks.get(i).map(|b| b.id.clone()))
+                }),
+                filter: self.filter.get_untracked(),
+            };
+            use annotator_core::persist::KeyValue;
+            kv.set(&persist::view_key(&fp), &persist::encode_view(&view, &fp))?;
+            Ok(merged)
+        });
+        match result {
+            Ok(merged) => {
+                if merged {
+                    self.store.set(store);
+                }
+                if self.save_failure.get_untracked().is_some() {
+                    self.save_failure.set(None);
+                    self.notify(Level::Info, "已恢复保存 · Saving works again".into(), None);
+                }
+            }
+            Err(e) => {
+                if self.save_failure.get_untracked().as_ref() != Some(&e) {
+                    self.save_failure.set(Some(e));
+                }
+            }
+        }
+    }
+
+    /// Another tab wrote the annotations: fold them in, and write back if
+    /// this tab holds something the other did not.
+    pub fn on_storage_event(&self, key: &str, new_value: Option<String>) {
+        let fp = self.doc.with_untracked(|d| d.fingerprint.clone());
+        if key != persist::annotations_key(&fp) {
+            return;
+        }
+        let Some(raw) = new_value else { return };
+        let replica = self.store.with_untracked(|s| s.replica.clone());
+        let Some(mut theirs) = persist::decode_store(&raw, &fp, &replica).value else {
+            return;
+        };
+        self.store.maybe_update(|s| s.merge(&theirs));
+        let ours_newer = self.store.with_untracked(|s| theirs.merge(s));
+        if ours_newer {
+            self.schedule_save();
+        }
+    }
+
+    /// Everything the user's coding needs, as one file to keep safe.
+    pub fn export_store_now(&self) {
+        let fp = self.doc.with_untracked(|d| d.fingerprint.clone());
+        let title = self
+            .doc
+            .with_untracked(|d| d.title.clone().unwrap_or_default());
+        let raw = self.store.with_untracked(|s| persist::encode_store(s, &fp));
+        let name = format!(
+            "{}-annotations.json",
+            annotator_core::text::safe_file_name(&title)
+        );
+        if let Err(e) = crate::files::download(&name, "application/json", &raw) {
+            self.notify(
+                Level::Error,
+                format!("下载失败 · Download failed: {e}"),
+                None,
+            );
+        }
+    }
+}

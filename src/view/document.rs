@@ -1,0 +1,245 @@
+//! The document: one element per block, carrying the automation hooks
+//! (`data-block`, `data-kind`, `data-themes`), its highlighted terms, its
+//! theme toggles and its note.
+
+use std::sync::Arc;
+
+use annotator_core::document::{Block, BlockKind};
+use annotator_core::navigate;
+use annotator_core::terms::split_marks;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::state::AppState;
+
+#[component]
+pub fn DocumentView() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    view! {
+        <article class="document" aria-label="讲话正文 · Speech text">
+            {move || {
+                let doc = state.doc.get();
+                doc.blocks.iter().map(|b| view! { <BlockView block=Arc::new(b.clone())/> }).collect_view()
+            }}
+        </article>
+    }
+}
+
+#[component]
+fn BlockView(block: Arc<Block>) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let index = block.index;
+    let taggable = block.kind.is_taggable();
+    let id = block.id.clone();
+    let themes = Memo::new({
+        let id = id.clone();
+        move |_| {
+            let set = state.profile.with(|p| p.coder_id.clone());
+            state.store.with(|s| s.themes_of(&set, &id))
+        }
+    });
+    let hidden = {
+        let block = block.clone();
+        move || {
+            let set = state.profile.with(|p| p.coder_id.clone());
+            let filter = state.filter.get();
+            !state
+                .store
+                .with(|s| navigate::is_visible(&block, s, &set, filter.as_deref()))
+        }
+    };
+    let text = {
+        let block = block.clone();
+        move || {
+            state.analysis.with(|a| {
+                let marks = a.as_ref().and_then(|a| a.marks.get(index).cloned()).unwrap_or_default();
+                let terms = a.as_ref().map(|a| a.terms.iter().map(|t| t.term.clone()).collect::<Vec<_>>()).unwrap_or_default();
+                split_marks(&block.text, &marks)
+                    .into_iter()
+                    .map(|(run, term)| match term {
+                        None => run.to_string().into_any(),
+                        Some(t) => view! { <TermMark term_index=t term=terms[t].clone() text=run.to_string()/> }.into_any(),
+                    })
+                    .collect_view()
+            })
+        }
+    };
+    let body = match block.kind {
+        BlockKind::Title => view! { <h1 class="title">{text}</h1> }.into_any(),
+        BlockKind::Heading => view! { <h2 class="heading" id=format!("h-{index}")>{text}</h2> }.into_any(),
+        BlockKind::Meta => view! { <p class="meta">{block.text.clone()}</p> }.into_any(),
+        BlockKind::Paragraph => view! { <p class="para">{text}</p> }.into_any(),
+        BlockKind::Residue => view! {
+            <p class="residue"><span class="residue-label">{block.note.unwrap_or("")}</span>" "{block.text.clone()}</p>
+        }
+        .into_any(),
+    };
+    let on_click = move |_| {
+        if taggable {
+            state.focused.set(Some(index));
+        }
+    };
+    view! {
+        <div class="block" class:taggable=taggable class:focused=move || state.focused.get() == Some(index)
+            data-block=index data-kind=block.kind.as_str() data-block-id=id.clone()
+            data-themes=move || themes.get().join(" ")
+            tabindex=if taggable { Some("-1") } else { None }
+            aria-describedby=taggable.then(|| format!("themes-{index}"))
+            hidden=hidden on:click=on_click>
+            {body}
+            {taggable.then(|| view! { <BlockTags index=index id=id.clone() themes=themes/> })}
+        </div>
+    }
+}
+
+#[component]
+fn TermMark(term_index: usize, term: String, text: String) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let lit = move || {
+        state.active_term.get() == Some(term_index) || state.hover_term.get() == Some(term_index)
+    };
+    view! {
+        <mark data-term=term class:lit=lit
+            on:mouseenter=move |_| state.hover_term.set(Some(term_index))
+            on:mouseleave=move |_| state.hover_term.set(None)
+            on:click=move |_| state.active_term.update(|a| *a = if *a == Some(term_index) { None } else { Some(term_index) })>
+            {text}
+        </mark>
+    }
+}
+
+#[component]
+fn BlockTags(index: usize, id: String, themes: Memo<Vec<String>>) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let all_themes = move || {
+        state
+            .store
+            .with(|s| s.themes().into_iter().cloned().collect::<Vec<_>>())
+    };
+    let spoken = move || {
+        let names: Vec<String> = state.store.with(|s| {
+            themes
+                .get()
+                .iter()
+                .filter_map(|t| s.theme(t).map(|t| t.label()))
+                .collect()
+        });
+        if names.is_empty() {
+            "主题：无 · Themes: none".to_string()
+        } else {
+            format!("主题 · Themes: {}", names.join(", "))
+        }
+    };
+    let note = {
+        let id = id.clone();
+        move || {
+            let set = state.profile.with(|p| p.coder_id.clone());
+            state.store.with(|s| s.note(&set, &id).to_string())
+        }
+    };
+    let show_note = {
+        let note = note.clone();
+        move || state.editing_note.get() == Some(index) || !note().is_empty()
+    };
+    let toggles = {
+        let id = id.clone();
+        move || {
+            all_themes()
+                .into_iter()
+                .map(|t| {
+                    let tid = t.id.clone();
+                    let on = {
+                        let tid = tid.clone();
+                        move || themes.with(|v| v.contains(&tid))
+                    };
+                    let id = id.clone();
+                    let key = t.key.map(|k| format!(" ({k})")).unwrap_or_default();
+                    let title = format!("{}{key}", t.label());
+                    let style = format!("--theme:{}", t.color);
+                    view! {
+                        <button type="button" class="chip" class:on=on.clone() data-theme-toggle=t.id.clone()
+                            aria-pressed=move || on().to_string() title=title style=style
+                            on:click=move |ev| { ev.stop_propagation(); state.focused.set(Some(index)); state.toggle(&id, &tid); }>
+                            {if t.name_zh.is_empty() { t.name_en.clone() } else { t.name_zh.clone() }}
+                        </button>
+                    }
+                })
+                .collect_view()
+        }
+    };
+    let id_for_note = id.clone();
+    view! {
+        <div class="tags" role="group" aria-label="主题 · Themes">
+            {toggles}
+            <button type="button" class="chip note-toggle" data-note-toggle="" title="笔记 Note (n)"
+                on:click=move |ev| { ev.stop_propagation(); state.editing_note.set(Some(index)); focus_note(index); }>
+                "✎"
+            </button>
+            <span class="sr-only" id=format!("themes-{index}")>{spoken}</span>
+        </div>
+        <Show when=show_note>
+            <textarea class="note" data-note="" rows="2" placeholder="笔记 · Note"
+                aria-label="笔记 · Note"
+                prop:value=note.clone()
+                on:click=|ev| ev.stop_propagation()
+                on:input={
+                    let id = id_for_note.clone();
+                    move |ev| state.set_note(&id, event_target_value(&ev))
+                }
+                on:blur=move |_| if state.editing_note.get_untracked() == Some(index) { state.editing_note.set(None) }>
+            </textarea>
+        </Show>
+    }
+}
+
+/// The next or previous block a keyboard user moves to.
+pub fn neighbour(state: AppState, forward: bool) -> Option<usize> {
+    let set = state.own_set();
+    let filter = state.filter.get_untracked();
+    let from = state.focused.get_untracked();
+    state.doc.with_untracked(|d| {
+        state
+            .store
+            .with_untracked(|s| navigate::neighbour(d, s, &set, filter.as_deref(), from, forward))
+    })
+}
+
+fn block_element(index: usize) -> Option<web_sys::HtmlElement> {
+    document()
+        .query_selector(&format!("[data-block=\"{index}\"]"))
+        .ok()
+        .flatten()
+        .and_then(|e| e.dyn_into().ok())
+}
+
+/// Brings a block into view and gives it the keyboard focus.
+pub fn scroll_to_block(index: usize, to_top: bool) {
+    if let Some(el) = block_element(index) {
+        let opts = web_sys::ScrollIntoViewOptions::new();
+        opts.set_block(if to_top {
+            web_sys::ScrollLogicalPosition::Start
+        } else {
+            web_sys::ScrollLogicalPosition::Nearest
+        });
+        opts.set_behavior(if to_top {
+            web_sys::ScrollBehavior::Smooth
+        } else {
+            web_sys::ScrollBehavior::Auto
+        });
+        if el.has_attribute("tabindex") {
+            let _ = el.focus();
+        }
+        el.scroll_into_view_with_scroll_into_view_options(&opts);
+    }
+}
+
+/// Focuses a block's note field once it is rendered.
+pub fn focus_note(index: usize) {
+    request_animation_frame(move || {
+        if let Some(t) =
+            block_element(index).and_then(|b| b.query_selector("[data-note]").ok().flatten())
+        {
+            let _ = t.unchecked_into::<web_sys::HtmlElement>().focus();
+        }
+    });
+}

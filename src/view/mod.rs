@@ -1,0 +1,8 @@
+//! Components. Each reads the [`crate::state::AppState`] from context and
+//! calls its methods; none holds logic a native test should see.
+
+pub mod document;
+pub mod notices;
+pub mod terms;
+pub mod themes;
+pub mod toc;

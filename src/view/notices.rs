@@ -1,0 +1,51 @@
+//! Notices: errors (`role="alert"`) and information (`role="status"`), and
+//! the standing warning while changes cannot be saved.
+
+use leptos::prelude::*;
+
+use crate::state::{AppState, Level, NoticeAction};
+
+#[component]
+pub fn Notices() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let failure = move || state.save_failure.get();
+    view! {
+        <div class="notices">
+            {move || failure().map(|f| view! {
+                <div class="notice error save-failure" role="alert" data-save-failure="">
+                    <span>{f.message()}</span>
+                    <button type="button" data-action="export-now" on:click=move |_| state.export_store_now()>
+                        "立即导出 · Export now"
+                    </button>
+                </div>
+            })}
+            <For each=move || state.notices.get() key=|n| n.id let:n>
+                {
+                    let id = n.id;
+                    let role = if n.level == Level::Error { "alert" } else { "status" };
+                    let action = n.action.clone().map(|a| match a {
+                        NoticeAction::DownloadBackup { filename, raw } => view! {
+                            <button type="button" data-action="download-backup" on:click=move |_| {
+                                if let Err(e) = crate::files::download(&filename, "application/json", &raw) {
+                                    state.notify(Level::Error, format!("下载失败 · Download failed: {e}"), None);
+                                }
+                            }>"下载备份 · Download backup"</button>
+                        }.into_any(),
+                        NoticeAction::Undo => view! {
+                            <button type="button" data-action="notice-undo" on:click=move |_| { state.undo(); state.dismiss(id); }>
+                                "撤销 · Undo"
+                            </button>
+                        }.into_any(),
+                    });
+                    view! {
+                        <div class="notice" class:error=n.level == Level::Error role=role>
+                            <span>{n.text.clone()}</span>
+                            {action}
+                            <button type="button" class="dismiss" aria-label="关闭 · Dismiss" on:click=move |_| state.dismiss(id)>"×"</button>
+                        </div>
+                    }
+                }
+            </For>
+        </div>
+    }
+}

@@ -1,0 +1,220 @@
+//! Themes: counts per theme, the filter, editing the theme list, and the
+//! overview strip of tagged paragraphs along the speech.
+
+use annotator_core::store::Command;
+use annotator_core::themes::{Theme, PALETTE};
+use leptos::prelude::*;
+
+use crate::state::{AppState, Level, NoticeAction};
+use crate::view::document::scroll_to_block;
+
+/// What the theme editor is editing.
+#[derive(Clone, PartialEq)]
+enum Editing {
+    New,
+    Theme(String),
+}
+
+#[component]
+pub fn ThemePanel() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let editing = RwSignal::new(None::<Editing>);
+    let confirming = RwSignal::new(None::<(String, usize)>);
+    let counts = Memo::new(move |_| {
+        let set = state.profile.with(|p| p.coder_id.clone());
+        state.doc.with(|d| {
+            state
+                .store
+                .with(|s| s.counts(&set, d.taggable().map(|b| b.id.as_str())))
+        })
+    });
+    let themes = move || {
+        state
+            .store
+            .with(|s| s.themes().into_iter().cloned().collect::<Vec<_>>())
+    };
+    let delete = move |id: String| {
+        let label = state
+            .store
+            .with_untracked(|s| s.theme(&id).map(|t| t.label()).unwrap_or_default());
+        if state.apply(Command::DeleteTheme { id: id.clone() }) {
+            if state.filter.get_untracked().as_deref() == Some(id.as_str()) {
+                state.filter.set(None);
+            }
+            editing.set(None);
+            confirming.set(None);
+            state.notify(
+                Level::Info,
+                format!("已删除主题「{label}」 · Theme deleted"),
+                Some(NoticeAction::Undo),
+            );
+        }
+    };
+    let ask_delete = move |id: String| {
+        let uses = state.store.with_untracked(|s| s.uses_of_theme(&id));
+        if uses == 0 {
+            delete(id)
+        } else {
+            confirming.set(Some((id, uses)))
+        }
+    };
+    view! {
+        <section class="themes" aria-label="主题 · Themes">
+            <h2>"主题 · Themes"</h2>
+            <p class="hint">"点击主题只看其段落 · click a theme to show only its paragraphs"</p>
+            <ul class="theme-list">
+                <For each=themes key=|t| (t.id.clone(), t.name_zh.clone(), t.name_en.clone(), t.color.clone(), t.key) let:t>
+                    {
+                        let id = t.id.clone();
+                        let id2 = t.id.clone();
+                        let id3 = t.id.clone();
+                        let active = move || state.filter.get().as_deref() == Some(id.as_str());
+                        let count = move || counts.with(|c| c.get(&id2).copied().unwrap_or(0));
+                        view! {
+                            <li data-theme-row=t.id.clone() style=format!("--theme:{}", t.color)>
+                                <button type="button" class="theme-filter" data-theme-filter=t.id.clone()
+                                    aria-pressed=move || active().to_string()
+                                    on:click=move |_| state.filter.update(|f| *f = if f.as_deref() == Some(id3.as_str()) { None } else { Some(id3.clone()) })>
+                                    <span class="swatch"></span>
+                                    <span class="name">{t.label()}</span>
+                                    {t.key.map(|k| view! { <kbd>{k}</kbd> })}
+                                    <span class="count" data-theme-count=t.id.clone()>{count}</span>
+                                </button>
+                                <button type="button" class="icon" data-theme-edit=t.id.clone() title="编辑 Edit"
+                                    on:click={ let id = t.id.clone(); move |_| editing.set(Some(Editing::Theme(id.clone()))) }>"✎"</button>
+                            </li>
+                        }
+                    }
+                </For>
+            </ul>
+            <Show when=move || state.filter.with(Option::is_some)>
+                <button type="button" class="clear-filter" data-clear-filter="" on:click=move |_| state.filter.set(None)>
+                    "显示全部 · Show all"
+                </button>
+            </Show>
+            {move || match editing.get() {
+                None => view! {
+                    <button type="button" class="add-theme" data-theme-add="" on:click=move |_| editing.set(Some(Editing::New))>
+                        "+ 新主题 · Add theme"
+                    </button>
+                }.into_any(),
+                Some(e) => view! { <ThemeEditor editing=e on_close=move || editing.set(None) on_delete=ask_delete/> }.into_any(),
+            }}
+            {move || confirming.get().map(|(id, uses)| {
+                let label = state.store.with_untracked(|s| s.theme(&id).map(|t| t.label()).unwrap_or_default());
+                view! {
+                    <div class="confirm" role="alertdialog" aria-label="确认删除 · Confirm delete">
+                        <p>{format!("「{label}」已用于 {uses} 处标注。删除后可撤销。 · This theme is used {uses} times. You can undo the deletion.")}</p>
+                        <button type="button" class="danger" data-confirm-delete="" on:click={ let id = id.clone(); move |_| delete(id.clone()) }>
+                            "删除 · Delete"
+                        </button>
+                        <button type="button" on:click=move |_| confirming.set(None)>"取消 · Cancel"</button>
+                    </div>
+                }
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn ThemeEditor(
+    editing: Editing,
+    on_close: impl Fn() + Copy + 'static,
+    on_delete: impl Fn(String) + Copy + 'static,
+) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let original: Option<Theme> = match &editing {
+        Editing::Theme(id) => state.store.with_untracked(|s| s.theme(id).cloned()),
+        Editing::New => None,
+    };
+    let fresh = move || {
+        state.store.with_untracked(|s| {
+            let n = s.themes.len();
+            Theme {
+                id: format!("u-{}", crate::storage::random_id("")),
+                name_zh: String::new(),
+                name_en: String::new(),
+                color: PALETTE[n % PALETTE.len()].to_string(),
+                key: s.free_key(),
+            }
+        })
+    };
+    let base = original.clone().unwrap_or_else(fresh);
+    let zh = RwSignal::new(base.name_zh.clone());
+    let en = RwSignal::new(base.name_en.clone());
+    let color = RwSignal::new(base.color.clone());
+    let error = RwSignal::new(None::<String>);
+    let is_new = original.is_none();
+    let base_for_save = base.clone();
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let theme = Theme {
+            name_zh: zh.get_untracked().trim().into(),
+            name_en: en.get_untracked().trim().into(),
+            color: color.get_untracked(),
+            ..base_for_save.clone()
+        };
+        if let Err(e) = theme.validate() {
+            error.set(Some(e.message()));
+            return;
+        }
+        if state.apply(Command::PutTheme(theme)) {
+            on_close();
+        }
+    };
+    let id = base.id.clone();
+    view! {
+        <form class="theme-editor" data-theme-editor="" on:submit=save>
+            <h3>{if is_new { "新主题 · New theme" } else { "编辑主题 · Edit theme" }}</h3>
+            <label>"中文名 · Chinese name"
+                <input type="text" data-theme-name-zh="" maxlength="40" prop:value=move || zh.get() on:input=move |ev| zh.set(event_target_value(&ev))/>
+            </label>
+            <label>"英文名 · English name"
+                <input type="text" data-theme-name-en="" maxlength="40" prop:value=move || en.get() on:input=move |ev| en.set(event_target_value(&ev))/>
+            </label>
+            <label>"颜色 · Colour"
+                <input type="color" data-theme-color="" prop:value=move || color.get() on:input=move |ev| color.set(event_target_value(&ev))/>
+            </label>
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            <div class="row">
+                <button type="submit" data-theme-save="">"保存 · Save"</button>
+                <button type="button" on:click=move |_| on_close()>"取消 · Cancel"</button>
+                {(!is_new).then(|| view! {
+                    <button type="button" class="danger" data-theme-delete=id.clone() on:click={ let id = id.clone(); move |_| on_delete(id.clone()) }>
+                        "删除 · Delete"
+                    </button>
+                })}
+            </div>
+        </form>
+    }
+}
+
+/// A slim strip along the speech: one cell per taggable block, coloured by
+/// its themes; clicking a cell goes there.
+#[component]
+pub fn OverviewStrip() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let cells = move || {
+        state.doc.with(|d| {
+            d.taggable()
+                .map(|b| (b.index, b.id.clone()))
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <nav class="overview" aria-label="主题概览 · Theme overview">
+            <For each=cells key=|(i, _)| *i children=move |(i, id)| {
+                    let colors = move || {
+                        let set = state.profile.with(|p| p.coder_id.clone());
+                        state.store.with(|s| s.themes_of(&set, &id).iter().filter_map(|t| s.theme(t).map(|t| t.color.clone())).collect::<Vec<_>>())
+                    };
+                    view! {
+                        <button type="button" class="cell" data-overview=i class:focused=move || state.focused.get() == Some(i)
+                            title=format!("¶{i}") on:click=move |_| { state.focused.set(Some(i)); scroll_to_block(i, true); }>
+                            {move || colors().into_iter().map(|c| view! { <span style=format!("background:{c}")></span> }).collect_view()}
+                        </button>
+                    }
+                } />
+        </nav>
+    }
+}

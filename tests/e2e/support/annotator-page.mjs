@@ -1,0 +1,92 @@
+// A page object: what a user does on the annotator, named as they would say it.
+import assert from 'node:assert/strict';
+
+export class AnnotatorPage {
+  constructor(page) {
+    this.page = page;
+    this.errors = [];
+    page.on('console', (m) => { if (m.type() === 'error') this.errors.push(m.text()); });
+    page.on('pageerror', (e) => this.errors.push(String(e)));
+  }
+
+  static async open(context, url) {
+    const page = context.pages()[0] ?? (await context.newPage());
+    const p = new AnnotatorPage(page);
+    await p.goto(url);
+    return p;
+  }
+
+  async goto(url) {
+    await this.page.goto(url);
+    await this.waitForText();
+  }
+
+  async reload() {
+    await this.page.reload();
+    await this.waitForText();
+  }
+
+  waitForText() {
+    return this.page.waitForSelector('[data-kind="paragraph"]', { timeout: 20000 });
+  }
+
+  waitForTerms() {
+    return this.page.waitForSelector('mark[data-term]', { timeout: 20000 });
+  }
+
+  block(index) {
+    return this.page.locator(`[data-block="${index}"]`);
+  }
+
+  async blockIndexes(kind) {
+    return this.page.$$eval(`[data-kind="${kind}"]`, (els) => els.map((e) => Number(e.dataset.block)));
+  }
+
+  async themesOf(index) {
+    const v = await this.block(index).getAttribute('data-themes');
+    return v ? v.split(' ').filter(Boolean) : [];
+  }
+
+  async clickTheme(index, theme) {
+    await this.block(index).locator(`[data-theme-toggle="${theme}"]`).click();
+  }
+
+  async focusBlock(index) {
+    await this.block(index).locator(':scope > :first-child').click();
+  }
+
+  async press(key) {
+    await this.page.keyboard.press(key);
+  }
+
+  async focusedBlock() {
+    return this.page.$eval('.block.focused', (e) => Number(e.dataset.block)).catch(() => null);
+  }
+
+  async writeNote(index, text) {
+    await this.focusBlock(index);
+    await this.press('n');
+    const note = this.block(index).locator('[data-note]');
+    await note.waitFor();
+    await note.fill(text);
+    await this.press('Escape');
+  }
+
+  async noteOf(index) {
+    const note = this.block(index).locator('[data-note]');
+    return (await note.count()) ? note.inputValue() : '';
+  }
+
+  /** Waits for the debounced write to land in localStorage. */
+  async settle() {
+    await this.page.waitForTimeout(400);
+  }
+
+  alerts() {
+    return this.page.locator('[role="alert"]');
+  }
+
+  assertNoConsoleErrors() {
+    assert.deepEqual(this.errors, [], `console errors: ${this.errors.join('\n')}`);
+  }
+}
