@@ -62,11 +62,9 @@ pub fn App() -> impl IntoView {
     });
 
     let title = move || {
-        state.doc.with(|d| {
-            d.title
-                .clone()
-                .unwrap_or_else(|| "无标题 · Untitled".into())
-        })
+        state
+            .doc
+            .with(|d| d.title.clone().unwrap_or_else(|| "无标题 · Untitled".into()))
     };
     let ready = move || state.analysis.with(Option::is_some);
 
@@ -130,8 +128,7 @@ fn in_text_field(e: &web_sys::KeyboardEvent) -> bool {
     e.target()
         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
         .is_some_and(|el| {
-            matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
-                || el.has_attribute("contenteditable")
+            matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT") || el.has_attribute("contenteditable")
         })
 }
 
@@ -161,18 +158,13 @@ fn on_key(state: AppState, e: &web_sys::KeyboardEvent) {
             let Some(i) = state.focused.get_untracked() else {
                 return;
             };
-            let Some(block) = state.doc.with_untracked(|d| {
-                d.blocks
-                    .get(i)
-                    .filter(|b| b.kind.is_taggable())
-                    .map(|b| b.id.clone())
-            }) else {
+            let Some(block) = state
+                .doc
+                .with_untracked(|d| d.blocks.get(i).filter(|b| b.kind.is_taggable()).map(|b| b.id.clone()))
+            else {
                 return;
             };
-            let Some(theme) = state
-                .store
-                .with_untracked(|s| s.theme_for_key(k).map(|t| t.id.clone()))
-            else {
+            let Some(theme) = state.store.with_untracked(|s| s.theme_for_key(k).map(|t| t.id.clone())) else {
                 return;
             };
             e.prevent_default();

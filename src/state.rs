@@ -30,6 +30,8 @@ pub struct Notice {
     pub level: Level,
     pub text: String,
     pub action: Option<NoticeAction>,
+    /// What stored value a recovery notice is about (`data-recovery`).
+    pub recovery: Option<&'static str>,
 }
 
 #[derive(Clone, Debug)]
@@ -85,11 +87,7 @@ impl AppState {
             .as_ref()
             .and_then(|id| doc.block(id))
             .map(|b| b.index);
-        let filter = loaded
-            .view
-            .filter
-            .clone()
-            .filter(|t| loaded.store.theme(t).is_some());
+        let filter = loaded.view.filter.clone().filter(|t| loaded.store.theme(t).is_some());
         let state = AppState {
             doc: RwSignal::new(Arc::new(doc)),
             analysis: RwSignal::new(None),
@@ -125,18 +123,30 @@ impl AppState {
         } else {
             "已保存的数据无法读取，已重新开始 · Saved data could not be read; starting afresh"
         };
-        let filename = format!("speech-annotator-backup-{}.json", now_ms());
-        self.notify(
+        let (kind, label) = if r.key.contains(":annotations:") {
+            ("annotations", "标注 · Annotations")
+        } else if r.key.contains(":view:") {
+            ("view", "视图 · View")
+        } else {
+            ("profile", "编码者资料 · Coder profile")
+        };
+        let filename = format!("speech-annotator-backup-{kind}-{}.json", now_ms());
+        self.push_notice(
             Level::Error,
-            format!("{what}. {} {kept}.", problems.join("; ")),
+            format!("{label}: {what}. {} {kept}.", problems.join("; ")),
             Some(NoticeAction::DownloadBackup {
                 filename,
                 raw: Arc::new(r.raw),
             }),
+            Some(kind),
         );
     }
 
     pub fn notify(&self, level: Level, text: String, action: Option<NoticeAction>) {
+        self.push_notice(level, text, action, None);
+    }
+
+    fn push_notice(&self, level: Level, text: String, action: Option<NoticeAction>, recovery: Option<&'static str>) {
         let id = self.next_notice.get_value();
         self.next_notice.set_value(id + 1);
         self.notices.update(|n| {
@@ -147,6 +157,7 @@ impl AppState {
                 level,
                 text,
                 action,
+                recovery,
             });
         });
     }
@@ -224,10 +235,7 @@ impl AppState {
 
     pub fn set_note(&self, block_id: &str, text: String) {
         let set = self.own_set();
-        if self
-            .store
-            .with_untracked(|s| s.note(&set, block_id) == text)
-        {
+        if self.store.with_untracked(|s| s.note(&set, block_id) == text) {
             return;
         }
         self.apply(Command::Note {
@@ -256,21 +264,24 @@ impl AppState {
         let fp = self.doc.with_untracked(|d| d.fingerprint.clone());
         let mut kv = BrowserStorage::open();
         let mut store = self.store.get_untracked();
-        let result = persist::save(&mut kv, &mut store, &fp).and_then(|merged| {
+        let result = persist::save(&mut kv, &mut store, &fp, now_ms()).and_then(|saved| {
             let view = ViewState {
-                focused: self.focused.get_untracked().and_then(|i| {
-                    self.doc
-                        .with_untracked(|d| d.blocks.get(i).map(|b| b.id.clone()))
-                }),
+                focused: self
+                    .focused
+                    .get_untracked()
+                    .and_then(|i| self.doc.with_untracked(|d| d.blocks.get(i).map(|b| b.id.clone()))),
                 filter: self.filter.get_untracked(),
             };
             use annotator_core::persist::KeyValue;
             kv.set(&persist::view_key(&fp), &persist::encode_view(&view, &fp))?;
-            Ok(merged)
+            Ok(saved)
         });
         match result {
-            Ok(merged) => {
-                if merged {
+            Ok(saved) => {
+                if let Some(r) = saved.recovery {
+                    self.report_recovery(r);
+                }
+                if saved.merged {
                     self.store.set(store);
                 }
                 if self.save_failure.get_untracked().is_some() {
@@ -308,20 +319,11 @@ impl AppState {
     /// Everything the user's coding needs, as one file to keep safe.
     pub fn export_store_now(&self) {
         let fp = self.doc.with_untracked(|d| d.fingerprint.clone());
-        let title = self
-            .doc
-            .with_untracked(|d| d.title.clone().unwrap_or_default());
+        let title = self.doc.with_untracked(|d| d.title.clone().unwrap_or_default());
         let raw = self.store.with_untracked(|s| persist::encode_store(s, &fp));
-        let name = format!(
-            "{}-annotations.json",
-            annotator_core::text::safe_file_name(&title)
-        );
+        let name = format!("{}-annotations.json", annotator_core::text::safe_file_name(&title));
         if let Err(e) = crate::files::download(&name, "application/json", &raw) {
-            self.notify(
-                Level::Error,
-                format!("下载失败 · Download failed: {e}"),
-                None,
-            );
+            self.notify(Level::Error, format!("下载失败 · Download failed: {e}"), None);
         }
     }
 }

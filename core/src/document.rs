@@ -38,10 +38,7 @@ impl BlockKind {
 
     /// Whether key terms are drawn from blocks of this kind.
     pub fn is_analysed(self) -> bool {
-        matches!(
-            self,
-            BlockKind::Title | BlockKind::Heading | BlockKind::Paragraph
-        )
+        matches!(self, BlockKind::Title | BlockKind::Heading | BlockKind::Paragraph)
     }
 
     /// Whether a coder can tag blocks of this kind with themes.
@@ -95,10 +92,7 @@ const RESIDUE_MARKERS: &[&str] = &[
 
 /// `一、…` to `十九、…`: a top-level section heading.
 fn is_section_heading(line: &str) -> bool {
-    let numeral_len = line
-        .chars()
-        .take_while(|c| CN_NUMERALS.contains(*c))
-        .count();
+    let numeral_len = line.chars().take_while(|c| CN_NUMERALS.contains(*c)).count();
     if numeral_len == 0 || numeral_len > 3 {
         return false;
     }
@@ -125,23 +119,12 @@ fn is_part_heading(line: &str) -> bool {
         return false;
     }
     let after: String = rest.chars().skip(numeral_len).collect();
-    ["部分", "章", "节"].iter().any(|p| after.starts_with(p))
-        && char_len(line) <= 40
-        && !line.ends_with('。')
+    ["部分", "章", "节"].iter().any(|p| after.starts_with(p)) && char_len(line) <= 40 && !line.ends_with('。')
 }
 
 /// A line that says when the speech was given or published.
 fn meta_date(line: &str) -> Option<Option<String>> {
-    const LABELS: &[&str] = &[
-        "时间",
-        "日期",
-        "发布时间",
-        "发布日期",
-        "来源",
-        "作者",
-        "Date",
-        "Time",
-    ];
+    const LABELS: &[&str] = &["时间", "日期", "发布时间", "发布日期", "来源", "作者", "Date", "Time"];
     let labelled = LABELS.iter().any(|l| {
         line.strip_prefix(l)
             .is_some_and(|r| r.starts_with(':') || r.starts_with('：'))
@@ -162,10 +145,7 @@ fn find_date(line: &str) -> Option<String> {
         let mut j = i + 4;
         let mut parts = 1;
         while parts < 3 && j < chars.len() && matches!(chars[j], '-' | '/' | '.' | '年' | '月') {
-            let d = chars[j + 1..]
-                .iter()
-                .take_while(|c| c.is_ascii_digit())
-                .count();
+            let d = chars[j + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
             if d == 0 || d > 2 {
                 break;
             }
@@ -260,10 +240,7 @@ fn classify(
     date: &Option<String>,
 ) -> (BlockKind, Option<&'static str>) {
     if RESIDUE_MARKERS.iter().any(|m| line.contains(m)) && char_len(line) <= 200 {
-        return (
-            BlockKind::Residue,
-            Some("navigation residue · 网页导航残留"),
-        );
+        return (BlockKind::Residue, Some("navigation residue · 网页导航残留"));
     }
     if title.as_deref() == Some(line) {
         return (BlockKind::Residue, Some("repeated title · 重复的标题"));
@@ -303,21 +280,11 @@ mod tests {
         assert_eq!(count(&doc, BlockKind::Title), 1);
         assert_eq!(count(&doc, BlockKind::Meta), 1);
         assert_eq!(count(&doc, BlockKind::Heading), 5);
-        assert_eq!(
-            count(&doc, BlockKind::Residue),
-            2,
-            "repeated title and navigation line"
-        );
+        assert_eq!(count(&doc, BlockKind::Residue), 2, "repeated title and navigation line");
         assert_eq!(count(&doc, BlockKind::Paragraph), 22);
-        assert_eq!(
-            doc.title.as_deref(),
-            Some("市长在全市外经贸工作调度会议上的讲话")
-        );
+        assert_eq!(doc.title.as_deref(), Some("市长在全市外经贸工作调度会议上的讲话"));
         assert_eq!(doc.date.as_deref(), Some("2022-07-14"));
-        let headings: Vec<_> = doc
-            .headings()
-            .map(|b| b.text.chars().next().unwrap())
-            .collect();
+        let headings: Vec<_> = doc.headings().map(|b| b.text.chars().next().unwrap()).collect();
         assert_eq!(headings, ['一', '二', '三', '四', '五']);
         let last = doc.blocks.last().unwrap();
         assert_eq!(last.kind, BlockKind::Residue);
@@ -360,9 +327,7 @@ mod tests {
 
     #[test]
     fn crlf_and_full_width_spaces_parse_like_lf() {
-        let crlf = SPEECH
-            .replace('\n', "\r\n")
-            .replace("\r\n\r\n", "\r\n\r\n　　");
+        let crlf = SPEECH.replace('\n', "\r\n").replace("\r\n\r\n", "\r\n\r\n　　");
         let a = Document::parse(SPEECH);
         let b = Document::parse(&crlf);
         assert_eq!(a.fingerprint, b.fingerprint);
@@ -401,10 +366,7 @@ mod tests {
 
     #[test]
     fn dates_are_found_in_common_forms() {
-        assert_eq!(
-            find_date("时间:2022-07-14 02:22:41").as_deref(),
-            Some("2022-07-14")
-        );
+        assert_eq!(find_date("时间:2022-07-14 02:22:41").as_deref(), Some("2022-07-14"));
         assert_eq!(find_date("2021年3月5日").as_deref(), Some("2021年3月5日"));
         assert_eq!(find_date("发布于 2020/1/2").as_deref(), Some("2020/1/2"));
         assert_eq!(find_date("增长12345个"), None);

@@ -99,10 +99,7 @@ mod tests {
 
     #[test]
     fn undo_and_redo_walk_the_history() {
-        let mut s = Store::new(
-            "t",
-            &AnnotationSet::new("me", "Me", "#000000", SetKind::Coder),
-        );
+        let mut s = Store::new("t", &AnnotationSet::new("me", "Me", "#000000", SetKind::Coder));
         let mut h = History::default();
         h.apply(&mut s, tag("a", true)).unwrap();
         h.apply(&mut s, tag("b", true)).unwrap();
@@ -133,10 +130,7 @@ mod tests {
 
     #[test]
     fn typing_a_note_is_one_step() {
-        let mut s = Store::new(
-            "t",
-            &AnnotationSet::new("me", "Me", "#000000", SetKind::Coder),
-        );
+        let mut s = Store::new("t", &AnnotationSet::new("me", "Me", "#000000", SetKind::Coder));
         let mut h = History::default();
         let note = |b: &str, t: &str| Command::Note {
             set: "me".into(),

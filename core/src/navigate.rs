@@ -10,11 +10,7 @@ pub fn is_visible(block: &Block, store: &Store, set: &str, filter: Option<&str>)
     match filter {
         None => true,
         Some(theme) => {
-            block.kind == BlockKind::Title
-                || store
-                    .sets
-                    .get(set)
-                    .is_some_and(|s| s.has_tag(&block.id, theme))
+            block.kind == BlockKind::Title || store.sets.get(set).is_some_and(|s| s.has_tag(&block.id, theme))
         }
     }
 }
@@ -29,23 +25,27 @@ pub fn neighbour(
     from: Option<usize>,
     forward: bool,
 ) -> Option<usize> {
-    let candidates = doc
+    let candidates: Vec<usize> = doc
         .blocks
         .iter()
         .filter(|b| b.kind.is_taggable() && is_visible(b, store, set, filter))
-        .map(|b| b.index);
+        .map(|b| b.index)
+        .collect();
+    let first = candidates.first().copied();
+    let last = candidates.last().copied();
     match (from, forward) {
-        (None, true) => candidates.clone().next(),
-        (None, false) => candidates.last(),
+        (None, true) => first,
+        (None, false) => last,
         (Some(i), true) => candidates
-            .clone()
+            .iter()
+            .copied()
             .find(|&c| c > i)
-            .or_else(|| candidates.clone().filter(|&c| c <= i).last()),
+            .or(candidates.iter().copied().rfind(|&c| c <= i)),
         (Some(i), false) => candidates
-            .clone()
-            .filter(|&c| c < i)
-            .last()
-            .or_else(|| candidates.clone().find(|&c| c >= i)),
+            .iter()
+            .copied()
+            .rfind(|&c| c < i)
+            .or(candidates.iter().copied().find(|&c| c >= i)),
     }
 }
 
@@ -57,10 +57,7 @@ mod tests {
     #[test]
     fn moves_between_taggable_blocks_and_respects_the_filter() {
         let doc = Document::parse("标题\n时间:2022-07-14\n一、部分\n甲段。\n乙段。\n上一篇:别的");
-        let mut store = Store::new(
-            "t",
-            &AnnotationSet::new("me", "Me", "#000000", SetKind::Coder),
-        );
+        let mut store = Store::new("t", &AnnotationSet::new("me", "Me", "#000000", SetKind::Coder));
         assert_eq!(neighbour(&doc, &store, "me", None, None, true), Some(2));
         assert_eq!(neighbour(&doc, &store, "me", None, Some(2), true), Some(3));
         assert_eq!(
@@ -85,10 +82,7 @@ mod tests {
                 at: 0,
             })
             .unwrap();
-        assert_eq!(
-            neighbour(&doc, &store, "me", Some("trade"), Some(2), true),
-            Some(4)
-        );
+        assert_eq!(neighbour(&doc, &store, "me", Some("trade"), Some(2), true), Some(4));
         assert!(is_visible(&doc.blocks[0], &store, "me", Some("trade")));
         assert!(!is_visible(&doc.blocks[3], &store, "me", Some("trade")));
     }

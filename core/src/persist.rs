@@ -16,9 +16,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::store::{
-    AnnotationSet, NoteEntry, SetKind, Stamp, Store, TagEntry, TagOrigin, ThemeEntry,
-};
+use crate::store::{AnnotationSet, NoteEntry, SetKind, Stamp, Store, TagEntry, TagOrigin, ThemeEntry};
 use crate::themes::Theme;
 
 /// Prefix of every key the app writes.
@@ -101,10 +99,7 @@ impl<T> Restored<T> {
 }
 
 /// Checks the envelope of a stored value and brings its body to [`VERSION`].
-pub fn open_envelope(
-    raw: &str,
-    expected_type: &str,
-) -> Result<serde_json::Map<String, Value>, Problem> {
+pub fn open_envelope(raw: &str, expected_type: &str) -> Result<serde_json::Map<String, Value>, Problem> {
     let value: Value = serde_json::from_str(raw).map_err(|e| Problem::NotJson(e.to_string()))?;
     let Value::Object(mut obj) = value else {
         return Err(Problem::NotAnObject);
@@ -458,10 +453,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn sample() -> Store {
-        let mut s = Store::new(
-            "tab-a",
-            &AnnotationSet::new("me", "Me", "#333333", SetKind::Coder),
-        );
+        let mut s = Store::new("tab-a", &AnnotationSet::new("me", "Me", "#333333", SetKind::Coder));
         let tag = |b: &str, t: &str, p| Command::Tag {
             set: "me".into(),
             block: b.into(),
@@ -526,10 +518,7 @@ mod tests {
             case(&raw.replace("\"version\":1", "\"version\":0"), "fp"),
             Some(Problem::UnsupportedVersion(0))
         );
-        assert!(matches!(
-            case(&raw, "other-fp"),
-            Some(Problem::WrongDocument { .. })
-        ));
+        assert!(matches!(case(&raw, "other-fp"), Some(Problem::WrongDocument { .. })));
         assert!(decode_store(&raw, "other-fp", "x").value.is_none());
     }
 
@@ -545,11 +534,10 @@ mod tests {
             .as_array_mut()
             .unwrap()
             .push(serde_json::json!({"block":"p9","theme":"ghost","present":true,"t":1,"by":"x"}));
-        v["themes"].as_array_mut().unwrap().push(serde_json::json!({"id":"bad","nameZh":"x","nameEn":"","color":"javascript:1","key":null,"t":1,"by":"x"}));
-        v["sets"]
-            .as_array_mut()
-            .unwrap()
-            .push(serde_json::json!("nonsense"));
+        v["themes"].as_array_mut().unwrap().push(
+            serde_json::json!({"id":"bad","nameZh":"x","nameEn":"","color":"javascript:1","key":null,"t":1,"by":"x"}),
+        );
+        v["sets"].as_array_mut().unwrap().push(serde_json::json!("nonsense"));
         let back = decode_store(&v.to_string(), "fp", "tab-a");
         assert!(back.needs_backup());
         assert_eq!(back.problems.len(), 3, "{:?}", back.problems);
@@ -560,9 +548,7 @@ mod tests {
     #[test]
     fn the_clock_moves_past_every_restored_stamp() {
         let s = sample();
-        let back = decode_store(&encode_store(&s, "fp"), "fp", "tab-b")
-            .value
-            .unwrap();
+        let back = decode_store(&encode_store(&s, "fp"), "fp", "tab-b").value.unwrap();
         assert!(back.clock >= s.clock);
         assert_eq!(back.replica, "tab-b");
     }
@@ -635,8 +621,13 @@ pub enum StorageFailure {
 impl StorageFailure {
     pub fn message(&self) -> String {
         match self {
-            StorageFailure::Unavailable => "浏览器禁用了本地存储，更改不会被保存 · This browser's storage is disabled: changes are not being saved".into(),
-            StorageFailure::Full => "本地存储已满，更改不会被保存 · Browser storage is full: changes are not being saved".into(),
+            StorageFailure::Unavailable => {
+                "浏览器禁用了本地存储，更改不会被保存 · This browser's storage is disabled: changes are not being saved"
+                    .into()
+            }
+            StorageFailure::Full => {
+                "本地存储已满，更改不会被保存 · Browser storage is full: changes are not being saved".into()
+            }
             StorageFailure::Other(e) => format!("无法保存 · Could not save: {e}"),
         }
     }
@@ -688,13 +679,7 @@ fn recover(
 /// Restores the profile, the annotations and the view of one document.
 /// Never fails: what cannot be read is backed up and reported, and a fresh
 /// value takes its place.
-pub fn load(
-    kv: &mut dyn KeyValue,
-    fingerprint: &str,
-    replica: &str,
-    fresh_profile: Profile,
-    now_ms: u64,
-) -> Loaded {
+pub fn load(kv: &mut dyn KeyValue, fingerprint: &str, replica: &str, fresh_profile: Profile, now_ms: u64) -> Loaded {
     let mut recoveries = Vec::new();
     let mut failure = None;
     let mut read = |kv: &dyn KeyValue, key: &str| match kv.get(key) {
@@ -724,21 +709,22 @@ pub fn load(
         }
     };
 
-    let owner = AnnotationSet::new(
-        &profile.coder_id,
-        &profile.name,
-        &profile.color,
-        SetKind::Coder,
-    );
+    let owner = AnnotationSet::new(&profile.coder_id, &profile.name, &profile.color, SetKind::Coder);
     let akey = annotations_key(fingerprint);
     let mut store = match read(kv, &akey) {
         Some(raw) => {
             let r = decode_store(&raw, fingerprint, replica);
+            let store = r.value.clone().unwrap_or_else(|| Store::new(replica, &owner));
             if r.needs_backup() {
-                let partial = r.value.is_some();
-                recoveries.push(recover(kv, &akey, raw, r.problems.clone(), partial, now_ms));
+                let rec = recover(kv, &akey, raw, r.problems.clone(), r.value.is_some(), now_ms);
+                if rec.backup_key.is_some() {
+                    // The original is safe in its backup: replace it with what
+                    // was restored, so it is not backed up again on every save.
+                    let _ = kv.set(&akey, &encode_store(&store, fingerprint));
+                }
+                recoveries.push(rec);
             }
-            r.value.unwrap_or_else(|| Store::new(replica, &owner))
+            store
         }
         None => Store::new(replica, &owner),
     };
@@ -764,23 +750,38 @@ pub fn load(
     }
 }
 
+/// What a save did besides writing.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Saved {
+    /// The merge brought another tab's changes into the store.
+    pub merged: bool,
+    /// The stored value could not be read, so it was kept aside first.
+    pub recovery: Option<Recovery>,
+}
+
 /// Writes the store, first folding in whatever another tab wrote since
-/// (read, merge, write), so neither tab's work is overwritten. Returns
-/// whether the merge brought anything new into `store`.
-pub fn save(
-    kv: &mut dyn KeyValue,
-    store: &mut Store,
-    fingerprint: &str,
-) -> Result<bool, StorageFailure> {
+/// (read, merge, write), so neither tab's work is overwritten. A stored value
+/// that cannot be read is backed up before it is replaced.
+pub fn save(kv: &mut dyn KeyValue, store: &mut Store, fingerprint: &str, now_ms: u64) -> Result<Saved, StorageFailure> {
     let key = annotations_key(fingerprint);
-    let mut changed = false;
+    let mut saved = Saved::default();
     if let Some(raw) = kv.get(&key)? {
-        if let Some(theirs) = decode_store(&raw, fingerprint, &store.replica).value {
-            changed = store.merge(&theirs);
+        let theirs = decode_store(&raw, fingerprint, &store.replica);
+        if theirs.needs_backup() {
+            let partial = theirs.value.is_some();
+            let r = recover(kv, &key, raw, theirs.problems.clone(), partial, now_ms);
+            if r.backup_key.is_none() {
+                // Nowhere to keep it: do not overwrite what cannot be restored.
+                return Err(StorageFailure::Full);
+            }
+            saved.recovery = Some(r);
+        }
+        if let Some(theirs) = theirs.value {
+            saved.merged = store.merge(&theirs);
         }
     }
     kv.set(&key, &encode_store(store, fingerprint))?;
-    Ok(changed)
+    Ok(saved)
 }
 
 #[cfg(test)]
@@ -814,10 +815,7 @@ mod storage_tests {
                 .filter(|(k, _)| *k != key)
                 .map(|(k, v)| k.len() + v.len())
                 .sum();
-            if self
-                .quota
-                .is_some_and(|q| used + key.len() + value.len() > q)
-            {
+            if self.quota.is_some_and(|q| used + key.len() + value.len() > q) {
                 return Err(StorageFailure::Full);
             }
             self.map.insert(key.into(), value.into());
@@ -858,7 +856,7 @@ mod storage_tests {
         let mut kv = Mem::default();
         let mut l = load(&mut kv, "fp", "tab", profile(), 1);
         l.store.apply(tag("c-1", "p1")).unwrap();
-        save(&mut kv, &mut l.store, "fp").unwrap();
+        save(&mut kv, &mut l.store, "fp", 3).unwrap();
         let again = load(&mut kv, "fp", "tab2", profile(), 2);
         assert_eq!(again.store.themes_of("c-1", "p1"), ["trade"]);
     }
@@ -876,20 +874,14 @@ mod storage_tests {
             Some(backup_key(&annotations_key("fp"), 42).as_str())
         );
         assert_eq!(kv.map[r.backup_key.as_ref().unwrap()], "{garbage");
-        assert!(
-            l.store.sets.contains_key("c-1"),
-            "the app starts with a fresh store"
-        );
+        assert!(l.store.sets.contains_key("c-1"), "the app starts with a fresh store");
     }
 
     #[test]
     fn a_future_version_is_kept_aside() {
         let mut kv = Mem::default();
         let future = encode_store(
-            &Store::new(
-                "x",
-                &AnnotationSet::new("c-1", "Me", "#222222", SetKind::Coder),
-            ),
+            &Store::new("x", &AnnotationSet::new("c-1", "Me", "#222222", SetKind::Coder)),
             "fp",
         )
         .replace("\"version\":1", "\"version\":99");
@@ -905,14 +897,9 @@ mod storage_tests {
             quota: Some(10),
             ..Default::default()
         };
-        kv.map
-            .insert(annotations_key("fp"), "not json at all".into());
+        kv.map.insert(annotations_key("fp"), "not json at all".into());
         let l = load(&mut kv, "fp", "tab", profile(), 1);
-        let r = l
-            .recoveries
-            .iter()
-            .find(|r| r.key == annotations_key("fp"))
-            .unwrap();
+        let r = l.recoveries.iter().find(|r| r.key == annotations_key("fp")).unwrap();
         assert_eq!(r.backup_key, None);
         assert_eq!(r.raw, "not json at all");
     }
@@ -923,7 +910,7 @@ mod storage_tests {
         let mut l = load(&mut kv, "fp", "tab", profile(), 1);
         kv.quota = Some(0);
         l.store.apply(tag("c-1", "p1")).unwrap();
-        assert_eq!(save(&mut kv, &mut l.store, "fp"), Err(StorageFailure::Full));
+        assert_eq!(save(&mut kv, &mut l.store, "fp", 3), Err(StorageFailure::Full));
         assert_eq!(l.store.themes_of("c-1", "p1"), ["trade"]);
         let mut disabled = Mem {
             disabled: true,
@@ -934,14 +921,36 @@ mod storage_tests {
     }
 
     #[test]
+    fn a_save_never_overwrites_an_unreadable_value_without_a_backup() {
+        let mut kv = Mem::default();
+        let mut l = load(&mut kv, "fp", "tab", profile(), 1);
+        kv.map.insert(annotations_key("fp"), "written by something else".into());
+        let saved = save(&mut kv, &mut l.store, "fp", 9).unwrap();
+        assert_eq!(
+            saved.recovery.unwrap().backup_key,
+            Some(backup_key(&annotations_key("fp"), 9))
+        );
+        assert_eq!(
+            kv.map[&backup_key(&annotations_key("fp"), 9)],
+            "written by something else"
+        );
+        // with no room for the backup, the value is left alone
+        kv.map.insert(annotations_key("fp"), "again".into());
+        let used: usize = kv.map.iter().map(|(k, v)| k.len() + v.len()).sum();
+        kv.quota = Some(used);
+        assert_eq!(save(&mut kv, &mut l.store, "fp", 10), Err(StorageFailure::Full));
+        assert_eq!(kv.map[&annotations_key("fp")], "again");
+    }
+
+    #[test]
     fn two_tabs_saving_in_turn_lose_nothing() {
         let mut kv = Mem::default();
         let mut a = load(&mut kv, "fp", "tab-a", profile(), 1).store;
         let mut b = load(&mut kv, "fp", "tab-b", profile(), 1).store;
         a.apply(tag("c-1", "p1")).unwrap();
         b.apply(tag("c-1", "p2")).unwrap();
-        save(&mut kv, &mut a, "fp").unwrap();
-        assert!(save(&mut kv, &mut b, "fp").unwrap(), "b folds in a's tag");
+        save(&mut kv, &mut a, "fp", 3).unwrap();
+        assert!(save(&mut kv, &mut b, "fp", 4).unwrap().merged, "b folds in a's tag");
         let stored = load(&mut kv, "fp", "tab-c", profile(), 1).store;
         assert_eq!(stored.themes_of("c-1", "p1"), ["trade"]);
         assert_eq!(stored.themes_of("c-1", "p2"), ["trade"]);

@@ -114,11 +114,7 @@ pub enum Command {
         at: u64,
     },
     /// Replace a block's note (empty removes it).
-    Note {
-        set: String,
-        block: String,
-        text: String,
-    },
+    Note { set: String, block: String, text: String },
     /// Create a theme, edit it, or bring a deleted one back.
     PutTheme(Theme),
     /// Delete a theme (a tombstone; its tags stay, hidden, so undo restores them).
@@ -144,7 +140,9 @@ impl StoreError {
             StoreError::ReadOnlySet(s) => format!("{s} 是只读的 · {s} is read-only"),
             StoreError::UnknownTheme(t) => format!("没有这个主题 · No theme {t}"),
             StoreError::InvalidTheme(e) => e.message(),
-            StoreError::NoteTooLong(n) => format!("笔记过长（{n} 字，上限 {MAX_NOTE}） · Note too long ({n} characters, limit {MAX_NOTE})"),
+            StoreError::NoteTooLong(n) => {
+                format!("笔记过长（{n} 字，上限 {MAX_NOTE}） · Note too long ({n} characters, limit {MAX_NOTE})")
+            }
         }
     }
 }
@@ -199,12 +197,7 @@ impl Store {
 
     /// Live themes in display order: by key, then by id.
     pub fn themes(&self) -> Vec<&Theme> {
-        let mut v: Vec<&Theme> = self
-            .themes
-            .values()
-            .filter(|e| !e.deleted)
-            .map(|e| &e.theme)
-            .collect();
+        let mut v: Vec<&Theme> = self.themes.values().filter(|e| !e.deleted).map(|e| &e.theme).collect();
         v.sort_by(|a, b| (a.key.unwrap_or(u8::MAX), &a.id).cmp(&(b.key.unwrap_or(u8::MAX), &b.id)));
         v
     }
@@ -244,13 +237,8 @@ impl Store {
     }
 
     /// Number of blocks (among `blocks`) carrying each live theme in a set.
-    pub fn counts<'a>(
-        &self,
-        set: &str,
-        blocks: impl IntoIterator<Item = &'a str>,
-    ) -> BTreeMap<String, usize> {
-        let mut counts: BTreeMap<String, usize> =
-            self.themes().iter().map(|t| (t.id.clone(), 0)).collect();
+    pub fn counts<'a>(&self, set: &str, blocks: impl IntoIterator<Item = &'a str>) -> BTreeMap<String, usize> {
+        let mut counts: BTreeMap<String, usize> = self.themes().iter().map(|t| (t.id.clone(), 0)).collect();
         for b in blocks {
             for t in self.themes_of(set, b) {
                 *counts.entry(t).or_default() += 1;
@@ -455,10 +443,7 @@ mod tests {
     use super::*;
 
     pub(crate) fn store(replica: &str) -> Store {
-        Store::new(
-            replica,
-            &AnnotationSet::new("me", "Me", "#333333", SetKind::Coder),
-        )
+        Store::new(replica, &AnnotationSet::new("me", "Me", "#333333", SetKind::Coder))
     }
 
     fn tag(block: &str, theme: &str, present: bool) -> Command {
@@ -526,8 +511,10 @@ mod tests {
         }
     }
 
+    type Visible = (Vec<Theme>, Vec<(String, String)>, Vec<(String, String)>);
+
     /// What a user sees: live themes, tags and notes (not stamps or tombstones).
-    fn visible(s: &Store) -> (Vec<Theme>, Vec<(String, String)>, Vec<(String, String)>) {
+    fn visible(s: &Store) -> Visible {
         let set = &s.sets["me"];
         (
             s.themes().into_iter().cloned().collect(),
@@ -572,9 +559,7 @@ mod tests {
         let mut s = store("a");
         s.apply(tag("b1", "trade", true)).unwrap();
         assert_eq!(s.uses_of_theme("trade"), 1);
-        let inv = s
-            .apply(Command::DeleteTheme { id: "trade".into() })
-            .unwrap();
+        let inv = s.apply(Command::DeleteTheme { id: "trade".into() }).unwrap();
         assert!(s.themes_of("me", "b1").is_empty());
         assert!(s.theme_for_key(2).is_none());
         assert_eq!(s.free_key(), Some(2));
@@ -622,10 +607,7 @@ mod tests {
         b.replica = "tab-b".into();
         b.apply(tag("p1", "trade", false)).unwrap();
         a.merge(&b);
-        assert!(
-            a.themes_of("me", "p1").is_empty(),
-            "tombstone kept and merged"
-        );
+        assert!(a.themes_of("me", "p1").is_empty(), "tombstone kept and merged");
         // the clock moves past what was seen, so the next local change wins
         a.apply(tag("p1", "trade", true)).unwrap();
         b.merge(&a);

@@ -187,8 +187,7 @@ pub fn is_ordinal(word: &str) -> bool {
         return word.starts_with('(') || word.starts_with('（');
     }
     let rest: String = core.chars().skip(n).collect();
-    rest.is_empty()
-        || ["要", "是", "个", "条", "点", "项", "来", "次", "、"].contains(&rest.as_str())
+    rest.is_empty() || ["要", "是", "个", "条", "点", "项", "来", "次", "、"].contains(&rest.as_str())
 }
 
 /// Numbers, percentages and the placeholders (`××`) of redacted figures.
@@ -198,14 +197,8 @@ pub fn is_number_or_placeholder(word: &str) -> bool {
     const MEASURE: &[char] = &[
         '成', '倍', '年', '月', '日', '个', '位', '户', '家', '项', '次', '条', '名',
     ];
-    let digits = word
-        .strip_suffix(MEASURE)
-        .filter(|d| !d.is_empty())
-        .unwrap_or(word);
-    word.contains(['×', 'Ｘ', '*', '＊'])
-        || digits
-            .chars()
-            .all(|c| NUMERIC.contains(c) || c == 'x' || c == 'X')
+    let digits = word.strip_suffix(MEASURE).filter(|d| !d.is_empty()).unwrap_or(word);
+    word.contains(['×', 'Ｘ', '*', '＊']) || digits.chars().all(|c| NUMERIC.contains(c) || c == 'x' || c == 'X')
 }
 
 /// Whether a segmented word may be a key term at all.
@@ -300,11 +293,7 @@ impl Segmenter {
 
     /// Cuts a text into words (no HMM, so the cut matches the ranking's).
     pub fn cut<'a>(&self, text: &'a str) -> Vec<&'a str> {
-        self.jieba
-            .cut(text, false)
-            .into_iter()
-            .map(|t| t.word)
-            .collect()
+        self.jieba.cut(text, false).into_iter().map(|t| t.word).collect()
     }
 
     /// Ranks the document's key terms and marks their occurrences.
@@ -339,11 +328,7 @@ impl Segmenter {
                 blocks: Vec::new(),
             });
         }
-        let index: HashMap<&str, usize> = terms
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.term.as_str(), i))
-            .collect();
+        let index: HashMap<&str, usize> = terms.iter().enumerate().map(|(i, t)| (t.term.as_str(), i)).collect();
         let mut marks = vec![Vec::new(); doc.blocks.len()];
         let mut hits: Vec<(usize, usize)> = Vec::new();
         for block in doc.blocks.iter().filter(|b| b.kind.is_analysed()) {
@@ -369,6 +354,38 @@ impl Segmenter {
     }
 }
 
+/// Splits a block's text into plain runs and marked runs, for rendering.
+///
+/// ```
+/// use annotator_core::terms::{split_marks, Mark};
+/// let parts = split_marks("利用外资方面", &[Mark { start: 2, end: 4, term: 0 }]);
+/// assert_eq!(parts, [("利用", None), ("外资", Some(0)), ("方面", None)]);
+/// ```
+pub fn split_marks<'a>(text: &'a str, marks: &[Mark]) -> Vec<(&'a str, Option<usize>)> {
+    let bytes: Vec<usize> = text
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain(std::iter::once(text.len()))
+        .collect();
+    let at = |c: usize| bytes[c.min(bytes.len() - 1)];
+    let mut out = Vec::with_capacity(marks.len() * 2 + 1);
+    let mut pos = 0;
+    for m in marks {
+        if m.start < pos || m.end <= m.start {
+            continue; // overlapping or empty marks are skipped, never panicked on
+        }
+        if m.start > pos {
+            out.push((&text[at(pos)..at(m.start)], None));
+        }
+        out.push((&text[at(m.start)..at(m.end)], Some(m.term)));
+        pos = m.end;
+    }
+    if at(pos) < text.len() {
+        out.push((&text[at(pos)..], None));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -388,8 +405,7 @@ mod tests {
     #[test]
     fn filler_ordinals_and_numbers_are_not_candidates() {
         for w in [
-            "工作", "二要", "三是", "第四", "××", "2022", "六成", "部门", "抓好", "各级", "全市",
-            "我市", "一", "要",
+            "工作", "二要", "三是", "第四", "××", "2022", "六成", "部门", "抓好", "各级", "全市", "我市", "一", "要",
         ] {
             assert!(!is_candidate(w), "{w} should be filtered");
         }
@@ -404,22 +420,10 @@ mod tests {
         let words: Vec<&str> = a.terms.iter().map(|t| t.term.as_str()).collect();
         assert_eq!(words.len(), 30, "{words:?}");
         assert_eq!(words[0], "外经贸", "{words:?}");
-        for expected in [
-            "招商引资",
-            "园区",
-            "利用外资",
-            "外贸",
-            "骨干企业",
-            "中小企业",
-        ] {
-            assert!(
-                words.contains(&expected),
-                "{expected} missing from {words:?}"
-            );
+        for expected in ["招商引资", "园区", "利用外资", "外贸", "骨干企业", "中小企业"] {
+            assert!(words.contains(&expected), "{expected} missing from {words:?}");
         }
-        for filler in [
-            "工作", "二要", "部门", "力度", "各级", "全市", "我市", "坚持", "加大",
-        ] {
+        for filler in ["工作", "二要", "部门", "力度", "各级", "全市", "我市", "坚持", "加大"] {
             assert!(!words.contains(&filler), "{filler} ranked in {words:?}");
         }
         for (i, t) in a.terms.iter().enumerate() {
@@ -456,8 +460,7 @@ mod tests {
 
     #[test]
     fn policy_phrases_are_cut_whole() {
-        let words = segmenter()
-            .cut("稳步推进加工贸易企业转型升级，逐步提高一般贸易出口比重，千方百计推进增资扩股");
+        let words = segmenter().cut("稳步推进加工贸易企业转型升级，逐步提高一般贸易出口比重，千方百计推进增资扩股");
         for p in ["加工贸易", "一般贸易", "增资扩股", "转型升级"] {
             assert!(words.contains(&p), "{p} not whole in {words:?}");
         }
@@ -469,36 +472,4 @@ mod tests {
         assert!(a.terms.is_empty());
         assert!(a.marks.is_empty());
     }
-}
-
-/// Splits a block's text into plain runs and marked runs, for rendering.
-///
-/// ```
-/// use annotator_core::terms::{split_marks, Mark};
-/// let parts = split_marks("利用外资方面", &[Mark { start: 2, end: 4, term: 0 }]);
-/// assert_eq!(parts, [("利用", None), ("外资", Some(0)), ("方面", None)]);
-/// ```
-pub fn split_marks<'a>(text: &'a str, marks: &[Mark]) -> Vec<(&'a str, Option<usize>)> {
-    let bytes: Vec<usize> = text
-        .char_indices()
-        .map(|(i, _)| i)
-        .chain(std::iter::once(text.len()))
-        .collect();
-    let at = |c: usize| bytes[c.min(bytes.len() - 1)];
-    let mut out = Vec::with_capacity(marks.len() * 2 + 1);
-    let mut pos = 0;
-    for m in marks {
-        if m.start < pos || m.end <= m.start {
-            continue; // overlapping or empty marks are skipped, never panicked on
-        }
-        if m.start > pos {
-            out.push((&text[at(pos)..at(m.start)], None));
-        }
-        out.push((&text[at(m.start)..at(m.end)], Some(m.term)));
-        pos = m.end;
-    }
-    if at(pos) < text.len() {
-        out.push((&text[at(pos)..], None));
-    }
-    out
 }

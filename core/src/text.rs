@@ -57,10 +57,7 @@ pub fn char_to_utf16(s: &str, char_offset: usize) -> usize {
 
 /// The substring of `s` between two char offsets (clamped to the text).
 pub fn char_slice(s: &str, start: usize, end: usize) -> &str {
-    let mut idx = s
-        .char_indices()
-        .map(|(i, _)| i)
-        .chain(std::iter::once(s.len()));
+    let mut idx = s.char_indices().map(|(i, _)| i).chain(std::iter::once(s.len()));
     let b0 = idx.nth(start).unwrap_or(s.len());
     let b1 = if end > start {
         idx.nth(end - start - 1).unwrap_or(s.len())
@@ -68,6 +65,32 @@ pub fn char_slice(s: &str, start: usize, end: usize) -> &str {
         b0
     };
     &s[b0..b1]
+}
+
+/// A file name made from a title: no path separators, no characters file
+/// systems refuse, bounded length.
+///
+/// ```
+/// assert_eq!(annotator_core::text::safe_file_name("a/b:c"), "a_b_c");
+/// ```
+pub fn safe_file_name(title: &str) -> String {
+    let cleaned: String = title
+        .chars()
+        .map(|c| {
+            if c.is_control() || "/\\:*?\"<>|".contains(c) {
+                '_'
+            } else {
+                c
+            }
+        })
+        .take(60)
+        .collect();
+    let cleaned = cleaned.trim().trim_start_matches('.');
+    if cleaned.is_empty() {
+        "speech".into()
+    } else {
+        cleaned.into()
+    }
 }
 
 #[cfg(test)]
@@ -95,31 +118,5 @@ mod tests {
         let f = fingerprint("一段文字");
         assert_eq!(f.len(), 16);
         assert_ne!(f, fingerprint("另一段文字"));
-    }
-}
-
-/// A file name made from a title: no path separators, no characters file
-/// systems refuse, bounded length.
-///
-/// ```
-/// assert_eq!(annotator_core::text::safe_file_name("a/b:c"), "a_b_c");
-/// ```
-pub fn safe_file_name(title: &str) -> String {
-    let cleaned: String = title
-        .chars()
-        .map(|c| {
-            if c.is_control() || "/\\:*?\"<>|".contains(c) {
-                '_'
-            } else {
-                c
-            }
-        })
-        .take(60)
-        .collect();
-    let cleaned = cleaned.trim().trim_start_matches('.');
-    if cleaned.is_empty() {
-        "speech".into()
-    } else {
-        cleaned.into()
     }
 }

@@ -35,9 +35,9 @@ impl ThemeError {
     pub fn message(&self) -> String {
         match self {
             ThemeError::EmptyName => "主题需要名称 · A theme needs a name".into(),
-            ThemeError::NameTooLong => format!(
-                "主题名称最多 {MAX_NAME} 个字 · Theme names are at most {MAX_NAME} characters"
-            ),
+            ThemeError::NameTooLong => {
+                format!("主题名称最多 {MAX_NAME} 个字 · Theme names are at most {MAX_NAME} characters")
+            }
             ThemeError::BadColor(c) => format!("颜色无效 · Not a colour: {c}"),
             ThemeError::BadKey(k) => format!("快捷键须为 1–9 · Key must be 1–9, not {k}"),
             ThemeError::BadId => "主题编号无效 · Invalid theme id".into(),
@@ -75,10 +75,7 @@ impl Theme {
 
     /// The name to show: both languages where both are set.
     pub fn label(&self) -> String {
-        match (
-            self.name_zh.trim().is_empty(),
-            self.name_en.trim().is_empty(),
-        ) {
+        match (self.name_zh.trim().is_empty(), self.name_en.trim().is_empty()) {
             (false, false) => format!("{} {}", self.name_zh, self.name_en),
             (false, true) => self.name_zh.clone(),
             _ => self.name_en.clone(),
@@ -137,18 +134,12 @@ mod tests {
             }),
             Err(ThemeError::EmptyName)
         );
-        assert_eq!(
-            with(&|t| t.name_zh = "长".repeat(41)),
-            Err(ThemeError::NameTooLong)
-        );
+        assert_eq!(with(&|t| t.name_zh = "长".repeat(41)), Err(ThemeError::NameTooLong));
         assert!(matches!(
             with(&|t| t.color = "red".into()),
             Err(ThemeError::BadColor(_))
         ));
         assert_eq!(with(&|t| t.key = Some(0)), Err(ThemeError::BadKey(0)));
-        assert_eq!(
-            with(&|t| t.name_zh = "<script>alert(1)</script>".into()),
-            Ok(())
-        );
+        assert_eq!(with(&|t| t.name_zh = "<script>alert(1)</script>".into()), Ok(()));
     }
 }

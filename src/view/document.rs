@@ -16,7 +16,7 @@ use crate::state::AppState;
 pub fn DocumentView() -> impl IntoView {
     let state = expect_context::<AppState>();
     view! {
-        <article class="document" aria-label="讲话正文 · Speech text">
+        <article class="document" aria-label="讲话正文 · Speech text" data-fingerprint=move || state.doc.with(|d| d.fingerprint.clone())>
             {move || {
                 let doc = state.doc.get();
                 doc.blocks.iter().map(|b| view! { <BlockView block=Arc::new(b.clone())/> }).collect_view()
@@ -53,12 +53,17 @@ fn BlockView(block: Arc<Block>) -> impl IntoView {
         move || {
             state.analysis.with(|a| {
                 let marks = a.as_ref().and_then(|a| a.marks.get(index).cloned()).unwrap_or_default();
-                let terms = a.as_ref().map(|a| a.terms.iter().map(|t| t.term.clone()).collect::<Vec<_>>()).unwrap_or_default();
+                let terms = a
+                    .as_ref()
+                    .map(|a| a.terms.iter().map(|t| t.term.clone()).collect::<Vec<_>>())
+                    .unwrap_or_default();
                 split_marks(&block.text, &marks)
                     .into_iter()
                     .map(|(run, term)| match term {
                         None => run.to_string().into_any(),
-                        Some(t) => view! { <TermMark term_index=t term=terms[t].clone() text=run.to_string()/> }.into_any(),
+                        Some(t) => {
+                            view! { <TermMark term_index=t term=terms[t].clone() text=run.to_string()/> }.into_any()
+                        }
                     })
                     .collect_view()
             })
@@ -95,9 +100,7 @@ fn BlockView(block: Arc<Block>) -> impl IntoView {
 #[component]
 fn TermMark(term_index: usize, term: String, text: String) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let lit = move || {
-        state.active_term.get() == Some(term_index) || state.hover_term.get() == Some(term_index)
-    };
+    let lit = move || state.active_term.get() == Some(term_index) || state.hover_term.get() == Some(term_index);
     view! {
         <mark data-term=term class:lit=lit
             on:mouseenter=move |_| state.hover_term.set(Some(term_index))
@@ -236,9 +239,7 @@ pub fn scroll_to_block(index: usize, to_top: bool) {
 /// Focuses a block's note field once it is rendered.
 pub fn focus_note(index: usize) {
     request_animation_frame(move || {
-        if let Some(t) =
-            block_element(index).and_then(|b| b.query_selector("[data-note]").ok().flatten())
-        {
+        if let Some(t) = block_element(index).and_then(|b| b.query_selector("[data-note]").ok().flatten()) {
             let _ = t.unchecked_into::<web_sys::HtmlElement>().focus();
         }
     });

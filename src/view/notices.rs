@@ -38,7 +38,7 @@ pub fn Notices() -> impl IntoView {
                         }.into_any(),
                     });
                     view! {
-                        <div class="notice" class:error=n.level == Level::Error role=role>
+                        <div class="notice" class:error=n.level == Level::Error role=role data-recovery=n.recovery>
                             <span>{n.text.clone()}</span>
                             {action}
                             <button type="button" class="dismiss" aria-label="关闭 · Dismiss" on:click=move |_| state.dismiss(id)>"×"</button>

@@ -195,11 +195,9 @@ fn ThemeEditor(
 pub fn OverviewStrip() -> impl IntoView {
     let state = expect_context::<AppState>();
     let cells = move || {
-        state.doc.with(|d| {
-            d.taggable()
-                .map(|b| (b.index, b.id.clone()))
-                .collect::<Vec<_>>()
-        })
+        state
+            .doc
+            .with(|d| d.taggable().map(|b| (b.index, b.id.clone())).collect::<Vec<_>>())
     };
     view! {
         <nav class="overview" aria-label="主题概览 · Theme overview">

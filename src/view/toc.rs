@@ -9,11 +9,9 @@ use crate::view::document::scroll_to_block;
 pub fn Toc() -> impl IntoView {
     let state = expect_context::<AppState>();
     let headings = move || {
-        state.doc.with(|d| {
-            d.headings()
-                .map(|b| (b.index, b.text.clone()))
-                .collect::<Vec<_>>()
-        })
+        state
+            .doc
+            .with(|d| d.headings().map(|b| (b.index, b.text.clone())).collect::<Vec<_>>())
     };
     view! {
         <nav class="toc" aria-label="目录 · Contents">

@@ -27,7 +27,7 @@ export class AnnotatorPage {
   }
 
   waitForText() {
-    return this.page.waitForSelector('[data-kind="paragraph"]', { timeout: 20000 });
+    return this.page.waitForSelector('[data-kind="paragraph"]', { state: 'attached', timeout: 20000 });
   }
 
   waitForTerms() {
@@ -63,12 +63,16 @@ export class AnnotatorPage {
     return this.page.$eval('.block.focused', (e) => Number(e.dataset.block)).catch(() => null);
   }
 
+  /** Opens the focused block's note with the n key, ready to type. */
+  async openNote(index) {
+    await this.press('n');
+    await this.page.waitForFunction((i) => document.activeElement?.matches(`[data-block="${i}"] [data-note]`), index);
+  }
+
   async writeNote(index, text) {
     await this.focusBlock(index);
-    await this.press('n');
-    const note = this.block(index).locator('[data-note]');
-    await note.waitFor();
-    await note.fill(text);
+    await this.openNote(index);
+    await this.block(index).locator('[data-note]').fill(text);
     await this.press('Escape');
   }
 
@@ -80,6 +84,14 @@ export class AnnotatorPage {
   /** Waits for the debounced write to land in localStorage. */
   async settle() {
     await this.page.waitForTimeout(400);
+  }
+
+  /** Puts values into localStorage while no annotator page is open, as a crash or another program would leave them. */
+  async seedStorage(baseUrl, entries) {
+    await this.page.goto(`${baseUrl}seed-not-the-app`);
+    await this.page.evaluate((e) => { for (const [k, v] of e) localStorage.setItem(k, v); }, entries);
+    this.errors.length = 0; // the seeding page's own 404 is not the app's
+    await this.goto(baseUrl);
   }
 
   alerts() {

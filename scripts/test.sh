@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Sets up a fresh machine (idempotent) and runs every test:
+# formatting and lints, native core tests, browser-seam tests (wasm-bindgen-test
+# in headless Chromium), the release build, and end-to-end tests on that build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export PATH="$PWD/.tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "rustfmt"
+cargo fmt --all -- --check
+
+step "the core has no browser or UI dependency"
+if cargo tree -p annotator-core -e normal --prefix none | grep -E '^(leptos|web-sys|wasm-bindgen|gloo|js-sys) '; then
+  echo "annotator-core must not depend on the crates above" >&2
+  exit 1
+fi
+
+step "clippy (core natively, app for wasm32)"
+cargo clippy -p annotator-core --all-targets -- -D warnings
+cargo clippy -p speech-annotator --target wasm32-unknown-unknown --all-targets -- -D warnings
+
+step "native tests of the core"
+cargo test -p annotator-core
+
+step "browser-seam tests (wasm-bindgen-test, headless Chromium)"
+cargo test -p speech-annotator --target wasm32-unknown-unknown --test browser_seam
+
+step "release build (Trunk)"
+trunk build --release
+
+step "end-to-end tests (Playwright driving headless Chromium)"
+cd tests/e2e
+node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=tap --test-reporter-destination=artifacts.tap ./*.test.mjs
+passed=$(grep -c '^ok ' artifacts.tap || true)
+failed=$(grep -c '^not ok ' artifacts.tap || true)
+echo "e2e: $passed passed, $failed failed"

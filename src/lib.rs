@@ -1,0 +1,15 @@
+//! The browser shell of the speech annotator: Leptos components wired to the
+//! pure core in `annotator-core`. Browser-only code (storage, files,
+//! downloads) sits in `storage` and `files`.
+
+pub mod app;
+pub mod files;
+pub mod state;
+pub mod storage;
+pub mod view;
+
+/// Mounts the annotator on the page's body.
+pub fn start() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+}
