@@ -1,45 +1,29 @@
 //! The page: header, table of contents, the document, and the side panels.
 //! Start-up shows the parsed text first and segments after the first paint.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use annotator_core::document::Document;
 use annotator_core::keys::{action_for, Action, Chord};
-use annotator_core::terms::{Segmenter, TermSettings};
 use leptos::ev;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::state::AppState;
+use crate::state::{AppState, Level};
 use crate::view::document::DocumentView;
+use crate::view::library::LibraryPanel;
 use crate::view::notices::Notices;
 use crate::view::terms::TermList;
 use crate::view::themes::{OverviewStrip, ThemePanel};
 use crate::view::toc::Toc;
 
-/// The speech shipped inside the app.
-pub const BUILTIN_SPEECH: &str = include_str!("../assets/speech-foreign-trade-2022-07-14.txt");
-
 #[component]
 pub fn App() -> impl IntoView {
-    let state = AppState::new(Document::parse(BUILTIN_SPEECH));
+    let state = AppState::restore();
     provide_context(state);
 
     // Segmenting needs the dictionary (a few hundred ms): let the text paint
     // first, then build the segmenter and highlight.
-    request_animation_frame(move || {
-        set_timeout(
-            move || {
-                let segmenter = Segmenter::new();
-                let analysis = state
-                    .doc
-                    .with_untracked(|d| segmenter.analyse(d, &TermSettings::default()));
-                state.analysis.set(Some(Arc::new(analysis)));
-            },
-            Duration::from_millis(0),
-        )
-    });
+    request_animation_frame(move || set_timeout(move || state.analyse(), Duration::from_millis(0)));
 
     let keys = window_event_listener(ev::keydown, move |e| on_key(state, &e));
     on_cleanup(move || keys.remove());
@@ -61,6 +45,27 @@ pub fn App() -> impl IntoView {
         }
     });
 
+    // Dropping a file anywhere on the page opens it.
+    let dragover = window_event_listener(ev::dragover, move |e| e.prevent_default());
+    on_cleanup(move || dragover.remove());
+    let drop = window_event_listener(ev::drop, move |e| {
+        e.prevent_default();
+        let Some(file) = e.data_transfer().and_then(|d| d.files()).and_then(|f| f.get(0)) else {
+            return;
+        };
+        if crate::view::library::is_text_file(&file) {
+            crate::view::library::open_file(state, file, None);
+        } else {
+            let msg = format!(
+                "{}: 只能打开 .txt 文本 · Only .txt texts can be opened here",
+                file.name()
+            );
+            state.notify(Level::Error, msg, None);
+        }
+    });
+    on_cleanup(move || drop.remove());
+    let library_open = RwSignal::new(false);
+
     let title = move || {
         state
             .doc
@@ -73,6 +78,8 @@ pub fn App() -> impl IntoView {
             <div class="brand">"讲话标注 · Speech Annotator"</div>
             <div class="doc-title">{title}</div>
             <div class="actions">
+                <button type="button" data-action="library" aria-haspopup="dialog"
+                    on:click=move |_| library_open.update(|o| *o = !*o)>"📚 文档 · Documents"</button>
                 <button type="button" data-action="undo" title="撤销 Undo (Ctrl+Z)"
                     prop:disabled=move || !state.can_undo.get()
                     on:click=move |_| state.undo()>"↶ 撤销"</button>
@@ -86,6 +93,7 @@ pub fn App() -> impl IntoView {
             </div>
         </header>
         <Notices/>
+        <LibraryPanel open=library_open/>
         <div class="progress" role="status" data-segmenting=move || (!ready()).to_string() hidden=ready>
             "正在分词并提取关键词… · Segmenting and ranking key terms…"
         </div>

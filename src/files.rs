@@ -25,3 +25,22 @@ pub fn download(filename: &str, mime: &str, content: &str) -> Result<(), String>
     );
     Ok(())
 }
+
+/// Reads a picked or dropped file's bytes, refusing files over `limit` bytes
+/// before reading them.
+pub async fn read_bytes(file: &web_sys::File, limit: usize) -> Result<Vec<u8>, String> {
+    let size = file.size() as usize;
+    if size > limit {
+        return Err(format!(
+            "文件过大（{:.1} MB，上限 {:.0} MB） · File too large ({:.1} MB; the limit is {:.0} MB)",
+            size as f64 / 1e6,
+            limit as f64 / 1e6,
+            size as f64 / 1e6,
+            limit as f64 / 1e6
+        ));
+    }
+    let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
+        .await
+        .map_err(|e| format!("{e:?}"))?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}

@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use annotator_core::document::Document;
 use annotator_core::history::History;
-use annotator_core::persist::{self, Profile, Recovery, StorageFailure, ViewState};
+use annotator_core::library::{self, Entry, Library, Source};
+use annotator_core::persist::{self, KeyValue, Profile, Recovery, StorageFailure, ViewState};
 use annotator_core::store::{Command, Store, TagOrigin};
-use annotator_core::terms::Analysis;
+use annotator_core::terms::{Analysis, Segmenter, TermSettings};
 use leptos::prelude::*;
 
 use crate::storage::{now_ms, BrowserStorage};
@@ -42,6 +43,12 @@ pub enum NoticeAction {
         raw: Arc<String>,
     },
     Undo,
+    /// Bring back a deleted document: its library entry and stored values.
+    RestoreDocument {
+        at: usize,
+        entry: Box<annotator_core::library::Entry>,
+        values: Vec<(String, String)>,
+    },
 }
 
 #[derive(Clone, Copy)]
@@ -52,6 +59,7 @@ pub struct AppState {
     pub store: RwSignal<Store>,
     pub history: StoredValue<History>,
     pub profile: RwSignal<Profile>,
+    pub library: RwSignal<Library>,
     /// Index of the focused block.
     pub focused: RwSignal<Option<usize>>,
     /// Theme id the document is filtered by.
@@ -68,11 +76,34 @@ pub struct AppState {
     pub can_redo: RwSignal<bool>,
     save_timer: StoredValue<Option<TimeoutHandle>>,
     next_notice: StoredValue<u64>,
+    segmenter: StoredValue<Option<Arc<Segmenter>>>,
+}
+
+/// The speech shipped inside the app.
+pub const BUILTIN_SPEECH: &str = include_str!("../assets/speech-foreign-trade-2022-07-14.txt");
+
+pub fn builtin() -> Document {
+    Document::parse(BUILTIN_SPEECH)
+}
+
+fn load_library(kv: &mut BrowserStorage, now: u64) -> (Library, Option<Recovery>) {
+    let key = library::library_key();
+    match kv.get(&key).ok().flatten() {
+        None => (Library::default(), None),
+        Some(raw) => {
+            let r = library::decode_library(&raw);
+            let rec = r
+                .needs_backup()
+                .then(|| persist::recover(kv, &key, raw, r.problems.clone(), r.value.is_some(), now));
+            (r.value.unwrap_or_default(), rec)
+        }
+    }
 }
 
 impl AppState {
-    /// Restores everything kept for `doc`, reporting what could not be read.
-    pub fn new(doc: Document) -> Self {
+    /// Restores the profile, the library and the document that was open
+    /// (the built-in speech on first use), reporting what could not be read.
+    pub fn restore() -> Self {
         let replica = crate::storage::random_id("r-");
         let fresh = Profile {
             coder_id: crate::storage::random_id("c-"),
@@ -80,36 +111,135 @@ impl AppState {
             color: "#2f6fdb".into(),
         };
         let mut kv = BrowserStorage::open();
-        let loaded = persist::load(&mut kv, &doc.fingerprint, &replica, fresh, now_ms());
-        let focused = loaded
-            .view
-            .focused
-            .as_ref()
-            .and_then(|id| doc.block(id))
-            .map(|b| b.index);
-        let filter = loaded.view.filter.clone().filter(|t| loaded.store.theme(t).is_some());
+        let now = now_ms();
+        let mut recoveries = Vec::new();
+        let mut failure = None;
+        let profile = persist::load_profile(&mut kv, fresh, now, &mut recoveries, &mut failure);
+        let (mut library, lib_recovery) = load_library(&mut kv, now);
+        recoveries.extend(lib_recovery);
+        // Reopen the document that was open, if its text can still be read.
+        let reopened = library
+            .current
+            .clone()
+            .filter(|fp| *fp != builtin().fingerprint)
+            .and_then(|fp| {
+                let raw = kv.get(&library::doc_key(&fp)).ok().flatten()?;
+                library::decode_text(&raw, &fp).ok().map(|text| Document::parse(&text))
+            });
+        let doc = reopened.unwrap_or_else(builtin);
+        library.upsert(Entry::for_document(&builtin(), Source::Builtin, 0));
+        library.current = Some(doc.fingerprint.clone());
+        let (store, view) = persist::load_annotations(
+            &mut kv,
+            &doc.fingerprint,
+            &replica,
+            &profile,
+            now,
+            &mut recoveries,
+            &mut failure,
+        );
         let state = AppState {
             doc: RwSignal::new(Arc::new(doc)),
             analysis: RwSignal::new(None),
-            store: RwSignal::new(loaded.store),
+            store: RwSignal::new(store),
             history: StoredValue::new(History::default()),
-            profile: RwSignal::new(loaded.profile),
-            focused: RwSignal::new(focused),
-            filter: RwSignal::new(filter),
+            profile: RwSignal::new(profile),
+            library: RwSignal::new(library),
+            focused: RwSignal::new(None),
+            filter: RwSignal::new(None),
             active_term: RwSignal::new(None),
             hover_term: RwSignal::new(None),
             editing_note: RwSignal::new(None),
             notices: RwSignal::new(Vec::new()),
-            save_failure: RwSignal::new(loaded.failure),
+            save_failure: RwSignal::new(failure),
             can_undo: RwSignal::new(false),
             can_redo: RwSignal::new(false),
             save_timer: StoredValue::new(None),
             next_notice: StoredValue::new(0),
+            segmenter: StoredValue::new(None),
         };
-        for r in loaded.recoveries {
+        state.restore_view(&view);
+        for r in recoveries {
             state.report_recovery(r);
         }
         state
+    }
+
+    fn restore_view(&self, view: &ViewState) {
+        let focused = view
+            .focused
+            .as_ref()
+            .and_then(|id| self.doc.with_untracked(|d| d.block(id).map(|b| b.index)));
+        let filter = view
+            .filter
+            .clone()
+            .filter(|t| self.store.with_untracked(|s| s.theme(t).is_some()));
+        self.focused.set(focused);
+        self.filter.set(filter);
+    }
+
+    /// Segments the open document and ranks its key terms. The segmenter is
+    /// built once, on first use, after the text is on screen.
+    pub fn analyse(&self) {
+        let segmenter = match self.segmenter.get_value() {
+            Some(s) => s,
+            None => {
+                let s = Arc::new(Segmenter::new());
+                self.segmenter.set_value(Some(s.clone()));
+                s
+            }
+        };
+        let analysis = self
+            .doc
+            .with_untracked(|d| segmenter.analyse(d, &TermSettings::default()));
+        self.analysis.set(Some(Arc::new(analysis)));
+    }
+
+    /// Opens a document: saves the current one, keeps the new one's text in
+    /// the library, and restores its annotations.
+    pub fn open_document(&self, doc: Document, source: Source) {
+        self.save_now();
+        let now = now_ms();
+        let mut kv = BrowserStorage::open();
+        let fp = doc.fingerprint.clone();
+        if source != Source::Builtin {
+            if let Err(e) = kv.set(&library::doc_key(&fp), &library::encode_text(&fp, &doc.text)) {
+                self.save_failure.set(Some(e));
+            }
+        }
+        let entry = Entry::for_document(&doc, source, now);
+        self.library.update(|l| {
+            l.upsert(entry);
+            l.current = Some(fp.clone());
+        });
+        self.save_library();
+        let mut recoveries = Vec::new();
+        let mut failure = None;
+        let replica = self.store.with_untracked(|s| s.replica.clone());
+        let profile = self.profile.get_untracked();
+        let (store, view) =
+            persist::load_annotations(&mut kv, &fp, &replica, &profile, now, &mut recoveries, &mut failure);
+        self.analysis.set(None);
+        self.active_term.set(None);
+        self.editing_note.set(None);
+        self.doc.set(Arc::new(doc));
+        self.store.set(store);
+        self.history.set_value(History::default());
+        self.can_undo.set(false);
+        self.can_redo.set(false);
+        self.restore_view(&view);
+        for r in recoveries {
+            self.report_recovery(r);
+        }
+        let this = *self;
+        request_animation_frame(move || set_timeout(move || this.analyse(), Duration::from_millis(0)));
+    }
+
+    pub fn save_library(&self) {
+        let raw = self.library.with_untracked(library::encode_library);
+        if let Err(e) = BrowserStorage::open().set(&library::library_key(), &raw) {
+            self.save_failure.set(Some(e));
+        }
     }
 
     fn report_recovery(&self, r: Recovery) {
@@ -229,7 +359,7 @@ impl AppState {
             theme: theme.into(),
             present: !present,
             how: TagOrigin::Hand,
-            at: now_ms(),
+            at: now_ms() / 1000,
         });
     }
 
@@ -272,12 +402,12 @@ impl AppState {
                     .and_then(|i| self.doc.with_untracked(|d| d.blocks.get(i).map(|b| b.id.clone()))),
                 filter: self.filter.get_untracked(),
             };
-            use annotator_core::persist::KeyValue;
             kv.set(&persist::view_key(&fp), &persist::encode_view(&view, &fp))?;
             Ok(saved)
         });
         match result {
             Ok(saved) => {
+                self.library.update_untracked(|l| l.touch(&fp, now_ms()));
                 if let Some(r) = saved.recovery {
                     self.report_recovery(r);
                 }

@@ -33,7 +33,34 @@ impl KeyValue for BrowserStorage {
         let s = self.0.as_ref().ok_or(StorageFailure::Unavailable)?;
         s.set_item(key, value).map_err(failure)
     }
+
+    fn remove(&mut self, key: &str) -> Result<(), StorageFailure> {
+        let s = self.0.as_ref().ok_or(StorageFailure::Unavailable)?;
+        s.remove_item(key).map_err(failure)
+    }
 }
+
+impl BrowserStorage {
+    /// UTF-16 code units the app's keys and values take (what browsers count
+    /// against the quota), or `None` when storage is unavailable.
+    pub fn app_usage(&self) -> Option<usize> {
+        let s = self.0.as_ref()?;
+        let n = s.length().ok()?;
+        let mut used = 0;
+        for i in 0..n {
+            let Some(key) = s.key(i).ok().flatten() else { continue };
+            if key.starts_with("speech-annotator") {
+                let v = s.get_item(&key).ok().flatten().unwrap_or_default();
+                used += key.encode_utf16().count() + v.encode_utf16().count();
+            }
+        }
+        Some(used)
+    }
+}
+
+/// What browsers allow an origin in localStorage, in UTF-16 code units
+/// (Chromium and Firefox: 5 Mi; there is no API to ask).
+pub const QUOTA_UNITS: usize = 5 * 1024 * 1024;
 
 /// Milliseconds since the epoch.
 pub fn now_ms() -> u64 {

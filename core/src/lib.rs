@@ -3,22 +3,29 @@
 //! Everything a user's work depends on lives here, with no browser or UI
 //! dependency, so that it is tested natively with `cargo test`:
 //!
+//! - [`encoding`]: bytes of a `.txt` file to text (UTF-8, GB18030, BOMs);
 //! - [`text`]: normalisation, fingerprints and the one offset unit (chars);
 //! - [`document`]: a speech parsed into blocks (title, meta, heading,
 //!   paragraph, residue) with ids that do not depend on position;
 //! - [`terms`]: segmentation (jieba-rs) and the key-term pipeline;
 //! - [`themes`]: themes as data, with the four built-ins;
 //! - [`store`]: annotation sets, commands with inverses, merge;
+//! - [`agreement`]: intercoder agreement (Krippendorff's alpha, Cohen's
+//!   kappa, percent agreement) per theme and pooled over themes;
 //! - [`history`]: undo and redo as stacks of inverse commands;
 //! - [`persist`]: storage envelopes, schema versions and restore from
 //!   untrusted input;
+//! - [`library`]: the documents kept in the browser, each text under its own key;
 //! - [`keys`]: keyboard chords mapped to actions.
 //!
 //! The UI crate only wires signals to these types.
 
+pub mod agreement;
 pub mod document;
+pub mod encoding;
 pub mod history;
 pub mod keys;
+pub mod library;
 pub mod navigate;
 pub mod persist;
 pub mod store;

@@ -138,29 +138,14 @@ struct ThemeV1 {
     #[serde(default)]
     deleted: bool,
     t: u64,
-    by: String,
+    /// Index into `replicas`.
+    by: usize,
 }
 
-#[derive(Serialize, Deserialize)]
-struct TagV1 {
-    block: String,
-    theme: String,
-    present: bool,
-    #[serde(default)]
-    at: u64,
-    #[serde(default)]
-    how: TagOrigin,
-    t: u64,
-    by: String,
-}
-
-#[derive(Serialize, Deserialize)]
-struct NoteV1 {
-    block: String,
-    text: String,
-    t: u64,
-    by: String,
-}
+/// One tag, compact: `[theme, present 0|1, at (s), how 0=hand|1=suggestion, t, by]`.
+type TagV1 = (String, u8, u64, u8, u64, usize);
+/// One note, compact: `[text, t, by]`.
+type NoteV1 = (String, u64, usize);
 
 #[derive(Serialize, Deserialize)]
 struct SetV1 {
@@ -170,14 +155,38 @@ struct SetV1 {
     kind: SetKind,
     #[serde(default)]
     readonly: bool,
+    /// Block id → its tags.
     #[serde(default)]
-    tags: Vec<Value>,
+    tags: serde_json::Map<String, Value>,
+    /// Block id → its note.
     #[serde(default)]
-    notes: Vec<Value>,
+    notes: serde_json::Map<String, Value>,
 }
 
-/// Serialises a store into its stored envelope.
+/// Replica ids are long and repeat on every item: store each once.
+#[derive(Default)]
+struct Replicas {
+    ids: Vec<String>,
+    index: BTreeMap<String, usize>,
+}
+
+impl Replicas {
+    fn of(&mut self, id: &str) -> usize {
+        if let Some(&i) = self.index.get(id) {
+            return i;
+        }
+        self.ids.push(id.to_string());
+        self.index.insert(id.to_string(), self.ids.len() - 1);
+        self.ids.len() - 1
+    }
+}
+
+/// Serialises a store into its stored envelope. The format is compact (tags
+/// grouped by block, replicas by index) so that fifty annotated speeches fit
+/// in a browser's localStorage.
 pub fn encode_store(store: &Store, fingerprint: &str) -> String {
+    let mut replicas = Replicas::default();
+    replicas.of("");
     let themes: Vec<ThemeV1> = store
         .themes
         .values()
@@ -189,52 +198,51 @@ pub fn encode_store(store: &Store, fingerprint: &str) -> String {
             key: e.theme.key,
             deleted: e.deleted,
             t: e.stamp.t,
-            by: e.stamp.by.clone(),
+            by: replicas.of(&e.stamp.by),
         })
         .collect();
-    let sets: Vec<Value> = store
+    let sets: Vec<SetV1> = store
         .sets
         .values()
         .map(|s| {
-            let tags: Vec<Value> = s
-                .tags
-                .iter()
-                .map(|((block, theme), e)| {
-                    serde_json::to_value(TagV1 {
-                        block: block.clone(),
-                        theme: theme.clone(),
-                        present: e.present,
-                        at: e.at,
-                        how: e.how,
-                        t: e.stamp.t,
-                        by: e.stamp.by.clone(),
-                    })
-                    .expect("plain data serialises")
-                })
-                .collect();
-            let notes: Vec<Value> = s
+            let mut tags: BTreeMap<&str, Vec<TagV1>> = BTreeMap::new();
+            for ((block, theme), e) in &s.tags {
+                let how = u8::from(e.how == TagOrigin::Suggestion);
+                let row = (
+                    theme.clone(),
+                    u8::from(e.present),
+                    e.at,
+                    how,
+                    e.stamp.t,
+                    replicas.of(&e.stamp.by),
+                );
+                tags.entry(block.as_str()).or_default().push(row);
+            }
+            let notes = s
                 .notes
                 .iter()
                 .map(|(block, n)| {
-                    serde_json::to_value(NoteV1 {
-                        block: block.clone(),
-                        text: n.text.clone(),
-                        t: n.stamp.t,
-                        by: n.stamp.by.clone(),
-                    })
-                    .expect("plain data serialises")
+                    let row: NoteV1 = (n.text.clone(), n.stamp.t, replicas.of(&n.stamp.by));
+                    (block.clone(), serde_json::to_value(row).expect("plain data serialises"))
                 })
                 .collect();
-            serde_json::to_value(SetV1 {
+            SetV1 {
                 id: s.id.clone(),
                 name: s.name.clone(),
                 color: s.color.clone(),
                 kind: s.kind,
                 readonly: s.readonly,
-                tags,
+                tags: tags
+                    .into_iter()
+                    .map(|(b, rows)| {
+                        (
+                            b.to_string(),
+                            serde_json::to_value(rows).expect("plain data serialises"),
+                        )
+                    })
+                    .collect(),
                 notes,
-            })
-            .expect("plain data serialises")
+            }
         })
         .collect();
     serde_json::json!({
@@ -242,6 +250,7 @@ pub fn encode_store(store: &Store, fingerprint: &str) -> String {
         "version": VERSION,
         "fingerprint": fingerprint,
         "clock": store.clock,
+        "replicas": replicas.ids,
         "themes": themes,
         "sets": sets,
     })
@@ -265,12 +274,12 @@ pub fn decode_store(raw: &str, fingerprint: &str, replica: &str) -> Restored<Sto
         }
         None => return Restored::fail(Problem::MissingField("fingerprint")),
     }
-    let mut problems = Vec::new();
-    let mut dropped = |what: &'static str, n: usize| {
-        if n > 0 {
-            problems.push(Problem::Dropped { what, count: n });
-        }
-    };
+    let replicas: Vec<String> = obj
+        .get("replicas")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().map(|r| r.as_str().unwrap_or("?").to_string()).collect())
+        .unwrap_or_default();
+    let stamp = |t: u64, by: usize| replicas.get(by).map(|by| Stamp { t, by: by.clone() });
     let mut store = Store {
         themes: BTreeMap::new(),
         sets: BTreeMap::new(),
@@ -278,38 +287,38 @@ pub fn decode_store(raw: &str, fingerprint: &str, replica: &str) -> Restored<Sto
         replica: replica.into(),
     };
     let mut max_t = obj.get("clock").and_then(Value::as_u64).unwrap_or(0);
-
     let (mut bad_themes, mut bad_sets, mut bad_tags, mut bad_notes) = (0, 0, 0, 0);
+
     for v in obj
         .get("themes")
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or(&[])
     {
-        match serde_json::from_value::<ThemeV1>(v.clone()) {
-            Ok(t) => {
-                let theme = Theme {
-                    id: t.id,
-                    name_zh: t.name_zh,
-                    name_en: t.name_en,
-                    color: t.color,
-                    key: t.key,
-                };
-                if theme.validate().is_err() {
-                    bad_themes += 1;
-                    continue;
-                }
+        let Ok(t) = serde_json::from_value::<ThemeV1>(v.clone()) else {
+            bad_themes += 1;
+            continue;
+        };
+        let theme = Theme {
+            id: t.id,
+            name_zh: t.name_zh,
+            name_en: t.name_en,
+            color: t.color,
+            key: t.key,
+        };
+        match stamp(t.t, t.by) {
+            Some(stamp) if theme.validate().is_ok() => {
                 max_t = max_t.max(t.t);
                 store.themes.insert(
                     theme.id.clone(),
                     ThemeEntry {
                         theme,
                         deleted: t.deleted,
-                        stamp: Stamp { t: t.t, by: t.by },
+                        stamp,
                     },
                 );
             }
-            Err(_) => bad_themes += 1,
+            _ => bad_themes += 1,
         }
     }
     for v in obj
@@ -324,49 +333,82 @@ pub fn decode_store(raw: &str, fingerprint: &str, replica: &str) -> Restored<Sto
         };
         let mut set = AnnotationSet::new(&s.id, &s.name, &s.color, s.kind);
         set.readonly = s.readonly;
-        for t in s.tags {
-            match serde_json::from_value::<TagV1>(t) {
-                Ok(t) if store.themes.contains_key(&t.theme) => {
-                    max_t = max_t.max(t.t);
-                    set.tags.insert(
-                        (t.block, t.theme),
-                        TagEntry {
-                            present: t.present,
-                            at: t.at,
-                            how: t.how,
-                            stamp: Stamp { t: t.t, by: t.by },
-                        },
-                    );
+        for (block, rows) in s.tags {
+            let Ok(rows) = serde_json::from_value::<Vec<Value>>(rows) else {
+                bad_tags += 1;
+                continue;
+            };
+            for row in rows {
+                match serde_json::from_value::<TagV1>(row) {
+                    Ok((theme, present, at, how, t, by)) if store.themes.contains_key(&theme) && present <= 1 => {
+                        let Some(stamp) = stamp(t, by) else {
+                            bad_tags += 1;
+                            continue;
+                        };
+                        max_t = max_t.max(t);
+                        let how = if how == 1 {
+                            TagOrigin::Suggestion
+                        } else {
+                            TagOrigin::Hand
+                        };
+                        set.tags.insert(
+                            (block.clone(), theme),
+                            TagEntry {
+                                present: present == 1,
+                                at,
+                                how,
+                                stamp,
+                            },
+                        );
+                    }
+                    _ => bad_tags += 1,
                 }
-                _ => bad_tags += 1,
             }
         }
-        for n in s.notes {
-            match serde_json::from_value::<NoteV1>(n) {
-                Ok(n) => {
-                    max_t = max_t.max(n.t);
-                    set.notes.insert(
-                        n.block,
-                        NoteEntry {
-                            text: n.text,
-                            stamp: Stamp { t: n.t, by: n.by },
-                        },
-                    );
+        for (block, row) in s.notes {
+            match serde_json::from_value::<NoteV1>(row)
+                .ok()
+                .and_then(|(text, t, by)| Some((text, stamp(t, by)?)))
+            {
+                Some((text, stamp)) => {
+                    max_t = max_t.max(stamp.t);
+                    set.notes.insert(block, NoteEntry { text, stamp });
                 }
-                Err(_) => bad_notes += 1,
+                None => bad_notes += 1,
             }
         }
         store.sets.insert(set.id.clone(), set);
     }
-    dropped("themes · 主题", bad_themes);
-    dropped("annotation sets · 标注集", bad_sets);
-    dropped("tags · 标签", bad_tags);
-    dropped("notes · 笔记", bad_notes);
+    let mut problems = Vec::new();
+    for (what, count) in [
+        ("themes · 主题", bad_themes),
+        ("annotation sets · 标注集", bad_sets),
+        ("tags · 标签", bad_tags),
+        ("notes · 笔记", bad_notes),
+    ] {
+        if count > 0 {
+            problems.push(Problem::Dropped { what, count });
+        }
+    }
     store.clock = max_t;
     Restored {
         value: Some(store),
         problems,
     }
+}
+
+/// Number of live tags in a stored value, for the library's overview.
+pub fn count_tags(raw: &str, fingerprint: &str) -> usize {
+    decode_store(raw, fingerprint, "")
+        .value
+        .map(|s| {
+            s.sets
+                .values()
+                .flat_map(|x| x.tags.values())
+                .filter(|t| t.present)
+                .count()
+        })
+        .unwrap_or(0)
 }
 
 /// Where the reader was: restored on reload.
@@ -526,17 +568,12 @@ mod tests {
     fn unreadable_entries_are_dropped_and_reported_the_rest_kept() {
         let raw = encode_store(&sample(), "fp");
         let mut v: Value = serde_json::from_str(&raw).unwrap();
-        v["sets"][0]["tags"]
-            .as_array_mut()
-            .unwrap()
-            .push(serde_json::json!({"block": 3}));
-        v["sets"][0]["tags"]
-            .as_array_mut()
-            .unwrap()
-            .push(serde_json::json!({"block":"p9","theme":"ghost","present":true,"t":1,"by":"x"}));
-        v["themes"].as_array_mut().unwrap().push(
-            serde_json::json!({"id":"bad","nameZh":"x","nameEn":"","color":"javascript:1","key":null,"t":1,"by":"x"}),
-        );
+        let tags = v["sets"][0]["tags"].as_object_mut().unwrap();
+        tags.insert("p8".into(), serde_json::json!([{"block": 3}]));
+        tags.insert("p9".into(), serde_json::json!([["ghost", 1, 0, 0, 1, 0]]));
+        let bad_theme =
+            serde_json::json!({"id":"bad","nameZh":"x","nameEn":"","color":"javascript:1","key":null,"t":1,"by":0});
+        v["themes"].as_array_mut().unwrap().push(bad_theme);
         v["sets"].as_array_mut().unwrap().push(serde_json::json!("nonsense"));
         let back = decode_store(&v.to_string(), "fp", "tab-a");
         assert!(back.needs_backup());
@@ -606,6 +643,7 @@ mod tests {
 pub trait KeyValue {
     fn get(&self, key: &str) -> Result<Option<String>, StorageFailure>;
     fn set(&mut self, key: &str, value: &str) -> Result<(), StorageFailure>;
+    fn remove(&mut self, key: &str) -> Result<(), StorageFailure>;
 }
 
 /// Why storage refused.
@@ -657,7 +695,8 @@ pub struct Loaded {
     pub failure: Option<StorageFailure>,
 }
 
-fn recover(
+/// Keeps a value that could not be read under a backup key (see [`backup_key`]).
+pub fn recover(
     kv: &mut dyn KeyValue,
     key: &str,
     raw: String,
@@ -682,36 +721,68 @@ fn recover(
 pub fn load(kv: &mut dyn KeyValue, fingerprint: &str, replica: &str, fresh_profile: Profile, now_ms: u64) -> Loaded {
     let mut recoveries = Vec::new();
     let mut failure = None;
-    let mut read = |kv: &dyn KeyValue, key: &str| match kv.get(key) {
+    let profile = load_profile(kv, fresh_profile, now_ms, &mut recoveries, &mut failure);
+    let (store, view) = load_annotations(
+        kv,
+        fingerprint,
+        replica,
+        &profile,
+        now_ms,
+        &mut recoveries,
+        &mut failure,
+    );
+    Loaded {
+        store,
+        view,
+        profile,
+        recoveries,
+        failure,
+    }
+}
+
+fn read(kv: &dyn KeyValue, key: &str, failure: &mut Option<StorageFailure>) -> Option<String> {
+    match kv.get(key) {
         Ok(v) => v,
         Err(e) => {
             failure.get_or_insert(e);
             None
         }
-    };
+    }
+}
 
-    let pkey = profile_key();
-    let profile = match read(kv, &pkey) {
-        Some(raw) => {
-            let r = decode_profile(&raw);
-            match r.value {
-                Some(p) => p,
-                None => {
-                    recoveries.push(recover(kv, &pkey, raw, r.problems, false, now_ms));
-                    let _ = kv.set(&pkey, &encode_profile(&fresh_profile));
-                    fresh_profile
-                }
-            }
+/// Restores this browser's coder profile, creating one on first use.
+pub fn load_profile(
+    kv: &mut dyn KeyValue,
+    fresh: Profile,
+    now_ms: u64,
+    recoveries: &mut Vec<Recovery>,
+    failure: &mut Option<StorageFailure>,
+) -> Profile {
+    let key = profile_key();
+    if let Some(raw) = read(kv, &key, failure) {
+        let r = decode_profile(&raw);
+        if let Some(p) = r.value {
+            return p;
         }
-        None => {
-            let _ = kv.set(&pkey, &encode_profile(&fresh_profile));
-            fresh_profile
-        }
-    };
+        recoveries.push(recover(kv, &key, raw, r.problems, false, now_ms));
+    }
+    let _ = kv.set(&key, &encode_profile(&fresh));
+    fresh
+}
 
+/// Restores one document's annotations and view for `profile`'s coder.
+pub fn load_annotations(
+    kv: &mut dyn KeyValue,
+    fingerprint: &str,
+    replica: &str,
+    profile: &Profile,
+    now_ms: u64,
+    recoveries: &mut Vec<Recovery>,
+    failure: &mut Option<StorageFailure>,
+) -> (Store, ViewState) {
     let owner = AnnotationSet::new(&profile.coder_id, &profile.name, &profile.color, SetKind::Coder);
     let akey = annotations_key(fingerprint);
-    let mut store = match read(kv, &akey) {
+    let mut store = match read(kv, &akey, failure) {
         Some(raw) => {
             let r = decode_store(&raw, fingerprint, replica);
             let store = r.value.clone().unwrap_or_else(|| Store::new(replica, &owner));
@@ -731,7 +802,7 @@ pub fn load(kv: &mut dyn KeyValue, fingerprint: &str, replica: &str, fresh_profi
     store.sets.entry(owner.id.clone()).or_insert(owner);
 
     let vkey = view_key(fingerprint);
-    let view = match read(kv, &vkey) {
+    let view = match read(kv, &vkey, failure) {
         Some(raw) => {
             let r = decode_view(&raw, fingerprint);
             if r.needs_backup() {
@@ -741,13 +812,7 @@ pub fn load(kv: &mut dyn KeyValue, fingerprint: &str, replica: &str, fresh_profi
         }
         None => ViewState::default(),
     };
-    Loaded {
-        store,
-        view,
-        profile,
-        recoveries,
-        failure,
-    }
+    (store, view)
 }
 
 /// What a save did besides writing.
@@ -819,6 +884,10 @@ mod storage_tests {
                 return Err(StorageFailure::Full);
             }
             self.map.insert(key.into(), value.into());
+            Ok(())
+        }
+        fn remove(&mut self, key: &str) -> Result<(), StorageFailure> {
+            self.map.remove(key);
             Ok(())
         }
     }

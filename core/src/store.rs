@@ -46,7 +46,7 @@ pub struct ThemeEntry {
 pub struct TagEntry {
     /// `false` is a tombstone: the tag was removed.
     pub present: bool,
-    /// Milliseconds since the epoch when it was last set.
+    /// Seconds since the epoch when it was last set.
     pub at: u64,
     pub how: TagOrigin,
     pub stamp: Stamp,

@@ -31,6 +31,12 @@ pub fn Notices() -> impl IntoView {
                                 }
                             }>"下载备份 · Download backup"</button>
                         }.into_any(),
+                        NoticeAction::RestoreDocument { at, entry, values } => view! {
+                            <button type="button" data-action="notice-undo" on:click=move |_| {
+                                crate::view::library::restore_document(state, at, (*entry).clone(), &values);
+                                state.dismiss(id);
+                            }>"撤销 · Undo"</button>
+                        }.into_any(),
                         NoticeAction::Undo => view! {
                             <button type="button" data-action="notice-undo" on:click=move |_| { state.undo(); state.dismiss(id); }>
                                 "撤销 · Undo"

@@ -79,7 +79,7 @@ test('storage full before loading: a standing warning, tagging still works, expo
     ]);
     const saved = JSON.parse(await readFile(await download.path(), 'utf8'));
     assert.equal(saved.type, 'speech-annotator/annotations');
-    const tags = saved.sets.flatMap((s) => s.tags).filter((t) => t.present).map((t) => t.theme).sort();
+    const tags = saved.sets.flatMap((s) => Object.values(s.tags).flat()).filter(([, present]) => present === 1).map(([theme]) => theme).sort();
     assert.deepEqual(tags, ['accountability', 'trade']);
     // making room lets the next change save, and the warning goes
     await app.page.evaluate(() => { for (const k of Object.keys(localStorage)) if (k.startsWith('filler-')) localStorage.removeItem(k); });

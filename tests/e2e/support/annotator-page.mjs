@@ -94,6 +94,11 @@ export class AnnotatorPage {
     await this.goto(baseUrl);
   }
 
+  async openLibrary() {
+    if (!(await this.page.locator('aside.library').isVisible())) await this.page.locator('[data-action="library"]').click();
+    await this.page.locator('aside.library').waitFor();
+  }
+
   alerts() {
     return this.page.locator('[role="alert"]');
   }

@@ -1,0 +1,261 @@
+//! The document library: open a text (file, paste), and list, open, rename
+//! and delete the documents kept in this browser.
+
+use annotator_core::document::Document;
+use annotator_core::encoding::{self, CHOICES, MAX_TEXT_BYTES};
+use annotator_core::library::{self, Source};
+use annotator_core::persist::{self, KeyValue};
+use leptos::prelude::*;
+
+use crate::state::{builtin, AppState, Level, NoticeAction};
+use crate::storage::{BrowserStorage, QUOTA_UNITS};
+
+/// Opens a decoded text as a document, or says why not.
+pub fn open_text(state: AppState, text: &str, source: Source, how: Option<&str>) -> bool {
+    let doc = Document::parse(text);
+    if doc.blocks.is_empty() {
+        state.notify(Level::Error, "文本是空的 · The text is empty".into(), None);
+        return false;
+    }
+    let title = doc.title.clone().unwrap_or_default();
+    let paragraphs = doc.taggable().count();
+    state.open_document(doc, source);
+    let how = how.map(|h| format!(" ({h})")).unwrap_or_default();
+    state.notify(
+        Level::Info,
+        format!("已打开 · Opened «{title}»: {paragraphs} ¶{how}"),
+        None,
+    );
+    true
+}
+
+/// Reads a `.txt` file (detecting UTF-8 or GB18030 unless `choice` is set).
+pub fn open_file(state: AppState, file: web_sys::File, choice: Option<String>) {
+    leptos::task::spawn_local(async move {
+        let name = file.name();
+        let bytes = match crate::files::read_bytes(&file, MAX_TEXT_BYTES).await {
+            Ok(b) => b,
+            Err(e) => return state.notify(Level::Error, format!("{name}: {e}"), None),
+        };
+        match encoding::decode(&bytes, choice.as_deref()) {
+            Ok(d) => {
+                let source = Source::File {
+                    name: name.clone(),
+                    encoding: d.encoding.into(),
+                };
+                open_text(state, &d.text, source, Some(&format!("{} · {}", d.encoding, d.how)));
+            }
+            Err(e) => state.notify(Level::Error, format!("{name}: {}", e.message()), None),
+        }
+    });
+}
+
+#[component]
+pub fn LibraryPanel(open: RwSignal<bool>) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let encoding = RwSignal::new(String::new());
+    let pasted = RwSignal::new(String::new());
+    let renaming = RwSignal::new(None::<String>);
+    let on_file = move |ev: leptos::ev::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&ev);
+        if let Some(file) = input.files().and_then(|f| f.get(0)) {
+            let choice = Some(encoding.get_untracked()).filter(|e| !e.is_empty());
+            open_file(state, file, choice);
+            open.set(false);
+        }
+        input.set_value("");
+    };
+    let on_paste = move |_| {
+        if open_text(state, &pasted.get_untracked(), Source::Pasted, None) {
+            pasted.set(String::new());
+            open.set(false);
+        }
+    };
+    // Tag counts and usage are read from storage each time the panel opens.
+    let rows = move || {
+        open.track();
+        let kv = BrowserStorage::open();
+        state.library.with(|l| {
+            l.entries
+                .iter()
+                .map(|e| {
+                    let tags = kv
+                        .get(&persist::annotations_key(&e.fingerprint))
+                        .ok()
+                        .flatten()
+                        .map(|raw| persist::count_tags(&raw, &e.fingerprint))
+                        .unwrap_or(0);
+                    (e.clone(), tags)
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    let usage = move || {
+        open.track();
+        state.library.track();
+        match BrowserStorage::open().app_usage() {
+            Some(units) => format!(
+                "本地存储已用约 {:.2} MB，约占 {:.0}% · About {:.2} MB of browser storage used ({:.0}% of ~10 MB)",
+                units as f64 * 2.0 / 1e6,
+                units as f64 * 100.0 / QUOTA_UNITS as f64,
+                units as f64 * 2.0 / 1e6,
+                units as f64 * 100.0 / QUOTA_UNITS as f64
+            ),
+            None => "本地存储不可用 · Browser storage unavailable".into(),
+        }
+    };
+    view! {
+        <div class="library-backdrop" hidden=move || !open.get() on:click=move |_| open.set(false)></div>
+        <aside class="library" role="dialog" aria-label="文档库 · Library" hidden=move || !open.get()>
+            <header>
+                <h2>"文档库 · Library"</h2>
+                <button type="button" class="icon" aria-label="关闭 · Close" on:click=move |_| open.set(false)>"×"</button>
+            </header>
+            <section class="open-text">
+                <h3>"打开文本 · Open a text"</h3>
+                <label class="file">
+                    "选择 .txt 文件 · Choose a .txt file"
+                    <input type="file" accept=".txt,text/plain" data-open-text="" on:change=on_file/>
+                </label>
+                <label>"编码 · Encoding "
+                    <select data-encoding="" on:change=move |ev| encoding.set(event_target_value(&ev))>
+                        <option value="">"自动 (UTF-8 / GB18030) · Auto"</option>
+                        {CHOICES.iter().map(|c| view! { <option value=*c>{*c}</option> }).collect_view()}
+                    </select>
+                </label>
+                <textarea data-paste-text="" rows="4" placeholder="或在此粘贴讲话全文 · or paste a speech here"
+                    prop:value=move || pasted.get() on:input=move |ev| pasted.set(event_target_value(&ev))></textarea>
+                <button type="button" data-paste-open="" prop:disabled=move || pasted.with(|p| p.trim().is_empty()) on:click=on_paste>
+                    "打开粘贴的文本 · Open pasted text"
+                </button>
+            </section>
+            <section>
+                <h3>"本浏览器中的文档 · Documents in this browser"</h3>
+                <p class="hint" data-storage-usage="">{usage}</p>
+                <ul class="doc-list">
+                    <For each=rows key=|(e, tags)| (e.fingerprint.clone(), e.title.clone(), e.edited, *tags) children=move |(e, tags)| {
+                        let fp = e.fingerprint.clone();
+                        let is_builtin = e.source == Source::Builtin;
+                        let current = Memo::new({ let fp = fp.clone(); move |_| state.doc.with(|d| d.fingerprint == fp) });
+                        let edited = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(e.edited as f64));
+                        let when = if e.edited == 0 { "—".to_string() } else { String::from(edited.to_locale_string("zh-CN", &wasm_bindgen::JsValue::UNDEFINED)) };
+                        let fp_open = fp.clone();
+                        let fp_rename = fp.clone();
+                        let fp_delete = fp.clone();
+                        view! {
+                            <li data-doc-id=fp.clone() class:current=current>
+                                {move || if renaming.get().as_deref() == Some(fp_rename.as_str()) {
+                                    let fp = fp_rename.clone();
+                                    view! {
+                                        <input type="text" class="rename" data-doc-title-input="" maxlength="200" value=e.title.clone()
+                                            on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                                                if ev.key() == "Enter" {
+                                                    let v = event_target_value(&ev);
+                                                    state.library.update(|l| { l.rename(&fp, &v); });
+                                                    state.save_library();
+                                                    renaming.set(None);
+                                                } else if ev.key() == "Escape" { renaming.set(None); }
+                                            }/>
+                                    }.into_any()
+                                } else {
+                                    view! { <span class="doc-title" data-doc-title="">{e.title.clone()}</span> }.into_any()
+                                }}
+                                <span class="doc-meta">
+                                    {format!("{} · {} 字 chars · {} 段 ¶ · {} 标签 tags · {}", e.date.clone().unwrap_or_else(|| "—".into()), e.chars, e.paragraphs, tags, when)}
+                                </span>
+                                <span class="doc-actions">
+                                    <button type="button" data-doc-open="" prop:disabled=current
+                                        on:click=move |_| { open_stored(state, &fp_open); open.set(false); }>"打开 · Open"</button>
+                                    <button type="button" data-doc-rename="" on:click={ let fp = fp.clone(); move |_| renaming.set(Some(fp.clone())) }>"重命名 · Rename"</button>
+                                    {(!is_builtin).then(|| view! {
+                                        <button type="button" class="danger" data-doc-delete="" on:click=move |_| delete_document(state, &fp_delete)>"删除 · Delete"</button>
+                                    })}
+                                </span>
+                            </li>
+                        }
+                    }/>
+                </ul>
+            </section>
+        </aside>
+    }
+}
+
+/// Opens a document of the library by fingerprint.
+pub fn open_stored(state: AppState, fp: &str) {
+    let b = builtin();
+    if b.fingerprint == fp {
+        state.open_document(b, Source::Builtin);
+        return;
+    }
+    let kv = BrowserStorage::open();
+    let source = state
+        .library
+        .with_untracked(|l| l.get(fp).map(|e| e.source.clone()))
+        .unwrap_or(Source::Pasted);
+    match kv
+        .get(&library::doc_key(fp))
+        .ok()
+        .flatten()
+        .map(|raw| library::decode_text(&raw, fp))
+    {
+        Some(Ok(text)) => state.open_document(Document::parse(&text), source),
+        Some(Err(p)) => state.notify(Level::Error, p.message(), None),
+        None => state.notify(
+            Level::Error,
+            "找不到该文档的文本 · The text of this document is missing".into(),
+            None,
+        ),
+    }
+}
+
+/// Deletes a document, its text and its annotations, with an undo.
+fn delete_document(state: AppState, fp: &str) {
+    if state.doc.with_untracked(|d| d.fingerprint == fp) {
+        state.open_document(builtin(), Source::Builtin);
+    }
+    let mut kv = BrowserStorage::open();
+    let keys = [
+        library::doc_key(fp),
+        persist::annotations_key(fp),
+        persist::view_key(fp),
+    ];
+    let values: Vec<(String, String)> = keys
+        .iter()
+        .filter_map(|k| kv.get(k).ok().flatten().map(|v| (k.clone(), v)))
+        .collect();
+    let Some((at, entry)) = state.library.try_update(|l| l.remove(fp)).flatten() else {
+        return;
+    };
+    for k in &keys {
+        let _ = kv.remove(k);
+    }
+    state.save_library();
+    let title = entry.title.clone();
+    state.notify(
+        Level::Info,
+        format!("已删除 · Deleted «{title}»"),
+        Some(NoticeAction::RestoreDocument {
+            at,
+            entry: Box::new(entry),
+            values,
+        }),
+    );
+}
+
+/// Undoes [`delete_document`].
+pub fn restore_document(state: AppState, at: usize, entry: library::Entry, values: &[(String, String)]) {
+    let mut kv = BrowserStorage::open();
+    for (k, v) in values {
+        if let Err(e) = kv.set(k, v) {
+            state.save_failure.set(Some(e));
+        }
+    }
+    state.library.update(|l| l.restore(at, entry));
+    state.save_library();
+}
+
+/// Opens a dropped `.txt` file.
+pub fn is_text_file(file: &web_sys::File) -> bool {
+    let name = file.name().to_lowercase();
+    name.ends_with(".txt") || file.type_() == "text/plain"
+}
