@@ -1,7 +1,9 @@
 // Loads the app. An external module rather than Trunk's inline script, so the
 // Content-Security-Policy needs no 'unsafe-inline' for scripts.
-import init from './speech-annotator.js';
+import init, * as bindings from './speech-annotator.js';
 
 const started = performance.now();
 await init({ module_or_path: new URL('./speech-annotator_bg.wasm', import.meta.url) });
 window.__annotatorBootMs = performance.now() - started;
+// For benchmarks and users' scripts (bench/page.mjs).
+window.annotatorBindings = bindings;

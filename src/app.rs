@@ -8,8 +8,9 @@ use leptos::ev;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::state::{AppState, Level};
+use crate::state::AppState;
 use crate::view::document::DocumentView;
+use crate::view::exchange::{import_file, CodersPanel, ExportMenu, ImportDialog, ImportState};
 use crate::view::library::LibraryPanel;
 use crate::view::notices::Notices;
 use crate::view::terms::TermList;
@@ -48,6 +49,7 @@ pub fn App() -> impl IntoView {
     // Dropping a file anywhere on the page opens it.
     let dragover = window_event_listener(ev::dragover, move |e| e.prevent_default());
     on_cleanup(move || dragover.remove());
+    let pending = ImportState(RwSignal::new(None));
     let drop = window_event_listener(ev::drop, move |e| {
         e.prevent_default();
         let Some(file) = e.data_transfer().and_then(|d| d.files()).and_then(|f| f.get(0)) else {
@@ -56,11 +58,7 @@ pub fn App() -> impl IntoView {
         if crate::view::library::is_text_file(&file) {
             crate::view::library::open_file(state, file, None);
         } else {
-            let msg = format!(
-                "{}: 只能打开 .txt 文本 · Only .txt texts can be opened here",
-                file.name()
-            );
-            state.notify(Level::Error, msg, None);
+            import_file(state, pending, file);
         }
     });
     on_cleanup(move || drop.remove());
@@ -86,14 +84,14 @@ pub fn App() -> impl IntoView {
                 <button type="button" data-action="redo" title="重做 Redo (Ctrl+Shift+Z)"
                     prop:disabled=move || !state.can_redo.get()
                     on:click=move |_| state.redo()>"↷ 重做"</button>
-                <button type="button" data-action="export-now" title="下载全部标注 Download all annotations"
-                    on:click=move |_| state.export_store_now()>"⬇ 导出 Export"</button>
+                <ExportMenu pending=pending/>
                 <button type="button" class="scheme" title="深色/浅色 Dark/light" aria-label="Toggle dark mode"
                     on:click=move |_| toggle_scheme()>"◐"</button>
             </div>
         </header>
         <Notices/>
         <LibraryPanel open=library_open/>
+        <ImportDialog pending=pending/>
         <div class="progress" role="status" data-segmenting=move || (!ready()).to_string() hidden=ready>
             "正在分词并提取关键词… · Segmenting and ranking key terms…"
         </div>
@@ -103,6 +101,7 @@ pub fn App() -> impl IntoView {
             <DocumentView/>
             <aside class="side">
                 <ThemePanel/>
+                <CodersPanel/>
                 <TermList/>
                 <section class="help">
                     <h2>"键盘 · Keys"</h2>

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use annotator_core::annotation_file;
 use annotator_core::document::Document;
 use annotator_core::history::History;
 use annotator_core::library::{self, Entry, Library, Source};
@@ -235,6 +236,14 @@ impl AppState {
         request_animation_frame(move || set_timeout(move || this.analyse(), Duration::from_millis(0)));
     }
 
+    /// Writes this browser's coder profile (name, colour).
+    pub fn save_profile(&self) {
+        let raw = self.profile.with_untracked(persist::encode_profile);
+        if let Err(e) = BrowserStorage::open().set(&persist::profile_key(), &raw) {
+            self.save_failure.set(Some(e));
+        }
+    }
+
     pub fn save_library(&self) {
         let raw = self.library.with_untracked(library::encode_library);
         if let Err(e) = BrowserStorage::open().set(&library::library_key(), &raw) {
@@ -448,12 +457,67 @@ impl AppState {
 
     /// Everything the user's coding needs, as one file to keep safe.
     pub fn export_store_now(&self) {
-        let fp = self.doc.with_untracked(|d| d.fingerprint.clone());
-        let title = self.doc.with_untracked(|d| d.title.clone().unwrap_or_default());
-        let raw = self.store.with_untracked(|s| persist::encode_store(s, &fp));
-        let name = format!("{}-annotations.json", annotator_core::text::safe_file_name(&title));
-        if let Err(e) = crate::files::download(&name, "application/json", &raw) {
+        self.export(ExportKind::Json {
+            all_sets: true,
+            include_text: true,
+        });
+    }
+
+    /// Downloads an export of the open document's annotations.
+    pub fn export(&self, kind: ExportKind) {
+        let own = self.own_set();
+        let created = annotation_file::iso_utc(now_ms() / 1000);
+        let (name, mime, content) = self.doc.with_untracked(|doc| {
+            self.store.with_untracked(|store| {
+                let base = export_base_name(doc);
+                let all: Vec<&str> = store.sets.keys().map(String::as_str).collect();
+                match kind {
+                    ExportKind::Json { all_sets, include_text } => {
+                        let own_only = [own.as_str()];
+                        let sets: &[&str] = if all_sets { &all } else { &own_only };
+                        let opts = annotation_file::ExportOptions {
+                            sets,
+                            include_text,
+                            exported_at: &created,
+                            app_version: env!("CARGO_PKG_VERSION"),
+                            annotator: Some(&own),
+                        };
+                        (
+                            format!("{base}-annotations.json"),
+                            "application/json",
+                            annotation_file::export(doc, store, &opts),
+                        )
+                    }
+                    ExportKind::W3c => (
+                        format!("{base}-w3c.jsonld"),
+                        "application/ld+json",
+                        annotator_core::w3c::export(doc, store, &all, &created),
+                    ),
+                    ExportKind::Csv => (
+                        format!("{base}-codes.csv"),
+                        "text/csv;charset=utf-8",
+                        annotation_file::csv(doc, store, &own),
+                    ),
+                }
+            })
+        });
+        if let Err(e) = crate::files::download(&name, mime, &content) {
             self.notify(Level::Error, format!("下载失败 · Download failed: {e}"), None);
         }
     }
+}
+
+/// What to export.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportKind {
+    Json { all_sets: bool, include_text: bool },
+    W3c,
+    Csv,
+}
+
+/// `标题-2022-07-14`: file names that say what they hold.
+fn export_base_name(doc: &Document) -> String {
+    let title = doc.title.clone().unwrap_or_else(|| "speech".into());
+    let date = doc.date.as_deref().map(|d| format!("-{d}")).unwrap_or_default();
+    annotator_core::text::safe_file_name(&format!("{title}{date}"))
 }

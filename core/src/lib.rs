@@ -10,6 +10,8 @@
 //! - [`terms`]: segmentation (jieba-rs) and the key-term pipeline;
 //! - [`themes`]: themes as data, with the four built-ins;
 //! - [`store`]: annotation sets, commands with inverses, merge;
+//! - [`annotation_file`]: the app's own export file and CSV;
+//! - [`w3c`]: W3C Web Annotation (JSON-LD) export and import;
 //! - [`agreement`]: intercoder agreement (Krippendorff's alpha, Cohen's
 //!   kappa, percent agreement) per theme and pooled over themes;
 //! - [`history`]: undo and redo as stacks of inverse commands;
@@ -21,8 +23,10 @@
 //! The UI crate only wires signals to these types.
 
 pub mod agreement;
+pub mod annotation_file;
 pub mod document;
 pub mod encoding;
+pub mod exchange;
 pub mod history;
 pub mod keys;
 pub mod library;
@@ -32,3 +36,4 @@ pub mod store;
 pub mod terms;
 pub mod text;
 pub mod themes;
+pub mod w3c;

@@ -119,6 +119,12 @@ pub enum Command {
     PutTheme(Theme),
     /// Delete a theme (a tombstone; its tags stay, hidden, so undo restores them).
     DeleteTheme { id: String },
+    /// Open another coder's set (an import side by side) or a consensus set.
+    AddSet(Box<AnnotationSet>),
+    /// Close a set (the inverse of `AddSet`).
+    RemoveSet { id: String },
+    /// Lock or unlock a set against edits.
+    SetReadonly { set: String, readonly: bool },
     /// Several changes as one step: all apply or none does.
     Batch(Vec<Command>),
 }
@@ -131,6 +137,7 @@ pub enum StoreError {
     UnknownTheme(String),
     InvalidTheme(ThemeError),
     NoteTooLong(usize),
+    DuplicateSet(String),
 }
 
 impl StoreError {
@@ -140,6 +147,7 @@ impl StoreError {
             StoreError::ReadOnlySet(s) => format!("{s} 是只读的 · {s} is read-only"),
             StoreError::UnknownTheme(t) => format!("没有这个主题 · No theme {t}"),
             StoreError::InvalidTheme(e) => e.message(),
+            StoreError::DuplicateSet(s) => format!("标注集已存在 · Annotation set {s} already exists"),
             StoreError::NoteTooLong(n) => {
                 format!("笔记过长（{n} 字，上限 {MAX_NOTE}） · Note too long ({n} characters, limit {MAX_NOTE})")
             }
@@ -372,6 +380,27 @@ impl Store {
                     Command::PutTheme(entry.theme.clone())
                 })
             }
+            Command::AddSet(set) => {
+                if self.sets.contains_key(&set.id) {
+                    return Err(StoreError::DuplicateSet(set.id.clone()));
+                }
+                let id = set.id.clone();
+                self.sets.insert(id.clone(), *set);
+                Ok(Command::RemoveSet { id })
+            }
+            Command::RemoveSet { id } => {
+                let set = self.sets.remove(&id).ok_or(StoreError::UnknownSet(id))?;
+                Ok(Command::AddSet(Box::new(set)))
+            }
+            Command::SetReadonly { set, readonly } => {
+                let s = self
+                    .sets
+                    .get_mut(&set)
+                    .ok_or_else(|| StoreError::UnknownSet(set.clone()))?;
+                let was = s.readonly;
+                s.readonly = readonly;
+                Ok(Command::SetReadonly { set, readonly: was })
+            }
             Command::Batch(cmds) => {
                 let mut inverses = Vec::with_capacity(cmds.len());
                 for c in cmds {
@@ -501,6 +530,11 @@ mod tests {
             }),
             Command::DeleteTheme { id: "trade".into() },
             Command::Batch(vec![tag("b4", "investment", true), note("b4", "n")]),
+            Command::AddSet(Box::new(AnnotationSet::new("other", "Li", "#000000", SetKind::Coder))),
+            Command::SetReadonly {
+                set: "me".into(),
+                readonly: true,
+            },
         ];
         for cmd in cmds {
             let before = s.clone();
@@ -511,7 +545,12 @@ mod tests {
         }
     }
 
-    type Visible = (Vec<Theme>, Vec<(String, String)>, Vec<(String, String)>);
+    type Visible = (
+        Vec<Theme>,
+        Vec<(String, String)>,
+        Vec<(String, String)>,
+        Vec<(String, bool)>,
+    );
 
     /// What a user sees: live themes, tags and notes (not stamps or tombstones).
     fn visible(s: &Store) -> Visible {
@@ -528,6 +567,7 @@ mod tests {
                 .filter(|(_, n)| !n.text.is_empty())
                 .map(|(k, n)| (k.clone(), n.text.clone()))
                 .collect(),
+            s.sets.values().map(|x| (x.id.clone(), x.readonly)).collect(),
         )
     }
 

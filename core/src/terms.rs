@@ -6,9 +6,9 @@
 //! Same text and settings give the same list on any machine: ties are broken
 //! by the term itself.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
-use jieba_rs::{Jieba, KeywordExtract, KeywordExtractConfig, TfIdf};
+use jieba_rs::Jieba;
 use serde::{Deserialize, Serialize};
 
 use crate::document::Document;
@@ -259,12 +259,21 @@ pub struct Analysis {
     pub marks: Vec<Vec<Mark>>,
 }
 
-/// jieba-rs with its dictionaries and the policy phrases loaded. Building one
-/// takes a few hundred milliseconds in the browser, so the UI builds it after
-/// the text is on screen.
+/// The pruned jieba dictionary with IDF values (see `scripts/prune-dictionary.py`):
+/// `word freq tag [idf]` per line, after a `#median-idf` header.
+const DICT: &str = include_str!("../../assets/jieba/dict.txt");
+
+/// A candidate word in a block: the word and its char range.
+type Token<'a> = (&'a str, usize, usize);
+
+/// jieba-rs with the embedded dictionary, the IDF table and the policy
+/// phrases loaded. Building one takes a fraction of a second in the browser,
+/// so the UI builds it after the text is on screen.
 pub struct Segmenter {
     jieba: Jieba,
-    tfidf: TfIdf,
+    idf: HashMap<String, f64>,
+    /// IDF of words the table lacks: the full table's median, as jieba does.
+    median_idf: f64,
 }
 
 impl Default for Segmenter {
@@ -275,20 +284,27 @@ impl Default for Segmenter {
 
 impl Segmenter {
     pub fn new() -> Self {
-        let mut jieba = Jieba::new();
+        let (header, body) = DICT.split_once('\n').unwrap_or(("", DICT));
+        let median_idf = header
+            .strip_prefix("#median-idf ")
+            .and_then(|m| m.trim().parse().ok())
+            .unwrap_or(11.95);
+        let mut jieba = Jieba::with_dict(&mut body.as_bytes()).unwrap_or_else(|_| Jieba::empty());
+        let mut idf = HashMap::with_capacity(110_000);
+        for line in body.lines() {
+            let mut parts = line.split(' ');
+            if let (Some(word), Some(_), Some(_), Some(v)) = (parts.next(), parts.next(), parts.next(), parts.next()) {
+                if let Ok(v) = v.parse::<f64>() {
+                    idf.insert(word.to_string(), v);
+                }
+            }
+        }
         for phrase in POLICY_PHRASES {
             if !jieba.has_word(phrase) {
                 jieba.add_word(phrase, Some(2000), Some("nz"));
             }
         }
-        let mut tfidf = TfIdf::default();
-        let stop: BTreeSet<String> = FILLER.iter().map(|s| s.to_string()).collect();
-        *tfidf.config_mut() = KeywordExtractConfig::builder()
-            .set_stop_words(stop)
-            .min_keyword_length(2)
-            .use_hmm(false)
-            .build();
-        Segmenter { jieba, tfidf }
+        Segmenter { jieba, idf, median_idf }
     }
 
     /// Cuts a text into words (no HMM, so the cut matches the ranking's).
@@ -296,58 +312,62 @@ impl Segmenter {
         self.jieba.cut(text, false).into_iter().map(|t| t.word).collect()
     }
 
-    /// Ranks the document's key terms and marks their occurrences.
-    ///
-    /// Only analysed blocks (title, headings, paragraphs) count; meta lines
-    /// and residue are left out.
+    /// Ranks the document's key terms by TF-IDF and marks their occurrences,
+    /// cutting each analysed block (title, headings, paragraphs) once. Meta
+    /// lines and residue are left out.
     pub fn analyse(&self, doc: &Document, settings: &TermSettings) -> Analysis {
-        let analysed: Vec<&str> = doc
-            .blocks
-            .iter()
-            .filter(|b| b.kind.is_analysed())
-            .map(|b| b.text.as_str())
-            .collect();
-        let corpus = analysed.join("\n");
-        // Ask for more than needed: candidates are filtered after ranking.
-        let ranked = self.tfidf.extract_keywords(
-            &self.jieba,
-            &corpus,
-            settings.top_k.saturating_mul(4).max(50),
-            settings.allowed_pos.clone(),
-        );
-        let mut terms: Vec<KeyTerm> = Vec::new();
-        for kw in ranked.into_iter().filter(|k| is_candidate(&k.keyword)) {
-            if terms.len() == settings.top_k {
-                break;
-            }
-            terms.push(KeyTerm {
-                rank: terms.len() + 1,
-                term: kw.keyword,
-                weight: kw.weight,
-                count: 0,
-                blocks: Vec::new(),
-            });
-        }
-        let index: HashMap<&str, usize> = terms.iter().enumerate().map(|(i, t)| (t.term.as_str(), i)).collect();
-        let mut marks = vec![Vec::new(); doc.blocks.len()];
-        let mut hits: Vec<(usize, usize)> = Vec::new();
+        let allowed = |tag: &str| settings.allowed_pos.is_empty() || settings.allowed_pos.iter().any(|p| p == tag);
+        // Per block, the candidate tokens: (word, start, end) in chars.
+        let mut tokens: Vec<(usize, Vec<Token>)> = Vec::new();
+        let mut tf: HashMap<&str, usize> = HashMap::new();
+        let mut total = 0usize;
         for block in doc.blocks.iter().filter(|b| b.kind.is_analysed()) {
-            for token in self.jieba.cut(&block.text, false) {
-                if let Some(&t) = index.get(token.word) {
-                    marks[block.index].push(Mark {
-                        start: token.start,
-                        end: token.end,
-                        term: t,
-                    });
-                    hits.push((t, block.index));
+            let mut kept = Vec::new();
+            for t in self.jieba.tag(&block.text, false) {
+                if allowed(t.tag) && is_candidate(t.word) {
+                    *tf.entry(t.word).or_default() += 1;
+                    total += 1;
+                    kept.push((t.word, t.start, t.end));
                 }
             }
+            tokens.push((block.index, kept));
         }
-        for (t, b) in hits {
-            let term = &mut terms[t];
-            term.count += 1;
-            if term.blocks.last() != Some(&b) {
-                term.blocks.push(b);
+        let mut ranked: Vec<(&str, f64)> = tf
+            .iter()
+            .map(|(w, n)| {
+                (
+                    *w,
+                    *n as f64 * self.idf.get(*w).copied().unwrap_or(self.median_idf) / total as f64,
+                )
+            })
+            .collect();
+        // Highest weight first; equal weights in the order of the words, so
+        // the list is the same on every machine.
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        ranked.truncate(settings.top_k);
+        let mut terms: Vec<KeyTerm> = ranked
+            .iter()
+            .enumerate()
+            .map(|(i, (w, weight))| KeyTerm {
+                term: w.to_string(),
+                rank: i + 1,
+                weight: *weight,
+                count: 0,
+                blocks: Vec::new(),
+            })
+            .collect();
+        let index: HashMap<&str, usize> = ranked.iter().enumerate().map(|(i, (w, _))| (*w, i)).collect();
+        let mut marks = vec![Vec::new(); doc.blocks.len()];
+        for (b, kept) in tokens {
+            for (w, start, end) in kept {
+                if let Some(&t) = index.get(w) {
+                    marks[b].push(Mark { start, end, term: t });
+                    let term = &mut terms[t];
+                    term.count += 1;
+                    if term.blocks.last() != Some(&b) {
+                        term.blocks.push(b);
+                    }
+                }
             }
         }
         Analysis { terms, marks }

@@ -180,6 +180,7 @@ fn BlockTags(index: usize, id: String, themes: Memo<Vec<String>>) -> impl IntoVi
             </button>
             <span class="sr-only" id=format!("themes-{index}")>{spoken}</span>
         </div>
+        <OtherCoders id=id.clone()/>
         <Show when=show_note>
             <textarea class="note" data-note="" rows="2" placeholder="笔记 · Note"
                 aria-label="笔记 · Note"
@@ -192,6 +193,49 @@ fn BlockTags(index: usize, id: String, themes: Memo<Vec<String>>) -> impl IntoVi
                 on:blur=move |_| if state.editing_note.get_untracked() == Some(index) { state.editing_note.set(None) }>
             </textarea>
         </Show>
+    }
+}
+
+/// Other coders' themes and notes on a block (sets opened side by side),
+/// read-only.
+#[component]
+fn OtherCoders(id: String) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let rows = move || {
+        let own = state.profile.with(|p| p.coder_id.clone());
+        state.store.with(|s| {
+            s.sets
+                .values()
+                .filter(|set| set.id != own)
+                .map(|set| {
+                    let themes: Vec<_> = s
+                        .themes_of(&set.id, &id)
+                        .iter()
+                        .filter_map(|t| s.theme(t).cloned())
+                        .collect();
+                    (
+                        set.id.clone(),
+                        set.name.clone(),
+                        set.color.clone(),
+                        themes,
+                        s.note(&set.id, &id).to_string(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
+        {move || rows().into_iter().map(|(sid, name, color, themes, note)| {
+            let ids = themes.iter().map(|t| t.id.clone()).collect::<Vec<_>>().join(" ");
+            view! {
+            <div class="others" data-coder=sid.clone() data-coder-themes=ids>
+                <span class="coder" style=format!("border-left:3px solid {color};padding-left:.3rem")>{name}</span>
+                {themes.into_iter().map(|t| view! {
+                    <span class="chip on" style=format!("--theme:{}", t.color)>{if t.name_zh.is_empty() { t.name_en } else { t.name_zh }}</span>
+                }).collect_view()}
+                {(!note.is_empty()).then(|| view! { <span class="other-note" data-coder-note="">{format!("✎ {note}")}</span> })}
+            </div>
+        }}).collect_view()}
     }
 }
 

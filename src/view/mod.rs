@@ -2,6 +2,7 @@
 //! calls its methods; none holds logic a native test should see.
 
 pub mod document;
+pub mod exchange;
 pub mod library;
 pub mod notices;
 pub mod terms;

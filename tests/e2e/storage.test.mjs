@@ -78,8 +78,8 @@ test('storage full before loading: a standing warning, tagging still works, expo
       warning.locator('[data-action="export-now"]').click(),
     ]);
     const saved = JSON.parse(await readFile(await download.path(), 'utf8'));
-    assert.equal(saved.type, 'speech-annotator/annotations');
-    const tags = saved.sets.flatMap((s) => Object.values(s.tags).flat()).filter(([, present]) => present === 1).map(([theme]) => theme).sort();
+    assert.equal(saved.type, 'speech-annotator/annotation-file');
+    const tags = saved.sets.flatMap((s) => s.tags).map((t) => t.theme).sort();
     assert.deepEqual(tags, ['accountability', 'trade']);
     // making room lets the next change save, and the warning goes
     await app.page.evaluate(() => { for (const k of Object.keys(localStorage)) if (k.startsWith('filler-')) localStorage.removeItem(k); });

@@ -1,5 +1,6 @@
 // A page object: what a user does on the annotator, named as they would say it.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 
 export class AnnotatorPage {
   constructor(page) {
@@ -97,6 +98,33 @@ export class AnnotatorPage {
   async openLibrary() {
     if (!(await this.page.locator('aside.library').isVisible())) await this.page.locator('[data-action="library"]').click();
     await this.page.locator('aside.library').waitFor();
+  }
+
+  /** Clicks an export in the Share menu and returns the downloaded file's name and text. */
+  async download(kind) {
+    const menu = this.page.locator('[data-menu="share"]');
+    if ((await menu.getAttribute('open')) === null) await menu.locator('summary').click();
+    const [download] = await Promise.all([
+      this.page.waitForEvent('download'),
+      this.page.locator(`[data-export="${kind}"]`).click(),
+    ]);
+    const text = await readFile(await download.path(), 'utf8');
+    return { name: download.suggestedFilename(), text };
+  }
+
+  /** Picks a file in the Share menu's import input. */
+  async importFile({ name, text }) {
+    await this.page.locator('input[type=file][data-import]').setInputFiles({ name, mimeType: 'application/json', buffer: Buffer.from(text) });
+  }
+
+  /** Drops a file on the page, as from a file manager. */
+  async dropFile({ name, text }) {
+    const dt = await this.page.evaluateHandle(([n, t]) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([t], n, { type: 'application/json' }));
+      return dt;
+    }, [name, text]);
+    await this.page.dispatchEvent('main', 'drop', { dataTransfer: dt });
   }
 
   alerts() {

@@ -1,0 +1,158 @@
+#!/usr/bin/env node
+// Browser benchmark: the Trunk-built page in headless Chromium, medians of
+// several runs, printed as one table. Not a test (asserts nothing).
+//
+//   node bench/page.mjs [runs]      (after `trunk build --release`)
+//
+// Measures navigation → first text shown, navigation → key terms
+// highlighted, a tag keypress → the DOM showing it on a 1,000-paragraph
+// document, wasm bytes over the wire (gzip, brotli), and, side by side in
+// the same browser, segmenting the same text with Intl.Segmenter and (if
+// installed in bench/node_modules) the jieba-wasm package.
+import { readFileSync, existsSync } from 'node:fs';
+import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { serve } from '../tests/e2e/support/server.mjs';
+import { openProfile } from '../tests/e2e/support/browser.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const RUNS = Number(process.argv[2] ?? 7);
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+const rows = [];
+const row = (what, value) => { rows.push([what, value]); console.log(`${what.padEnd(64)} ${value}`); };
+
+// Records, relative to navigation start, when text and marks first appear.
+const OBSERVE = `
+  window.__marks = {};
+  new MutationObserver(() => {
+    const t = performance.now();
+    if (!window.__marks.text && document.querySelector('[data-kind="paragraph"]')) window.__marks.text = t;
+    if (!window.__marks.terms && document.querySelector('mark[data-term]')) window.__marks.terms = t;
+  }).observe(document, { childList: true, subtree: true });
+`;
+
+const wasm = readFileSync(join(root, 'dist', 'speech-annotator_bg.wasm'));
+row('wasm raw', `${(wasm.length / 1e6).toFixed(2)} MB`);
+row('wasm gzip -9', `${(gzipSync(wasm, { level: 9 }).length / 1e6).toFixed(2)} MB`);
+row('wasm brotli q11', `${(brotliCompressSync(wasm, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length / 1e6).toFixed(2)} MB`);
+
+const server = await serve(join(root, 'dist'));
+const speech = readFileSync(join(root, 'assets', 'speech-foreign-trade-2022-07-14.txt'), 'utf8');
+try {
+  const text = [], terms = [], boot = [];
+  for (let i = 0; i < RUNS; i++) {
+    const p = await openProfile();
+    const page = p.context.pages()[0];
+    await page.addInitScript(OBSERVE);
+    await page.goto(server.url);
+    await page.waitForSelector('mark[data-term]', { timeout: 30000 });
+    const m = await page.evaluate(() => ({ ...window.__marks, boot: window.__annotatorBootMs }));
+    text.push(m.text); terms.push(m.terms); boot.push(m.boot);
+    await p.close();
+  }
+  row(`navigation → text shown (median of ${RUNS})`, `${median(text).toFixed(0)} ms`);
+  row(`navigation → key terms highlighted (median of ${RUNS})`, `${median(terms).toFixed(0)} ms`);
+  row('wasm fetch + compile + instantiate (boot.js)', `${median(boot).toFixed(0)} ms`);
+
+  // A 1,000-paragraph document, pasted through the library.
+  const paras = speech.split('\n').filter((l) => l.length > 60);
+  let long = '千段讲话\n时间:2022-07-14\n';
+  for (let i = 0; i < 1000; i++) long += `${paras[i % paras.length]}（第${i}段）\n`;
+  const p = await openProfile();
+  const page = p.context.pages()[0];
+  await page.goto(server.url);
+  await page.waitForSelector('mark[data-term]');
+  await page.locator('[data-action="library"]').click();
+  await page.locator('[data-paste-text]').fill(long);
+  const t0 = Date.now();
+  await page.locator('[data-paste-open]').click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-kind="paragraph"]').length === 1000);
+  row('open a pasted 1,000-paragraph document (click → rendered)', `${Date.now() - t0} ms`);
+  await page.waitForSelector('mark[data-term]', { timeout: 60000 });
+  await page.locator('[data-block="500"] .para').click();
+  const latencies = await page.evaluate(async () => {
+    const out = [];
+    const block = document.querySelector('[data-block="500"]');
+    for (let i = 0; i < 21; i++) {
+      const done = new Promise((resolve) => {
+        const obs = new MutationObserver(() => { obs.disconnect(); resolve(performance.now()); });
+        obs.observe(block, { attributes: true, attributeFilter: ['data-themes'] });
+      });
+      const start = performance.now();
+      window.dispatchEvent(new KeyboardEvent('keydown', { key: '1', bubbles: true }));
+      out.push((await done) - start);
+    }
+    return out;
+  });
+  row('tag keypress → DOM updated, 1,000 paragraphs (median of 21)', `${median(latencies).toFixed(1)} ms`);
+  const frames = await page.evaluate(async () => {
+    const block = document.querySelector('[data-block="500"]');
+    const out = [];
+    for (let i = 0; i < 11; i++) {
+      const start = performance.now();
+      window.dispatchEvent(new KeyboardEvent('keydown', { key: '2', bubbles: true }));
+      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+      out.push(performance.now() - start);
+      void block;
+    }
+    return out;
+  });
+  row('tag keypress → next frame painted, 1,000 paragraphs (median of 11)', `${median(frames).toFixed(1)} ms`);
+
+  // Side by side: the same text segmented in the same browser.
+  const sample = speech.repeat(100);
+  const intl = await page.evaluate((t) => {
+    const times = [];
+    for (let i = 0; i < 5; i++) {
+      const s = performance.now();
+      const seg = new Intl.Segmenter('zh', { granularity: 'word' });
+      let n = 0;
+      for (const _ of seg.segment(t)) n++;
+      times.push(performance.now() - s);
+    }
+    times.sort((a, b) => a - b);
+    return times[2];
+  }, sample);
+  row(`Intl.Segmenter('zh', word) on the speech ×100 (${(sample.length / 1000).toFixed(0)}k chars)`, `${intl.toFixed(0)} ms`);
+  const ours = await page.evaluate(async (t) => {
+    const b = window.annotatorBindings;
+    if (!b?.bench_cut) return null;
+    const load = b.bench_load_dictionary();
+    const times = [];
+    for (let i = 0; i < 5; i++) times.push(b.bench_cut(t));
+    times.sort((a, c) => a - c);
+    return { load, cut: times[2] };
+  }, sample);
+  if (ours) {
+    row('this app (jieba-rs, wasm): dictionary load', `${ours.load.toFixed(0)} ms`);
+    row('this app (jieba-rs, wasm): segment the speech ×100', `${ours.cut.toFixed(0)} ms`);
+  }
+  await p.close();
+
+  const jw = join(root, 'bench', 'node_modules', 'jieba-wasm', 'pkg', 'web');
+  if (existsSync(jw)) {
+    const jserver = await serve(join(root, 'bench'));
+    const q = await openProfile();
+    const page2 = q.context.pages()[0];
+    await page2.goto(`${jserver.url}jieba-wasm.html`);
+    const r = await page2.evaluate(async (t) => {
+      const s0 = performance.now();
+      const mod = await import('./node_modules/jieba-wasm/pkg/web/jieba_rs_wasm.js');
+      await mod.default();
+      const ready = performance.now() - s0;
+      const times = [];
+      for (let i = 0; i < 5; i++) { const s = performance.now(); mod.cut(t, false); times.push(performance.now() - s); }
+      times.sort((a, b) => a - b);
+      return { ready, cut: times[2] };
+    }, sample);
+    row('npm jieba-wasm: import + init', `${r.ready.toFixed(0)} ms`);
+    row('npm jieba-wasm: segment the speech ×100', `${r.cut.toFixed(0)} ms`);
+    await q.close();
+    await jserver.close();
+  } else {
+    row('npm jieba-wasm', 'not installed (cd bench && npm install jieba-wasm@2.4.0)');
+  }
+} finally {
+  await server.close();
+}

@@ -1,0 +1,165 @@
+//! Native benchmark of the core: `cargo bench -p annotator-core`.
+//!
+//! Hand-rolled (medians of repeated runs, printed as one table) rather than
+//! criterion, to keep the dependency tree and CI time small. Not a test: it
+//! asserts nothing about time.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use annotator_core::annotation_file::{self, ExportOptions};
+use annotator_core::document::Document;
+use annotator_core::persist;
+use annotator_core::store::{AnnotationSet, Command, SetKind, Store, TagOrigin};
+use annotator_core::terms::{Segmenter, TermSettings};
+
+const SPEECH: &str = include_str!("../../assets/speech-foreign-trade-2022-07-14.txt");
+
+/// Median wall time of `runs` calls, in milliseconds.
+fn median_ms(runs: usize, mut f: impl FnMut()) -> f64 {
+    let mut times: Vec<f64> = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
+
+/// A speech-like document of `n` paragraphs (distinct texts).
+fn long_document(n: usize) -> String {
+    let speech = Document::parse(SPEECH);
+    let paras: Vec<&str> = speech.taggable().map(|b| b.text.as_str()).collect();
+    let mut out = String::from("千段讲话\n时间:2022-07-14\n");
+    for i in 0..n {
+        out.push_str(&format!("{}（第{i}段）\n", paras[i % paras.len()]));
+    }
+    out
+}
+
+fn coded_store(doc: &Document) -> Store {
+    let mut store = Store::new(
+        "r-0123456789abcdef",
+        &AnnotationSet::new("me", "Me", "#000000", SetKind::Coder),
+    );
+    for (i, b) in doc.taggable().enumerate() {
+        for theme in ["investment", "trade", "environment", "accountability"]
+            .iter()
+            .take(1 + i % 3)
+        {
+            let tag = Command::Tag {
+                set: "me".into(),
+                block: b.id.clone(),
+                theme: theme.to_string(),
+                present: true,
+                how: TagOrigin::Hand,
+                at: 1_795_582_111,
+            };
+            store.apply(tag).unwrap();
+        }
+        if i % 4 == 0 {
+            store
+                .apply(Command::Note {
+                    set: "me".into(),
+                    block: b.id.clone(),
+                    text: "需要核实数据来源。".into(),
+                })
+                .unwrap();
+        }
+    }
+    store
+}
+
+fn main() {
+    let mut rows: Vec<(String, String)> = Vec::new();
+    let mut row = |what: &str, value: String| {
+        println!("{what:<58} {value}");
+        rows.push((what.into(), value));
+    };
+    println!("{:<58} median", "benchmark");
+
+    let load = median_ms(5, || {
+        black_box(Segmenter::new());
+    });
+    row("dictionary load (pruned, 136,547 words)", format!("{load:.1} ms"));
+    let seg = Segmenter::new();
+
+    let speech_x100 = SPEECH.repeat(100);
+    let mb = |s: &str| s.len() as f64 / 1e6;
+    let t = median_ms(5, || {
+        black_box(seg.cut(&speech_x100));
+    });
+    row(
+        &format!("segment the speech ×100 ({:.2} MB)", mb(&speech_x100)),
+        format!("{t:.1} ms = {:.1} MB/s", mb(&speech_x100) / (t / 1e3)),
+    );
+    let mut one_mb = String::new();
+    while one_mb.len() < 1_000_000 {
+        one_mb.push_str(SPEECH);
+    }
+    let t = median_ms(5, || {
+        black_box(seg.cut(&one_mb));
+    });
+    row(
+        "segment 1 MB of text",
+        format!("{t:.1} ms = {:.1} MB/s", mb(&one_mb) / (t / 1e3)),
+    );
+
+    let doc = Document::parse(SPEECH);
+    let t = median_ms(9, || {
+        black_box(seg.analyse(&doc, &TermSettings::default()));
+    });
+    row("key terms of the speech (cut + TF-IDF + marks)", format!("{t:.2} ms"));
+
+    let long = long_document(1000);
+    let t = median_ms(9, || {
+        black_box(Document::parse(&long));
+    });
+    row("parse 1,000 paragraphs", format!("{t:.2} ms"));
+    let long_doc = Document::parse(&long);
+    let t = median_ms(5, || {
+        black_box(seg.analyse(&long_doc, &TermSettings::default()));
+    });
+    row("key terms of 1,000 paragraphs", format!("{t:.1} ms"));
+
+    for (name, d) in [("the speech", &doc), ("1,000 paragraphs", &long_doc)] {
+        let store = coded_store(d);
+        let encoded = persist::encode_store(&store, &d.fingerprint);
+        let t = median_ms(21, || {
+            black_box(persist::encode_store(&store, &d.fingerprint));
+        });
+        row(
+            &format!("serialise the store, {name} ({} KB)", encoded.len() / 1024),
+            format!("{t:.3} ms"),
+        );
+        let t = median_ms(21, || {
+            black_box(persist::decode_store(&encoded, &d.fingerprint, "x"));
+        });
+        row(&format!("parse the stored store, {name}"), format!("{t:.3} ms"));
+        let opts = ExportOptions {
+            sets: &["me"],
+            include_text: true,
+            exported_at: "2026-11-25T00:00:00Z",
+            app_version: "0",
+            annotator: Some("me"),
+        };
+        let file = annotation_file::export(d, &store, &opts);
+        let t = median_ms(11, || {
+            black_box(annotation_file::export(d, &store, &opts));
+        });
+        row(
+            &format!("export annotation file, {name} ({} KB)", file.len() / 1024),
+            format!("{t:.3} ms"),
+        );
+        let t = median_ms(11, || {
+            black_box(annotation_file::import(&file, &store).unwrap());
+        });
+        row(&format!("import annotation file, {name}"), format!("{t:.3} ms"));
+        let t = median_ms(11, || {
+            black_box(annotation_file::csv(d, &store, "me"));
+        });
+        row(&format!("export CSV, {name}"), format!("{t:.3} ms"));
+    }
+}

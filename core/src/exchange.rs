@@ -1,0 +1,392 @@
+//! What an imported file brings, and how it is applied.
+//!
+//! Every importer (the app's own file, W3C Web Annotation, later REFI-QDA)
+//! reads untrusted input into an [`Incoming`]: themes, annotation sets and,
+//! when the file carries it, the document's text. Nothing changes until the
+//! user has seen the [`Preview`] and chosen a [`Mode`]; [`plan`] then turns
+//! the choice into one [`Command::Batch`], applied whole through the
+//! history, so every import can be undone.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::document::Document;
+use crate::store::{AnnotationSet, Command, SetKind, Store, TagOrigin};
+use crate::themes::Theme;
+
+/// Largest import file accepted, in bytes (checked before reading).
+pub const MAX_IMPORT_BYTES: usize = 20 * 1024 * 1024;
+
+/// One tag read from a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncomingTag {
+    pub block: String,
+    pub theme: String,
+    /// Seconds since the epoch.
+    pub at: u64,
+    pub how: TagOrigin,
+}
+
+/// One coder's (or the consensus) annotations read from a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncomingSet {
+    pub id: String,
+    pub name: String,
+    pub color: String,
+    pub kind: SetKind,
+    pub tags: Vec<IncomingTag>,
+    /// Block id → note.
+    pub notes: BTreeMap<String, String>,
+}
+
+/// The document a file was made for.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct IncomingDocument {
+    pub fingerprint: String,
+    pub title: Option<String>,
+    pub date: Option<String>,
+    /// The full text, when the file carries it.
+    pub text: Option<String>,
+}
+
+/// Everything a file brings, validated: ids are unique, every tag names a
+/// theme the file defines or the app has, every string is within bounds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Incoming {
+    /// Which format it was read as (shown to the user).
+    pub format: &'static str,
+    pub annotator: Option<String>,
+    /// As written in the file (ISO 8601).
+    pub exported_at: Option<String>,
+    pub app: Option<String>,
+    pub document: IncomingDocument,
+    pub themes: Vec<Theme>,
+    pub sets: Vec<IncomingSet>,
+}
+
+/// Why a file cannot be imported, with the message the user sees. A file
+/// that fails changes nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportError {
+    Empty,
+    TooLarge(usize),
+    NotUtf8,
+    NotJson(String),
+    TooDeep,
+    NotAnObject,
+    UnknownFormat(String),
+    NewerVersion { found: u64, supported: u64 },
+    Missing(String),
+    WrongType { field: String, expected: &'static str },
+    TooLong { field: String, limit: usize },
+    DuplicateId(String),
+    UnknownTheme(String),
+    InvalidTheme { id: String, reason: String },
+    Nothing,
+}
+
+impl ImportError {
+    pub fn message(&self) -> String {
+        match self {
+            ImportError::Empty => "文件是空的 · The file is empty".into(),
+            ImportError::TooLarge(n) => format!(
+                "文件过大（{:.1} MB，上限 {} MB） · The file is too large ({:.1} MB; the limit is {} MB)",
+                *n as f64 / 1e6,
+                MAX_IMPORT_BYTES / (1024 * 1024),
+                *n as f64 / 1e6,
+                MAX_IMPORT_BYTES / (1024 * 1024)
+            ),
+            ImportError::NotUtf8 => "文件不是 UTF-8 文本 · The file is not UTF-8 text".into(),
+            ImportError::NotJson(e) => format!("文件不是有效的 JSON（可能被截断） · The file is not valid JSON (truncated?): {e}"),
+            ImportError::TooDeep => "文件嵌套过深 · The file is nested too deeply".into(),
+            ImportError::NotAnObject => "文件内容不是标注文件 · The file does not hold annotations".into(),
+            ImportError::UnknownFormat(t) => format!("不认识的文件类型「{t}」 · Unknown file type «{t}»"),
+            ImportError::NewerVersion { found, supported } => format!(
+                "文件来自更新的版本（格式 {found}，本应用读到 {supported}），请更新本应用 · The file comes from a newer version (format {found}; this app reads up to {supported})"
+            ),
+            ImportError::Missing(f) => format!("缺少字段 {f} · Missing field {f}"),
+            ImportError::WrongType { field, expected } => format!("字段 {field} 应为 {expected} · Field {field} should be {expected}"),
+            ImportError::TooLong { field, limit } => format!("字段 {field} 过长（上限 {limit}） · Field {field} is too long (limit {limit})"),
+            ImportError::DuplicateId(id) => format!("编号重复：{id} · Duplicate id: {id}"),
+            ImportError::UnknownTheme(id) => format!("标签引用了未定义的主题 {id} · A tag refers to an undefined theme {id}"),
+            ImportError::InvalidTheme { id, reason } => format!("主题 {id} 无效：{reason} · Theme {id} is invalid: {reason}"),
+            ImportError::Nothing => "文件里没有标注 · The file holds no annotations".into(),
+        }
+    }
+}
+
+/// Maps serde_json's parse errors to what the user should hear.
+pub fn json_error(e: serde_json::Error) -> ImportError {
+    let text = e.to_string();
+    if text.contains("recursion limit") {
+        ImportError::TooDeep
+    } else {
+        ImportError::NotJson(text.chars().take(160).collect())
+    }
+}
+
+/// How an import changes the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Union of tags into the user's own set; notes from both, marked by author.
+    Merge,
+    /// The user's own tags and notes become the file's.
+    Replace,
+    /// The file's sets open beside the user's, read-only.
+    SideBySide,
+}
+
+/// What the user sees before choosing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preview {
+    pub format: &'static str,
+    pub annotator: Option<String>,
+    pub exported_at: Option<String>,
+    pub title: Option<String>,
+    pub sets: usize,
+    pub tags: usize,
+    pub notes: usize,
+    pub new_themes: Vec<String>,
+    /// The file was made for the open document.
+    pub same_document: bool,
+    /// The file carries its document's text (so it can be opened).
+    pub has_text: bool,
+    /// Blocks the file annotates that the open document has.
+    pub matched_blocks: usize,
+    /// Blocks it annotates that the open document lacks: never attached elsewhere.
+    pub unmatched_blocks: usize,
+}
+
+impl Incoming {
+    fn blocks(&self) -> BTreeSet<&str> {
+        self.sets
+            .iter()
+            .flat_map(|s| {
+                s.tags
+                    .iter()
+                    .map(|t| t.block.as_str())
+                    .chain(s.notes.keys().map(String::as_str))
+            })
+            .collect()
+    }
+
+    pub fn preview(&self, doc: &Document, store: &Store) -> Preview {
+        let blocks = self.blocks();
+        let matched = blocks.iter().filter(|b| doc.block(b).is_some()).count();
+        Preview {
+            format: self.format,
+            annotator: self.annotator.clone(),
+            exported_at: self.exported_at.clone(),
+            title: self.document.title.clone(),
+            sets: self.sets.len(),
+            tags: self.sets.iter().map(|s| s.tags.len()).sum(),
+            notes: self
+                .sets
+                .iter()
+                .map(|s| s.notes.values().filter(|n| !n.is_empty()).count())
+                .sum(),
+            new_themes: self
+                .themes
+                .iter()
+                .filter(|t| store.theme(&t.id).is_none())
+                .map(|t| t.label())
+                .collect(),
+            same_document: self.document.fingerprint == doc.fingerprint,
+            has_text: self.document.text.is_some(),
+            matched_blocks: matched,
+            unmatched_blocks: blocks.len() - matched,
+        }
+    }
+}
+
+/// Turns an import into one command on `store` for `doc`: tags and notes on
+/// blocks the document lacks are left out (the preview reported them).
+/// `own` is the user's set; `now` stamps new tags (seconds).
+pub fn plan(incoming: &Incoming, mode: Mode, doc: &Document, store: &Store, own: &str) -> Command {
+    let mut cmds = Vec::new();
+    for t in &incoming.themes {
+        if store.theme(&t.id).is_none() {
+            let mut t = t.clone();
+            // Keep keys unique: a clashing key is dropped, the theme kept.
+            if t.key.is_some_and(|k| store.theme_for_key(k).is_some()) {
+                t.key = None;
+            }
+            cmds.push(Command::PutTheme(t));
+        }
+    }
+    let known = |b: &str| doc.block(b).is_some();
+    match mode {
+        Mode::SideBySide => {
+            for s in &incoming.sets {
+                let mut id = s.id.clone();
+                while id == own || store.sets.contains_key(&id) {
+                    id.push_str("-2");
+                }
+                let set = AnnotationSet::new(&id, &s.name, &s.color, s.kind);
+                cmds.push(Command::AddSet(Box::new(set)));
+                // Tags and notes go in while the set is still being built.
+                for t in s.tags.iter().filter(|t| known(&t.block)) {
+                    cmds.push(Command::Tag {
+                        set: id.clone(),
+                        block: t.block.clone(),
+                        theme: t.theme.clone(),
+                        present: true,
+                        how: t.how,
+                        at: t.at,
+                    });
+                }
+                for (b, n) in s.notes.iter().filter(|(b, n)| known(b) && !n.is_empty()) {
+                    cmds.push(Command::Note {
+                        set: id.clone(),
+                        block: b.clone(),
+                        text: n.clone(),
+                    });
+                }
+                cmds.push(Command::SetReadonly {
+                    set: id,
+                    readonly: true,
+                });
+            }
+        }
+        Mode::Merge | Mode::Replace => {
+            // (block, theme) → when and how the file's coder tagged it.
+            let mut wanted: BTreeMap<(String, String), (u64, TagOrigin)> = BTreeMap::new();
+            let mut notes: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+            for s in &incoming.sets {
+                for t in s.tags.iter().filter(|t| known(&t.block)) {
+                    wanted.insert((t.block.clone(), t.theme.clone()), (t.at, t.how));
+                }
+                for (b, n) in s.notes.iter().filter(|(b, n)| known(b) && !n.trim().is_empty()) {
+                    notes.entry(b.clone()).or_default().push((s.name.clone(), n.clone()));
+                }
+            }
+            let mine = store.sets.get(own);
+            let has = |b: &str, t: &str| mine.is_some_and(|s| s.has_tag(b, t));
+            if mode == Mode::Replace {
+                if let Some(s) = mine {
+                    for ((b, t), e) in &s.tags {
+                        if e.present && !wanted.contains_key(&(b.clone(), t.clone())) {
+                            cmds.push(tag(own, b, t, false, (e.at, e.how)));
+                        }
+                    }
+                    for b in s.notes.keys() {
+                        if !notes.contains_key(b) && !store.note(own, b).is_empty() {
+                            cmds.push(Command::Note {
+                                set: own.into(),
+                                block: b.clone(),
+                                text: String::new(),
+                            });
+                        }
+                    }
+                }
+            }
+            for ((b, t), origin) in &wanted {
+                if !has(b, t) {
+                    cmds.push(tag(own, b, t, true, *origin));
+                }
+            }
+            let single = incoming.sets.len() == 1;
+            for (b, theirs) in notes {
+                let text = match mode {
+                    // The file's notes become the user's own: unmarked when one author wrote them.
+                    Mode::Replace if single => theirs[0].1.clone(),
+                    Mode::Replace => fold_notes("", &theirs),
+                    _ => fold_notes(store.note(own, &b), &theirs),
+                };
+                if text != store.note(own, &b) {
+                    cmds.push(Command::Note {
+                        set: own.into(),
+                        block: b,
+                        text,
+                    });
+                }
+            }
+        }
+    }
+    Command::Batch(cmds)
+}
+
+fn tag(set: &str, block: &str, theme: &str, present: bool, (at, how): (u64, TagOrigin)) -> Command {
+    Command::Tag {
+        set: set.into(),
+        block: block.into(),
+        theme: theme.into(),
+        present,
+        how,
+        at,
+    }
+}
+
+/// Notes from several authors in one: each incoming note marked with its
+/// author, a note already present (as is, or marked) folded away.
+///
+/// ```
+/// use annotator_core::exchange::fold_notes;
+/// let mine = "我的看法";
+/// let merged = fold_notes(mine, &[("Li".into(), "另一种看法".into()), ("Wang".into(), "我的看法".into())]);
+/// assert_eq!(merged, "我的看法\n— Li: 另一种看法");
+/// assert_eq!(fold_notes(&merged, &[("Li".into(), "另一种看法".into())]), merged);
+/// ```
+pub fn fold_notes(current: &str, incoming: &[(String, String)]) -> String {
+    let mut lines: Vec<String> = if current.is_empty() {
+        Vec::new()
+    } else {
+        vec![current.to_string()]
+    };
+    for (author, text) in incoming {
+        let text = text.trim();
+        let marked = format!("— {author}: {text}");
+        let present = lines
+            .iter()
+            .any(|l| l.split('\n').any(|x| x.trim() == text || x.trim() == marked));
+        if !present {
+            lines.push(marked);
+        }
+    }
+    lines.join("\n")
+}
+
+/// Finds the block of `doc` a quoted text or a char range points at: the
+/// block whose text equals the quote, else the one whose range holds the
+/// position. Used by importers of formats that address text, not ids.
+pub fn locate_block<'a>(
+    doc: &'a Document,
+    exact: Option<&str>,
+    start: Option<usize>,
+    end: Option<usize>,
+) -> Option<&'a crate::document::Block> {
+    if let (Some(s), Some(e)) = (start, end) {
+        if let Some(b) = doc.blocks.iter().find(|b| b.start == s && b.end == e) {
+            if exact.is_none_or(|x| x == b.text) {
+                return Some(b);
+            }
+        }
+    }
+    if let Some(x) = exact {
+        let x = x.trim();
+        if let Some(b) = doc.blocks.iter().find(|b| b.text == x) {
+            return Some(b);
+        }
+    }
+    let (s, e) = (start?, end?);
+    doc.blocks.iter().find(|b| b.start <= s && e <= b.end && s < e)
+}
+
+/// Reads any import file the app understands: its own annotation file, or
+/// W3C Web Annotation JSON-LD (its own export or another tool's).
+pub fn read_any(raw: &str, doc: &Document, store: &Store) -> Result<Incoming, ImportError> {
+    if raw.trim().is_empty() {
+        return Err(ImportError::Empty);
+    }
+    if raw.len() > MAX_IMPORT_BYTES {
+        return Err(ImportError::TooLarge(raw.len()));
+    }
+    // Decide by the `type` field, never by searching the text (a note may
+    // quote anything).
+    let value: serde_json::Value = serde_json::from_str(raw).map_err(json_error)?;
+    let own_format = value.get("type").and_then(serde_json::Value::as_str) == Some(crate::annotation_file::FILE_TYPE);
+    if own_format {
+        crate::annotation_file::import(raw, store)
+    } else {
+        crate::w3c::import(raw, doc, store)
+    }
+}

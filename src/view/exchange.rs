@@ -1,0 +1,266 @@
+//! Sharing: the export menu, and importing a colleague's file (file picker
+//! or drop) through a preview where the user chooses merge, replace or side
+//! by side. Nothing changes before that choice; every import is one undoable
+//! step.
+
+use std::sync::Arc;
+
+use annotator_core::document::Document;
+use annotator_core::exchange::{self, ImportError, Incoming, Mode, MAX_IMPORT_BYTES};
+use annotator_core::library::Source;
+use leptos::prelude::*;
+
+use crate::state::{AppState, ExportKind, Level, NoticeAction};
+
+/// A file read and validated, waiting for the user's choice.
+#[derive(Clone)]
+pub struct PendingImport {
+    pub file_name: String,
+    pub incoming: Arc<Incoming>,
+}
+
+/// The pending import, shared by the menu, the drop handler and the dialog.
+#[derive(Clone, Copy)]
+pub struct ImportState(pub RwSignal<Option<PendingImport>>);
+
+/// Reads an import file's bytes into a pending import, or reports why not.
+pub fn read_import(state: AppState, pending: ImportState, file_name: String, bytes: &[u8]) {
+    let result = std::str::from_utf8(bytes)
+        .map_err(|_| ImportError::NotUtf8)
+        .and_then(|raw| {
+            state
+                .doc
+                .with_untracked(|d| state.store.with_untracked(|s| exchange::read_any(raw, d, s)))
+        });
+    match result {
+        Ok(incoming) => pending.0.set(Some(PendingImport {
+            file_name,
+            incoming: Arc::new(incoming),
+        })),
+        Err(e) => state.notify(
+            Level::Error,
+            format!("{file_name}: {} — 未做任何更改 · nothing was changed", e.message()),
+            None,
+        ),
+    }
+}
+
+/// Reads a picked or dropped file.
+pub fn import_file(state: AppState, pending: ImportState, file: web_sys::File) {
+    leptos::task::spawn_local(async move {
+        let name = file.name();
+        match crate::files::read_bytes(&file, MAX_IMPORT_BYTES).await {
+            Ok(bytes) if bytes.is_empty() => {
+                state.notify(Level::Error, format!("{name}: {}", ImportError::Empty.message()), None)
+            }
+            Ok(bytes) => read_import(state, pending, name, &bytes),
+            Err(e) => state.notify(
+                Level::Error,
+                format!("{name}: {e} — 未做任何更改 · nothing was changed"),
+                None,
+            ),
+        }
+    });
+}
+
+#[component]
+pub fn ExportMenu(pending: ImportState) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let include_text = RwSignal::new(true);
+    let all_sets = RwSignal::new(false);
+    let on_import = move |ev: leptos::ev::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&ev);
+        if let Some(file) = input.files().and_then(|f| f.get(0)) {
+            import_file(state, pending, file);
+        }
+        input.set_value("");
+    };
+    view! {
+        <details class="menu" data-menu="share">
+            <summary>"⇄ 共享 · Share"</summary>
+            <div class="menu-body">
+                <h3>"导出 · Export"</h3>
+                <button type="button" data-export="json"
+                    on:click=move |_| state.export(ExportKind::Json { all_sets: all_sets.get_untracked(), include_text: include_text.get_untracked() })>
+                    "标注文件 · Annotation file (.json)"
+                </button>
+                <label class="check"><input type="checkbox" data-export-include-text="" prop:checked=move || include_text.get()
+                    on:change=move |ev| include_text.set(event_target_checked(&ev))/>"附上全文 · include the text"</label>
+                <label class="check"><input type="checkbox" data-export-all-sets="" prop:checked=move || all_sets.get()
+                    on:change=move |ev| all_sets.set(event_target_checked(&ev))/>"包括其他编码者 · include other coders"</label>
+                <button type="button" data-export="w3c" on:click=move |_| state.export(ExportKind::W3c)>
+                    "W3C Web Annotation (.jsonld)"
+                </button>
+                <button type="button" data-export="csv" on:click=move |_| state.export(ExportKind::Csv)>
+                    "表格 · Spreadsheet (.csv)"
+                </button>
+                <h3>"导入 · Import"</h3>
+                <label class="file">"选择文件（或拖放到页面） · Choose a file (or drop it on the page)"
+                    <input type="file" data-import="" accept=".json,.jsonld,application/json,application/ld+json" on:change=on_import/>
+                </label>
+            </div>
+        </details>
+    }
+}
+
+#[component]
+pub fn ImportDialog(pending: ImportState) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let preview = move || {
+        pending.0.get().map(|p| {
+            let pv = state.doc.with(|d| state.store.with(|s| p.incoming.preview(d, s)));
+            (p, pv)
+        })
+    };
+    let apply = move |mode: Mode| {
+        let Some(p) = pending.0.get_untracked() else { return };
+        let own = state.own_set();
+        let (cmd, pv) = state.doc.with_untracked(|d| {
+            state
+                .store
+                .with_untracked(|s| (exchange::plan(&p.incoming, mode, d, s, &own), p.incoming.preview(d, s)))
+        });
+        pending.0.set(None);
+        if state.apply(cmd) {
+            let skipped = if pv.unmatched_blocks > 0 {
+                format!(
+                    "；{} 段在本文档中找不到，未导入 · {} paragraphs not in this document were left out",
+                    pv.unmatched_blocks, pv.unmatched_blocks
+                )
+            } else {
+                String::new()
+            };
+            let how = match mode {
+                Mode::Merge => "合并 · merged",
+                Mode::Replace => "替换 · replaced",
+                Mode::SideBySide => "并排打开 · opened side by side",
+            };
+            state.notify(
+                Level::Info,
+                format!(
+                    "已导入 {} · Imported {}: {} 标签 tags, {} 笔记 notes ({how}){skipped}",
+                    p.file_name, p.file_name, pv.tags, pv.notes
+                ),
+                Some(NoticeAction::Undo),
+            );
+        }
+    };
+    let open_doc = move |_| {
+        let Some(p) = pending.0.get_untracked() else { return };
+        if let Some(text) = &p.incoming.document.text {
+            state.open_document(
+                Document::parse(text),
+                Source::Imported {
+                    name: p.file_name.clone(),
+                },
+            );
+            // Re-set to recompute the preview against the opened document.
+            pending.0.set(Some(p));
+        }
+    };
+    view! {
+        {move || preview().map(|(p, pv)| {
+            let when = pv.exported_at.clone().unwrap_or_else(|| "—".into());
+            let who = pv.annotator.clone().unwrap_or_else(|| "—".into());
+            view! {
+                <div class="modal-backdrop"></div>
+                <div class="modal" role="dialog" aria-modal="true" aria-label="导入 · Import" data-import-preview="">
+                    <h2>"导入 · Import " <span class="file-name">{p.file_name.clone()}</span></h2>
+                    <dl class="facts">
+                        <dt>"格式 · Format"</dt><dd>{pv.format}</dd>
+                        <dt>"编码者 · Annotator"</dt><dd data-import-annotator="">{who}</dd>
+                        <dt>"导出时间 · Exported"</dt><dd>{when}</dd>
+                        <dt>"文档 · Document"</dt><dd>{pv.title.clone().unwrap_or_else(|| "—".into())}</dd>
+                        <dt>"内容 · Holds"</dt>
+                        <dd data-import-counts="">{format!("{} 标注集 sets · {} 标签 tags · {} 笔记 notes", pv.sets, pv.tags, pv.notes)}</dd>
+                        {(!pv.new_themes.is_empty()).then(|| view! {
+                            <dt>"新主题 · New themes"</dt><dd>{pv.new_themes.join("、")}</dd>
+                        })}
+                    </dl>
+                    {(!pv.same_document).then(|| view! {
+                        <div class="warning" role="alert" data-import-other-document="">
+                            <p>{format!(
+                                "此文件属于另一份文档。按段落文本匹配：{} 段匹配，{} 段在当前文档中找不到，不会被标到别处。 · This file was made for another document. Matched by paragraph text: {} paragraphs match; {} are not in the open document and will not be attached anywhere.",
+                                pv.matched_blocks, pv.unmatched_blocks, pv.matched_blocks, pv.unmatched_blocks
+                            )}</p>
+                            {pv.has_text.then(|| view! {
+                                <button type="button" data-import-open-document="" on:click=open_doc>"打开该文档 · Open that document"</button>
+                            })}
+                        </div>
+                    })}
+                    <p class="hint">"导入可以撤销 · Every import can be undone."</p>
+                    <div class="row">
+                        <button type="button" data-import-mode="merge" on:click=move |_| apply(Mode::Merge)
+                            title="合并：标签取并集，两边的笔记都保留并注明作者 · union of tags; notes from both, marked by author">
+                            "合并 · Merge"</button>
+                        <button type="button" data-import-mode="replace" on:click=move |_| apply(Mode::Replace)
+                            title="替换我的标注 · replace my annotations with the file's">"替换 · Replace"</button>
+                        <button type="button" data-import-mode="side-by-side" on:click=move |_| apply(Mode::SideBySide)
+                            title="作为另一位编码者并排查看（只读） · open as another coder's view, read-only">"并排 · Side by side"</button>
+                        <button type="button" data-import-cancel="" on:click=move |_| pending.0.set(None)>"取消 · Cancel"</button>
+                    </div>
+                </div>
+            }
+        })}
+    }
+}
+
+/// The coders whose sets are open: the user (whose name goes into exports)
+/// and colleagues opened side by side, which can be closed (undoably).
+#[component]
+pub fn CodersPanel() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let others = move || {
+        let own = state.profile.with(|p| p.coder_id.clone());
+        state.store.with(|s| {
+            s.sets
+                .values()
+                .filter(|x| x.id != own)
+                .map(|x| {
+                    (
+                        x.id.clone(),
+                        x.name.clone(),
+                        x.color.clone(),
+                        x.tags.values().filter(|t| t.present).count(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    let rename = move |ev: leptos::ev::Event| {
+        let name: String = event_target_value(&ev).trim().chars().take(80).collect();
+        if name.is_empty() {
+            return;
+        }
+        state.profile.update(|p| p.name = name.clone());
+        let own = state.own_set();
+        state.store.update(|s| {
+            if let Some(set) = s.sets.get_mut(&own) {
+                set.name = name.clone();
+            }
+        });
+        state.save_profile();
+        state.schedule_save();
+    };
+    view! {
+        <section class="coders" aria-label="编码者 · Coders">
+            <h2>"编码者 · Coders"</h2>
+            <label class="me">"我的名字 · My name"
+                <input type="text" data-coder-name="" maxlength="80" prop:value=move || state.profile.with(|p| p.name.clone()) on:change=rename/>
+            </label>
+            <ul class="coder-list">
+                <For each=others key=|o| o.clone() children=move |(id, name, color, tags)| {
+                    let close_id = id.clone();
+                    view! {
+                        <li data-coder-row=id.clone() style=format!("border-left:3px solid {color}")>
+                            <span>{name}</span>
+                            <span class="count">{format!("{tags} 标签 tags")}</span>
+                            <button type="button" class="icon" data-coder-close="" title="关闭（可撤销） · Close (undoable)"
+                                on:click=move |_| { state.apply(annotator_core::store::Command::RemoveSet { id: close_id.clone() }); }>"×"</button>
+                        </li>
+                    }
+                }/>
+            </ul>
+        </section>
+    }
+}
