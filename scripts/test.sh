@@ -29,8 +29,9 @@ cargo test -p annotator-core
 step "browser-seam tests (wasm-bindgen-test, headless Chromium)"
 cargo test -p speech-annotator --target wasm32-unknown-unknown --test browser_seam
 
-step "release build (Trunk)"
+step "release build (Trunk) and the single-file build"
 trunk build --release
+node scripts/single-file.mjs dist dist-single/speech-annotator.html
 
 step "end-to-end tests (Playwright driving headless Chromium)"
 cd tests/e2e

@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::state::AppState;
+use crate::view::compare::AgreementPanel;
 use crate::view::document::DocumentView;
 use crate::view::exchange::{import_file, CodersPanel, ExportMenu, ImportDialog, ImportState};
 use crate::view::library::LibraryPanel;
@@ -102,6 +103,7 @@ pub fn App() -> impl IntoView {
             <aside class="side">
                 <ThemePanel/>
                 <CodersPanel/>
+                <AgreementPanel/>
                 <TermList/>
                 <section class="help">
                     <h2>"键盘 · Keys"</h2>

@@ -73,6 +73,10 @@ pub struct AppState {
     pub notices: RwSignal<Vec<Notice>>,
     /// Set while changes cannot be written.
     pub save_failure: RwSignal<Option<StorageFailure>>,
+    /// Show only paragraphs where coders differ.
+    pub disagreements_only: RwSignal<bool>,
+    /// Block ids where coders differ, recomputed when tags change.
+    pub disputed: Memo<std::collections::BTreeSet<String>>,
     pub can_undo: RwSignal<bool>,
     pub can_redo: RwSignal<bool>,
     save_timer: StoredValue<Option<TimeoutHandle>>,
@@ -139,10 +143,22 @@ impl AppState {
             &mut recoveries,
             &mut failure,
         );
+        let doc = RwSignal::new(Arc::new(doc));
+        let store = RwSignal::new(store);
+        let disputed = Memo::new(move |_| {
+            doc.with(|d| {
+                store.with(|s| {
+                    if annotator_core::compare::coders(s).len() < 2 {
+                        return Default::default();
+                    }
+                    annotator_core::compare::disagreements(d, s, None).into_iter().collect()
+                })
+            })
+        });
         let state = AppState {
-            doc: RwSignal::new(Arc::new(doc)),
+            doc,
             analysis: RwSignal::new(None),
-            store: RwSignal::new(store),
+            store,
             history: StoredValue::new(History::default()),
             profile: RwSignal::new(profile),
             library: RwSignal::new(library),
@@ -153,6 +169,8 @@ impl AppState {
             editing_note: RwSignal::new(None),
             notices: RwSignal::new(Vec::new()),
             save_failure: RwSignal::new(failure),
+            disagreements_only: RwSignal::new(false),
+            disputed,
             can_undo: RwSignal::new(false),
             can_redo: RwSignal::new(false),
             save_timer: StoredValue::new(None),

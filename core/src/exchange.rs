@@ -74,14 +74,40 @@ pub enum ImportError {
     TooDeep,
     NotAnObject,
     UnknownFormat(String),
-    NewerVersion { found: u64, supported: u64 },
+    NewerVersion {
+        found: u64,
+        supported: u64,
+    },
     Missing(String),
-    WrongType { field: String, expected: &'static str },
-    TooLong { field: String, limit: usize },
+    WrongType {
+        field: String,
+        expected: &'static str,
+    },
+    TooLong {
+        field: String,
+        limit: usize,
+    },
     DuplicateId(String),
     UnknownTheme(String),
-    InvalidTheme { id: String, reason: String },
+    InvalidTheme {
+        id: String,
+        reason: String,
+    },
     Nothing,
+    /// Not a zip archive (a `.qdpx` project is one).
+    NotZip(String),
+    /// An archive that unpacks to more than the limit, or to more than it declares.
+    ArchiveTooLarge(u64),
+    TooManyEntries(usize),
+    /// An archive entry named with `..` or an absolute path.
+    UnsafePath(String),
+    /// A file the archive must hold.
+    MissingEntry(String),
+    NotXml(String),
+    /// XML with a DOCTYPE or entity declarations (refused: no entity expansion).
+    Doctype,
+    /// A position outside the text, or a range that ends before it starts.
+    OutOfRange(String),
 }
 
 impl ImportError {
@@ -110,6 +136,18 @@ impl ImportError {
             ImportError::UnknownTheme(id) => format!("标签引用了未定义的主题 {id} · A tag refers to an undefined theme {id}"),
             ImportError::InvalidTheme { id, reason } => format!("主题 {id} 无效：{reason} · Theme {id} is invalid: {reason}"),
             ImportError::Nothing => "文件里没有标注 · The file holds no annotations".into(),
+            ImportError::NotZip(e) => format!("文件不是 zip 压缩包（.qdpx 应为 zip） · The file is not a zip archive (a .qdpx is one): {e}"),
+            ImportError::ArchiveTooLarge(limit) => format!(
+                "压缩包解压后过大或与声明不符（上限 {} MB） · The archive unpacks to too much, or to more than it declares (limit {} MB)",
+                limit / (1024 * 1024),
+                limit / (1024 * 1024)
+            ),
+            ImportError::TooManyEntries(limit) => format!("压缩包内文件过多（上限 {limit}） · The archive holds too many files (limit {limit})"),
+            ImportError::UnsafePath(p) => format!("压缩包含有不安全的路径「{p}」 · The archive holds an unsafe path «{p}»"),
+            ImportError::MissingEntry(p) => format!("压缩包里缺少 {p} · The archive lacks {p}"),
+            ImportError::NotXml(e) => format!("文件不是有效的 XML · The file is not valid XML: {e}"),
+            ImportError::Doctype => "XML 含有 DOCTYPE 或实体声明，已拒绝 · The XML has a DOCTYPE or entity declarations, which are refused".into(),
+            ImportError::OutOfRange(what) => format!("位置超出文本范围：{what} · A position is outside the text: {what}"),
         }
     }
 }

@@ -12,8 +12,10 @@
 //! - [`store`]: annotation sets, commands with inverses, merge;
 //! - [`annotation_file`]: the app's own export file and CSV;
 //! - [`w3c`]: W3C Web Annotation (JSON-LD) export and import;
+//! - [`refi`]: REFI-QDA codebook (`.qdc`) and project (`.qdpx`) exchange;
 //! - [`agreement`]: intercoder agreement (Krippendorff's alpha, Cohen's
 //!   kappa, percent agreement) per theme and pooled over themes;
+//! - [`compare`]: coders compared on a document, disagreements, adjudication;
 //! - [`history`]: undo and redo as stacks of inverse commands;
 //! - [`persist`]: storage envelopes, schema versions and restore from
 //!   untrusted input;
@@ -24,6 +26,7 @@
 
 pub mod agreement;
 pub mod annotation_file;
+pub mod compare;
 pub mod document;
 pub mod encoding;
 pub mod exchange;
@@ -32,6 +35,7 @@ pub mod keys;
 pub mod library;
 pub mod navigate;
 pub mod persist;
+pub mod refi;
 pub mod store;
 pub mod terms;
 pub mod text;

@@ -43,6 +43,10 @@ fn BlockView(block: Arc<Block>) -> impl IntoView {
         move || {
             let set = state.profile.with(|p| p.coder_id.clone());
             let filter = state.filter.get();
+            let disputed_only = state.disagreements_only.get();
+            if disputed_only && block.kind != annotator_core::document::BlockKind::Title {
+                return !state.disputed.with(|d| d.contains(&block.id));
+            }
             !state
                 .store
                 .with(|s| navigate::is_visible(&block, s, &set, filter.as_deref()))
@@ -181,6 +185,7 @@ fn BlockTags(index: usize, id: String, themes: Memo<Vec<String>>) -> impl IntoVi
             <span class="sr-only" id=format!("themes-{index}")>{spoken}</span>
         </div>
         <OtherCoders id=id.clone()/>
+        <crate::view::compare::Adjudicate id=id.clone()/>
         <Show when=show_note>
             <textarea class="note" data-note="" rows="2" placeholder="笔记 · Note"
                 aria-label="笔记 · Note"

@@ -1,0 +1,199 @@
+//! Comparing coders on one document: which paragraphs each coder coded, the
+//! agreement report, the disagreements, and adjudication into a consensus
+//! set.
+//!
+//! **What counts as coded.** Coders work through a speech in reading order,
+//! so a coder has coded every taggable paragraph up to the last one they
+//! tagged, untagged or wrote a note on; paragraphs after that (not reached
+//! yet, or beyond the end of a partial file) are *not coded* and count as
+//! missing, never as "absent". A paragraph before that point with no tag is
+//! a decision that no theme applies.
+
+use std::collections::BTreeSet;
+
+use crate::agreement::{self, Coding, Report};
+use crate::document::Document;
+use crate::store::{AnnotationSet, Command, SetKind, Store, TagOrigin};
+
+/// Id of the consensus set adjudication writes into.
+pub const CONSENSUS: &str = "consensus";
+
+/// The coder sets compared (consensus sets are the outcome, not a coder).
+pub fn coders(store: &Store) -> Vec<&AnnotationSet> {
+    store.sets.values().filter(|s| s.kind == SetKind::Coder).collect()
+}
+
+/// The present/absent/missing matrix of every coder set on `doc`.
+pub fn coding(doc: &Document, store: &Store) -> Coding {
+    let units: Vec<&str> = doc.taggable().map(|b| b.id.as_str()).collect();
+    let themes: Vec<String> = store.themes().iter().map(|t| t.id.clone()).collect();
+    let sets = coders(store);
+    let values = sets
+        .iter()
+        .map(|s| {
+            let touched =
+                |b: &str| s.tags.keys().any(|(blk, _)| blk == b) || s.notes.get(b).is_some_and(|n| !n.text.is_empty());
+            let last = units.iter().rposition(|u| touched(u));
+            units
+                .iter()
+                .enumerate()
+                .map(|(i, u)| {
+                    last.filter(|l| i <= *l).map(|_| {
+                        themes
+                            .iter()
+                            .filter(|t| s.has_tag(u, t))
+                            .cloned()
+                            .collect::<BTreeSet<String>>()
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    Coding {
+        coders: sets.iter().map(|s| s.id.clone()).collect(),
+        units: units.iter().map(|u| u.to_string()).collect(),
+        themes,
+        values,
+    }
+}
+
+pub fn report(doc: &Document, store: &Store) -> Report {
+    agreement::report(&coding(doc, store))
+}
+
+/// Block ids where the coders who coded them differ (on `theme`, or any).
+pub fn disagreements(doc: &Document, store: &Store, theme: Option<&str>) -> Vec<String> {
+    agreement::disagreements(&coding(doc, store), theme)
+}
+
+/// How a paragraph is settled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ruling {
+    /// Take one coder's themes.
+    Coder(String),
+    /// Every theme any coder gave.
+    Union,
+    /// Only the themes every coder who coded it gave.
+    Intersection,
+}
+
+/// The command that makes the consensus themes of `block` follow `ruling`,
+/// creating the consensus set on first use. Undoable like any command.
+pub fn adjudicate(doc: &Document, store: &Store, block: &str, ruling: &Ruling, at: u64) -> Command {
+    let c = coding(doc, store);
+    let Some(u) = c.units.iter().position(|x| x == block) else {
+        return Command::Batch(vec![]);
+    };
+    let coded: Vec<(&String, &BTreeSet<String>)> = c
+        .coders
+        .iter()
+        .zip(&c.values)
+        .filter_map(|(id, row)| row.get(u).and_then(|v| v.as_ref()).map(|v| (id, v)))
+        .collect();
+    let chosen: BTreeSet<String> = match ruling {
+        Ruling::Coder(id) => coded
+            .iter()
+            .find(|(c, _)| *c == id)
+            .map(|(_, v)| (*v).clone())
+            .unwrap_or_default(),
+        Ruling::Union => coded.iter().flat_map(|(_, v)| v.iter().cloned()).collect(),
+        Ruling::Intersection => {
+            let mut it = coded.iter().map(|(_, v)| (*v).clone());
+            let first = it.next().unwrap_or_default();
+            it.fold(first, |acc, v| acc.intersection(&v).cloned().collect())
+        }
+    };
+    let mut cmds = Vec::new();
+    if !store.sets.contains_key(CONSENSUS) {
+        cmds.push(Command::AddSet(Box::new(AnnotationSet::new(
+            CONSENSUS,
+            "共识 · Consensus",
+            "#444444",
+            SetKind::Consensus,
+        ))));
+    }
+    let set = store.sets.get(CONSENSUS);
+    for t in &c.themes {
+        let has = set.is_some_and(|s| s.has_tag(block, t));
+        let want = chosen.contains(t);
+        if has != want {
+            cmds.push(Command::Tag {
+                set: CONSENSUS.into(),
+                block: block.into(),
+                theme: t.clone(),
+                present: want,
+                how: TagOrigin::Hand,
+                at,
+            });
+        }
+    }
+    Command::Batch(cmds)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn setup() -> (Document, Store, Vec<String>) {
+        let doc = Document::parse("标题\n甲段。\n乙段。\n丙段。\n丁段。");
+        let mut store = Store::new("t", &AnnotationSet::new("a", "A", "#000000", SetKind::Coder));
+        store
+            .apply(Command::AddSet(Box::new(AnnotationSet::new(
+                "b",
+                "B",
+                "#111111",
+                SetKind::Coder,
+            ))))
+            .unwrap();
+        let p: Vec<String> = doc.taggable().map(|b| b.id.clone()).collect();
+        let tag = |set: &str, b: &str, t: &str| Command::Tag {
+            set: set.into(),
+            block: b.into(),
+            theme: t.into(),
+            present: true,
+            how: TagOrigin::Hand,
+            at: 0,
+        };
+        for c in [
+            tag("a", &p[0], "trade"),
+            tag("a", &p[1], "trade"),
+            tag("a", &p[1], "investment"),
+            tag("b", &p[0], "trade"),
+            tag("b", &p[1], "trade"),
+        ] {
+            store.apply(c).unwrap();
+        }
+        (doc, store, p)
+    }
+
+    #[test]
+    fn paragraphs_past_a_coders_last_touch_are_missing_not_absent() {
+        let (doc, store, _) = setup();
+        let c = coding(&doc, &store);
+        assert_eq!(c.coders, ["a", "b"]);
+        assert!(c.values[0][0].is_some() && c.values[0][1].is_some());
+        assert!(c.values[0][2].is_none() && c.values[1][3].is_none());
+    }
+
+    #[test]
+    fn disagreements_and_adjudication() {
+        let (doc, mut store, p) = setup();
+        assert_eq!(disagreements(&doc, &store, None), [p[1].clone()]);
+        assert_eq!(disagreements(&doc, &store, Some("trade")), Vec::<String>::new());
+        let r = report(&doc, &store);
+        let trade = r.themes.iter().find(|t| t.theme == "trade").unwrap();
+        assert_eq!(trade.agreement.percent.agreement, Some(1.0));
+        let cmd = adjudicate(&doc, &store, &p[1], &Ruling::Intersection, 1);
+        let inverse = store.apply(cmd).unwrap();
+        assert_eq!(store.themes_of(CONSENSUS, &p[1]), ["trade"]);
+        store.apply(adjudicate(&doc, &store, &p[1], &Ruling::Union, 1)).unwrap();
+        assert_eq!(store.themes_of(CONSENSUS, &p[1]), ["investment", "trade"]);
+        store
+            .apply(adjudicate(&doc, &store, &p[1], &Ruling::Coder("b".into()), 1))
+            .unwrap();
+        assert_eq!(store.themes_of(CONSENSUS, &p[1]), ["trade"]);
+        // the consensus is not a coder: agreement is unchanged
+        assert_eq!(disagreements(&doc, &store, None), [p[1].clone()]);
+        let _ = inverse;
+    }
+}

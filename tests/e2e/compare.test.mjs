@@ -1,0 +1,88 @@
+// Compare coders: two profiles code the speech, one file opens side by side
+// in the other, the agreement panel reads α and κ, the disagreement filter
+// shows only the differing paragraphs, and one is adjudicated by union.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer } from './support/env.mjs';
+import { openProfile } from './support/browser.mjs';
+import { AnnotatorPage } from './support/annotator-page.mjs';
+
+let server, p1, p2, a, b, paras;
+
+before(async () => {
+  server = await startServer();
+  p1 = await openProfile();
+  p2 = await openProfile();
+  a = await AnnotatorPage.open(p1.context, server.url);
+  b = await AnnotatorPage.open(p2.context, server.url);
+  paras = await a.blockIndexes('paragraph');
+});
+after(async () => {
+  await p1?.close();
+  await p2?.close();
+  await server?.close();
+});
+
+test('two coders code the first six paragraphs; one opens the other\'s file side by side', async () => {
+  // identical on trade; they differ on investment in paragraph 2 and 4
+  const codeA = [['trade'], ['trade', 'investment'], [], ['environment'], ['investment'], ['accountability']];
+  const codeB = [['trade'], ['trade'], [], ['environment', 'investment'], ['investment'], ['accountability']];
+  for (const [app, coding, name] of [[a, codeA, '甲 A'], [b, codeB, '乙 B']]) {
+    await app.page.locator('[data-coder-name]').fill(name);
+    await app.page.locator('[data-coder-name]').press('Enter');
+    for (let i = 0; i < coding.length; i++) for (const t of coding[i]) await app.clickTheme(paras[i], t);
+    await app.writeNote(paras[2], `${name} 认为此段无主题`);
+  }
+  assert.equal(await b.page.locator('[data-agreement]').count(), 0, 'no panel with one coder');
+  const file = await a.download('json');
+  await b.importFile(file);
+  await b.page.locator('[data-import-mode="side-by-side"]').click();
+  await b.page.locator('[data-agreement]').waitFor();
+});
+
+test('the agreement panel shows α, κ and percent per theme and overall', async () => {
+  const alpha = Number(await b.page.locator('[data-agreement-alpha]').innerText());
+  assert.ok(alpha > 0 && alpha < 1, `overall α ${alpha}`);
+  const trade = b.page.locator('[data-agreement-theme="trade"]');
+  assert.equal(await trade.getAttribute('data-percent'), '1.000');
+  assert.equal(await trade.getAttribute('data-alpha'), '1.000');
+  const inv = b.page.locator('[data-agreement-theme="investment"]');
+  assert.ok(Number(await inv.getAttribute('data-percent')) < 1);
+  assert.match(await inv.getAttribute('data-kappa'), /^-?\d\.\d{3}$/);
+  // every heading and paragraph up to the last one both coders touched
+  const units = await b.page.$$eval('[data-kind="heading"],[data-kind="paragraph"]', (els, last) => els.filter((e) => Number(e.dataset.block) <= last).length, paras[5]);
+  assert.equal(await inv.locator('td').last().innerText(), String(units));
+});
+
+test('the disagreement filter shows only paragraphs where coders differ, side by side', async () => {
+  await b.page.locator('[data-filter="disagreements"]').click();
+  const shown = await b.page.$$eval('[data-kind="paragraph"]:not([hidden])', (els) => els.map((e) => Number(e.dataset.block)));
+  assert.deepEqual(shown, [paras[1], paras[3]]);
+  const other = b.block(paras[1]).locator('[data-coder]');
+  assert.equal(await other.getAttribute('data-coder-themes'), 'investment trade');
+  assert.match(await b.block(paras[2]).innerText().catch(() => ''), /|/);
+});
+
+test('adjudicating by union writes the consensus, and undo takes it back', async () => {
+  await b.block(paras[1]).locator('[data-adjudicate="union"]').click();
+  const consensus = b.block(paras[1]).locator('[data-coder="consensus"]');
+  await consensus.waitFor();
+  assert.equal(await consensus.getAttribute('data-coder-themes'), 'investment trade');
+  await b.block(paras[3]).locator('[data-adjudicate="intersection"]').click();
+  assert.equal(await b.block(paras[3]).locator('[data-coder="consensus"]').getAttribute('data-coder-themes'), 'environment');
+  await b.press('Control+z');
+  assert.equal(await b.block(paras[3]).locator('[data-coder="consensus"]').getAttribute('data-coder-themes'), '');
+  await b.settle();
+  await b.reload();
+  assert.equal(await b.block(paras[1]).locator('[data-coder="consensus"]').getAttribute('data-coder-themes'), 'investment trade', 'consensus kept');
+  // the consensus exports like any set
+  await b.page.locator('[data-menu="share"] summary').click();
+  await b.page.locator('[data-export-all-sets]').check();
+  const file = await b.download('json');
+  assert.ok(JSON.parse(file.text).sets.some((s) => s.kind === 'consensus'));
+});
+
+test('no console errors', () => {
+  a.assertNoConsoleErrors();
+  b.assertNoConsoleErrors();
+});
