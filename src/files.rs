@@ -4,8 +4,13 @@ use wasm_bindgen::JsCast;
 
 /// Offers `content` as a download named `filename`.
 pub fn download(filename: &str, mime: &str, content: &str) -> Result<(), String> {
+    download_bytes(filename, mime, content.as_bytes())
+}
+
+/// Offers bytes as a download named `filename`.
+pub fn download_bytes(filename: &str, mime: &str, content: &[u8]) -> Result<(), String> {
     let err = |e: wasm_bindgen::JsValue| format!("{e:?}");
-    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(content));
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(content));
     let opts = web_sys::BlobPropertyBag::new();
     opts.set_type(mime);
     let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts).map_err(err)?;

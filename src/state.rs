@@ -503,23 +503,33 @@ impl AppState {
                         (
                             format!("{base}-annotations.json"),
                             "application/json",
-                            annotation_file::export(doc, store, &opts),
+                            annotation_file::export(doc, store, &opts).into_bytes(),
                         )
                     }
                     ExportKind::W3c => (
                         format!("{base}-w3c.jsonld"),
                         "application/ld+json",
-                        annotator_core::w3c::export(doc, store, &all, &created),
+                        annotator_core::w3c::export(doc, store, &all, &created).into_bytes(),
+                    ),
+                    ExportKind::Qdpx => (
+                        format!("{base}.qdpx"),
+                        "application/zip",
+                        annotator_core::refi::export_project(doc, store, &all, &created),
+                    ),
+                    ExportKind::Qdc => (
+                        format!("{base}-codebook.qdc"),
+                        "application/xml",
+                        annotator_core::refi::export_codebook(store).into_bytes(),
                     ),
                     ExportKind::Csv => (
                         format!("{base}-codes.csv"),
                         "text/csv;charset=utf-8",
-                        annotation_file::csv(doc, store, &own),
+                        annotation_file::csv(doc, store, &own).into_bytes(),
                     ),
                 }
             })
         });
-        if let Err(e) = crate::files::download(&name, mime, &content) {
+        if let Err(e) = crate::files::download_bytes(&name, mime, &content) {
             self.notify(Level::Error, format!("下载失败 · Download failed: {e}"), None);
         }
     }
@@ -531,6 +541,10 @@ pub enum ExportKind {
     Json { all_sets: bool, include_text: bool },
     W3c,
     Csv,
+    /// REFI-QDA project: the text and every coder's codings.
+    Qdpx,
+    /// REFI-QDA codebook.
+    Qdc,
 }
 
 /// `标题-2022-07-14`: file names that say what they hold.

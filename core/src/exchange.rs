@@ -428,3 +428,26 @@ pub fn read_any(raw: &str, doc: &Document, store: &Store) -> Result<Incoming, Im
         crate::w3c::import(raw, doc, store)
     }
 }
+
+/// Reads any import file from its bytes: a REFI-QDA project (`.qdpx`, a zip)
+/// or codebook (`.qdc`, XML), or a JSON file as in [`read_any`].
+pub fn read_bytes(bytes: &[u8], doc: &Document, store: &Store) -> Result<Incoming, ImportError> {
+    if bytes.starts_with(b"PK") {
+        return crate::refi::import_project(bytes, doc, store);
+    }
+    let text = std::str::from_utf8(bytes).map_err(|_| ImportError::NotUtf8)?;
+    let head = text.trim_start_matches('\u{feff}').trim_start();
+    if head.starts_with('<') {
+        let themes = crate::refi::import_codebook(bytes)?;
+        return Ok(Incoming {
+            format: "REFI-QDA codebook (.qdc) · 编码簿",
+            annotator: None,
+            exported_at: None,
+            app: None,
+            document: IncomingDocument { fingerprint: doc.fingerprint.clone(), ..Default::default() },
+            themes,
+            sets: Vec::new(),
+        });
+    }
+    read_any(text, doc, store)
+}

@@ -25,13 +25,7 @@ pub struct ImportState(pub RwSignal<Option<PendingImport>>);
 
 /// Reads an import file's bytes into a pending import, or reports why not.
 pub fn read_import(state: AppState, pending: ImportState, file_name: String, bytes: &[u8]) {
-    let result = std::str::from_utf8(bytes)
-        .map_err(|_| ImportError::NotUtf8)
-        .and_then(|raw| {
-            state
-                .doc
-                .with_untracked(|d| state.store.with_untracked(|s| exchange::read_any(raw, d, s)))
-        });
+    let result = state.doc.with_untracked(|d| state.store.with_untracked(|s| exchange::read_bytes(bytes, d, s)));
     match result {
         Ok(incoming) => pending.0.set(Some(PendingImport {
             file_name,
@@ -94,9 +88,15 @@ pub fn ExportMenu(pending: ImportState) -> impl IntoView {
                 <button type="button" data-export="csv" on:click=move |_| state.export(ExportKind::Csv)>
                     "表格 · Spreadsheet (.csv)"
                 </button>
+                <button type="button" data-export="qdpx" on:click=move |_| state.export(ExportKind::Qdpx)>
+                    "REFI-QDA 项目 · project (.qdpx: NVivo, ATLAS.ti, MAXQDA, QualCoder)"
+                </button>
+                <button type="button" data-export="qdc" on:click=move |_| state.export(ExportKind::Qdc)>
+                    "REFI-QDA 编码簿 · codebook (.qdc)"
+                </button>
                 <h3>"导入 · Import"</h3>
                 <label class="file">"选择文件（或拖放到页面） · Choose a file (or drop it on the page)"
-                    <input type="file" data-import="" accept=".json,.jsonld,application/json,application/ld+json" on:change=on_import/>
+                    <input type="file" data-import="" accept=".json,.jsonld,.qdpx,.qdc,application/json,application/ld+json,application/zip,application/xml" on:change=on_import/>
                 </label>
             </div>
         </details>

@@ -82,6 +82,34 @@ test('adjudicating by union writes the consensus, and undo takes it back', async
   assert.ok(JSON.parse(file.text).sets.some((s) => s.kind === 'consensus'));
 });
 
+test('REFI-QDA: the .qdpx project and .qdc codebook re-import into a fresh profile', async () => {
+  const qdpx = await b.download('qdpx');
+  assert.equal(qdpx.bytes.subarray(0, 2).toString(), 'PK', 'a zip');
+  const qdc = await b.download('qdc');
+  assert.match(qdc.text, /urn:QDA-XML:codebook:1\.0/);
+  const fresh = await openProfile();
+  try {
+    const c = await AnnotatorPage.open(fresh.context, server.url);
+    await c.importFile(qdpx);
+    const dialog = c.page.locator('[data-import-preview]');
+    await dialog.waitFor();
+    assert.match(await dialog.innerText(), /REFI|qdpx/i);
+    await dialog.locator('[data-import-mode="side-by-side"]').click();
+    await c.page.locator('[data-agreement]').waitFor();
+    assert.equal(await c.block(paras[1]).locator('[data-coder]').count(), 3, 'both coders and the consensus');
+    const themes = await c.block(paras[1]).locator('[data-coder]').evaluateAll((els) => els.map((e) => e.dataset.coderThemes).sort());
+    assert.deepEqual(themes, ['investment trade', 'investment trade', 'trade']);
+    await c.importFile(qdc);
+    await c.page.locator('[data-import-preview]').waitFor();
+    await c.page.locator('[data-import-cancel]').click();
+    await c.importFile({ name: 'evil.qdpx', bytes: Buffer.from('PK\u0003\u0004 not really a zip') });
+    await c.page.locator('[role="alert"]').filter({ hasText: 'evil.qdpx' }).waitFor();
+    c.assertNoConsoleErrors();
+  } finally {
+    await fresh.close();
+  }
+});
+
 test('no console errors', () => {
   a.assertNoConsoleErrors();
   b.assertNoConsoleErrors();

@@ -108,13 +108,14 @@ export class AnnotatorPage {
       this.page.waitForEvent('download'),
       this.page.locator(`[data-export="${kind}"]`).click(),
     ]);
-    const text = await readFile(await download.path(), 'utf8');
-    return { name: download.suggestedFilename(), text };
+    const bytes = await readFile(await download.path());
+    return { name: download.suggestedFilename(), text: bytes.toString('utf8'), bytes };
   }
 
   /** Picks a file in the Share menu's import input. */
-  async importFile({ name, text }) {
-    await this.page.locator('input[type=file][data-import]').setInputFiles({ name, mimeType: 'application/json', buffer: Buffer.from(text) });
+  async importFile({ name, text, bytes }) {
+    const buffer = bytes ?? Buffer.from(text);
+    await this.page.locator('input[type=file][data-import]').setInputFiles({ name, mimeType: 'application/octet-stream', buffer });
   }
 
   /** Drops a file on the page, as from a file manager. */
