@@ -73,6 +73,8 @@ pub struct AppState {
     pub notices: RwSignal<Vec<Notice>>,
     /// Set while changes cannot be written.
     pub save_failure: RwSignal<Option<StorageFailure>>,
+    /// Live themes in display order, shared by every block's toggles.
+    pub theme_list: Memo<Vec<annotator_core::themes::Theme>>,
     /// Show only paragraphs where coders differ.
     pub disagreements_only: RwSignal<bool>,
     /// Block ids where coders differ, recomputed when tags change.
@@ -155,7 +157,9 @@ impl AppState {
                 })
             })
         });
+        let theme_list = Memo::new(move |_| store.with(|s| s.themes().into_iter().cloned().collect()));
         let state = AppState {
+            theme_list,
             doc,
             analysis: RwSignal::new(None),
             store,
@@ -538,7 +542,10 @@ impl AppState {
 /// What to export.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExportKind {
-    Json { all_sets: bool, include_text: bool },
+    Json {
+        all_sets: bool,
+        include_text: bool,
+    },
     W3c,
     Csv,
     /// REFI-QDA project: the text and every coder's codings.

@@ -31,9 +31,18 @@ pub fn coding(doc: &Document, store: &Store) -> Coding {
     let values = sets
         .iter()
         .map(|s| {
-            let touched =
-                |b: &str| s.tags.keys().any(|(blk, _)| blk == b) || s.notes.get(b).is_some_and(|n| !n.text.is_empty());
-            let last = units.iter().rposition(|u| touched(u));
+            let touched: BTreeSet<&str> = s
+                .tags
+                .keys()
+                .map(|(b, _)| b.as_str())
+                .chain(
+                    s.notes
+                        .iter()
+                        .filter(|(_, n)| !n.text.is_empty())
+                        .map(|(b, _)| b.as_str()),
+                )
+                .collect();
+            let last = units.iter().rposition(|u| touched.contains(u));
             units
                 .iter()
                 .enumerate()

@@ -444,7 +444,10 @@ pub fn read_bytes(bytes: &[u8], doc: &Document, store: &Store) -> Result<Incomin
             annotator: None,
             exported_at: None,
             app: None,
-            document: IncomingDocument { fingerprint: doc.fingerprint.clone(), ..Default::default() },
+            document: IncomingDocument {
+                fingerprint: doc.fingerprint.clone(),
+                ..Default::default()
+            },
             themes,
             sets: Vec::new(),
         });

@@ -9,6 +9,7 @@
 //!   paragraph, residue) with ids that do not depend on position;
 //! - [`terms`]: segmentation (jieba-rs) and the key-term pipeline;
 //! - [`themes`]: themes as data, with the four built-ins;
+//! - [`suggest`]: theme suggestions from each theme's words, accepted or rejected;
 //! - [`store`]: annotation sets, commands with inverses, merge;
 //! - [`annotation_file`]: the app's own export file and CSV;
 //! - [`w3c`]: W3C Web Annotation (JSON-LD) export and import;
@@ -37,6 +38,7 @@ pub mod navigate;
 pub mod persist;
 pub mod refi;
 pub mod store;
+pub mod suggest;
 pub mod terms;
 pub mod text;
 pub mod themes;

@@ -1,12 +1,14 @@
 //! Segmentation and the key-term pipeline.
 //!
-//! segment (jieba-rs + policy phrases) → candidates (part of speech, speech
-//! filler, ordinals, numbers, placeholders) → scores (TF-IDF) → ranked list
-//! with the reasons (weight, count, blocks) → marks per block for the view.
+//! segment (jieba-rs + policy phrases + the user's added phrases) →
+//! candidates (part of speech, speech filler, ordinals, numbers,
+//! placeholders, the user's dropped terms) → scores (TF-IDF, TextRank, or
+//! both fused) → curated ranked list with the reasons (weight, its two
+//! components, count, blocks) → marks per block for the view.
 //! Same text and settings give the same list on any machine: ties are broken
-//! by the term itself.
+//! by the term itself, and nothing depends on hash-map iteration order.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use jieba_rs::Jieba;
 use serde::{Deserialize, Serialize};
@@ -210,13 +212,48 @@ pub fn is_candidate(word: &str) -> bool {
         && word.chars().any(|c| c.is_alphabetic())
 }
 
+/// How terms are scored.
+///
+/// TF-IDF favours words that are frequent here and rare in general Chinese;
+/// TextRank favours words that co-occur with many other candidates, so it
+/// finds the hubs of the argument even when the dictionary calls them common.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    TfIdf,
+    TextRank,
+    /// The mean of both normalised scores: a term needs support from both
+    /// to lead the list, which keeps either method's quirks out of the top.
+    #[default]
+    Fused,
+}
+
+/// The analyst's corrections to the list, kept with the settings so the same
+/// speech always gives the same curated list.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Curation {
+    /// Phrases cut as one word and always listed (see [`Segmenter::with_words`]).
+    pub added: Vec<String>,
+    /// Terms that never appear, whatever their score.
+    pub dropped: Vec<String>,
+    /// Terms listed first, in this order.
+    pub pinned: Vec<String>,
+}
+
 /// What the user can set about the key-term list.
+///
+/// Fields missing from stored settings take their defaults, so settings
+/// saved before a field existed still load.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct TermSettings {
-    /// How many terms to keep.
+    /// How many terms to keep by score (added and pinned terms come on top).
     pub top_k: usize,
     /// Parts of speech that count (jieba tags).
     pub allowed_pos: Vec<String>,
+    pub method: Method,
+    pub curation: Curation,
 }
 
 impl Default for TermSettings {
@@ -224,6 +261,8 @@ impl Default for TermSettings {
         TermSettings {
             top_k: 30,
             allowed_pos: DEFAULT_POS.iter().map(|s| s.to_string()).collect(),
+            method: Method::default(),
+            curation: Curation::default(),
         }
     }
 }
@@ -232,10 +271,14 @@ impl Default for TermSettings {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KeyTerm {
     pub term: String,
-    /// 1-based rank.
+    /// 1-based rank, after curation.
     pub rank: usize,
-    /// TF-IDF weight.
+    /// The score the list is ranked by (see [`Method`]), in `0..=1`.
     pub weight: f64,
+    /// TF-IDF normalised so the document's best term has 1.
+    pub tfidf: f64,
+    /// TextRank normalised so the document's best term has 1.
+    pub textrank: f64,
     /// Occurrences in the analysed blocks.
     pub count: usize,
     /// Indices of the blocks that hold it, in document order.
@@ -307,24 +350,54 @@ impl Segmenter {
         Segmenter { jieba, idf, median_idf }
     }
 
+    /// Adds the analyst's phrases to the dictionary so they are cut as one
+    /// word everywhere, in `cut` and in `analyse` alike.
+    ///
+    /// The frequency is at least 2000 and at least what jieba needs for the
+    /// phrase to beat its own pieces, so a phrase the dictionary already has
+    /// with a higher frequency keeps it. Blank entries are ignored.
+    pub fn with_words(&mut self, words: &[String]) {
+        for word in words.iter().map(|w| w.trim()).filter(|w| !w.is_empty()) {
+            let freq = self.jieba.suggest_freq(word).max(2000);
+            self.jieba.add_word(word, Some(freq), Some("nz"));
+        }
+    }
+
     /// Cuts a text into words (no HMM, so the cut matches the ranking's).
     pub fn cut<'a>(&self, text: &'a str) -> Vec<&'a str> {
         self.jieba.cut(text, false).into_iter().map(|t| t.word).collect()
     }
 
-    /// Ranks the document's key terms by TF-IDF and marks their occurrences,
-    /// cutting each analysed block (title, headings, paragraphs) once. Meta
-    /// lines and residue are left out.
+    /// Ranks the document's key terms and marks their occurrences, cutting
+    /// each analysed block (title, headings, paragraphs) once. Meta lines and
+    /// residue are left out.
+    ///
+    /// Curation: added and pinned terms are always candidates (whatever
+    /// their part of speech, even filler) and always listed, with count 0 if
+    /// the text lacks them, so the analyst sees the phrase did not occur;
+    /// dropped terms are never candidates, so they neither appear nor shape
+    /// TextRank's graph. Added phrases are only cut whole once
+    /// [`Segmenter::with_words`] has been given them.
     pub fn analyse(&self, doc: &Document, settings: &TermSettings) -> Analysis {
+        let cur = &settings.curation;
+        let dropped: BTreeSet<&str> = cur.dropped.iter().map(|w| w.trim()).collect();
+        // Pinned first (in pinned order), then added; each once, none dropped.
+        let mut forced: Vec<&str> = Vec::new();
+        for w in cur.pinned.iter().chain(&cur.added).map(|w| w.trim()) {
+            if !w.is_empty() && !dropped.contains(w) && !forced.contains(&w) {
+                forced.push(w);
+            }
+        }
         let allowed = |tag: &str| settings.allowed_pos.is_empty() || settings.allowed_pos.iter().any(|p| p == tag);
         // Per block, the candidate tokens: (word, start, end) in chars.
         let mut tokens: Vec<(usize, Vec<Token>)> = Vec::new();
-        let mut tf: HashMap<&str, usize> = HashMap::new();
+        let mut tf: BTreeMap<&str, usize> = BTreeMap::new();
         let mut total = 0usize;
         for block in doc.blocks.iter().filter(|b| b.kind.is_analysed()) {
             let mut kept = Vec::new();
             for t in self.jieba.tag(&block.text, false) {
-                if allowed(t.tag) && is_candidate(t.word) {
+                let wanted = forced.contains(&t.word) || (allowed(t.tag) && is_candidate(t.word));
+                if wanted && !dropped.contains(t.word) {
                     *tf.entry(t.word).or_default() += 1;
                     total += 1;
                     kept.push((t.word, t.start, t.end));
@@ -332,36 +405,66 @@ impl Segmenter {
             }
             tokens.push((block.index, kept));
         }
-        let mut ranked: Vec<(&str, f64)> = tf
-            .iter()
-            .map(|(w, n)| {
-                (
-                    *w,
-                    *n as f64 * self.idf.get(*w).copied().unwrap_or(self.median_idf) / total as f64,
-                )
-            })
-            .collect();
+        let tfidf = normalise(
+            tf.iter()
+                .map(|(w, n)| {
+                    let idf = self.idf.get(*w).copied().unwrap_or(self.median_idf);
+                    (*w, *n as f64 * idf / total.max(1) as f64)
+                })
+                .collect(),
+        );
+        let textrank = normalise(text_rank(&tokens));
+        let score = |w: &str| {
+            let (t, r) = (
+                tfidf.get(w).copied().unwrap_or(0.0),
+                textrank.get(w).copied().unwrap_or(0.0),
+            );
+            let weight = match settings.method {
+                Method::TfIdf => t,
+                Method::TextRank => r,
+                Method::Fused => (t + r) / 2.0,
+            };
+            (weight, t, r)
+        };
+        let mut ranked: Vec<(&str, f64)> = tf.keys().map(|w| (*w, score(w).0)).collect();
         // Highest weight first; equal weights in the order of the words, so
         // the list is the same on every machine.
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
         ranked.truncate(settings.top_k);
+        for w in &forced {
+            if !ranked.iter().any(|(r, _)| r == w) {
+                ranked.push((w, score(w).0));
+            }
+        }
+        let pin = |w: &str| cur.pinned.iter().position(|p| p.trim() == w).unwrap_or(usize::MAX);
+        ranked.sort_by(|a, b| {
+            pin(a.0)
+                .cmp(&pin(b.0))
+                .then_with(|| b.1.total_cmp(&a.1))
+                .then_with(|| a.0.cmp(b.0))
+        });
         let mut terms: Vec<KeyTerm> = ranked
             .iter()
             .enumerate()
-            .map(|(i, (w, weight))| KeyTerm {
-                term: w.to_string(),
-                rank: i + 1,
-                weight: *weight,
-                count: 0,
-                blocks: Vec::new(),
+            .map(|(i, (w, _))| {
+                let (weight, tfidf, textrank) = score(w);
+                KeyTerm {
+                    term: w.to_string(),
+                    rank: i + 1,
+                    weight,
+                    tfidf,
+                    textrank,
+                    count: 0,
+                    blocks: Vec::new(),
+                }
             })
             .collect();
         let index: HashMap<&str, usize> = ranked.iter().enumerate().map(|(i, (w, _))| (*w, i)).collect();
         let mut marks = vec![Vec::new(); doc.blocks.len()];
         for (b, kept) in tokens {
             for (w, start, end) in kept {
-                if let Some(&t) = index.get(w) {
-                    marks[b].push(Mark { start, end, term: t });
+                if let (Some(&t), Some(block_marks)) = (index.get(w), marks.get_mut(b)) {
+                    block_marks.push(Mark { start, end, term: t });
                     let term = &mut terms[t];
                     term.count += 1;
                     if term.blocks.last() != Some(&b) {
@@ -372,6 +475,68 @@ impl Segmenter {
         }
         Analysis { terms, marks }
     }
+}
+
+/// Scales scores so the largest is 1 (all zero stays zero), so TF-IDF and
+/// TextRank, on different scales, can be shown side by side and averaged.
+fn normalise(scores: BTreeMap<&str, f64>) -> BTreeMap<&str, f64> {
+    let max = scores.values().copied().fold(0.0, f64::max);
+    if max > 0.0 && max.is_finite() {
+        scores.into_iter().map(|(w, v)| (w, v / max)).collect()
+    } else {
+        scores.into_keys().map(|w| (w, 0.0)).collect()
+    }
+}
+
+/// Candidates at most this many positions apart (within one block) are linked.
+const TEXTRANK_WINDOW: usize = 5;
+const TEXTRANK_DAMPING: f64 = 0.85;
+const TEXTRANK_MIN_ITERATIONS: usize = 20;
+const TEXTRANK_MAX_ITERATIONS: usize = 200;
+const TEXTRANK_EPSILON: f64 = 1e-9;
+
+/// TextRank over the candidate tokens: an undirected graph whose edge
+/// weights count how often two candidates fall within
+/// [`TEXTRANK_WINDOW`] tokens of each other in a block, ranked by weighted
+/// PageRank.
+///
+/// Blocks are never bridged, since the last word of one paragraph says
+/// nothing about the first of the next. Nodes are numbered in word order
+/// and neighbours kept sorted, so the floating-point sums run in the same
+/// order on every machine.
+fn text_rank<'a>(tokens: &[(usize, Vec<Token<'a>>)]) -> BTreeMap<&'a str, f64> {
+    let words: BTreeSet<&str> = tokens.iter().flat_map(|(_, k)| k.iter().map(|t| t.0)).collect();
+    let id: BTreeMap<&str, usize> = words.iter().enumerate().map(|(i, w)| (*w, i)).collect();
+    let mut edges: Vec<BTreeMap<usize, f64>> = vec![BTreeMap::new(); words.len()];
+    for (_, kept) in tokens {
+        for (i, a) in kept.iter().enumerate() {
+            for b in kept.iter().skip(i + 1).take(TEXTRANK_WINDOW - 1) {
+                if let (Some(&x), Some(&y)) = (id.get(a.0), id.get(b.0)) {
+                    if x != y {
+                        *edges[x].entry(y).or_default() += 1.0;
+                        *edges[y].entry(x).or_default() += 1.0;
+                    }
+                }
+            }
+        }
+    }
+    let out: Vec<f64> = edges.iter().map(|e| e.values().sum()).collect();
+    let mut rank = vec![1.0; words.len()];
+    for iteration in 0..TEXTRANK_MAX_ITERATIONS {
+        let next: Vec<f64> = edges
+            .iter()
+            .map(|e| {
+                let inflow: f64 = e.iter().map(|(&j, &w)| w / out[j] * rank[j]).sum();
+                (1.0 - TEXTRANK_DAMPING) + TEXTRANK_DAMPING * inflow
+            })
+            .collect();
+        let change = next.iter().zip(&rank).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+        rank = next;
+        if iteration + 1 >= TEXTRANK_MIN_ITERATIONS && change < TEXTRANK_EPSILON {
+            break;
+        }
+    }
+    words.into_iter().zip(rank).collect()
 }
 
 /// Splits a block's text into plain runs and marked runs, for rendering.
@@ -434,9 +599,15 @@ mod tests {
         }
     }
 
+    /// TF-IDF alone: the fused default ranks hubs such as 企业 and 发展
+    /// higher and pushes 骨干企业 out of the top 30 (see `fused_default_…`).
     #[test]
     fn speech_key_terms_are_what_an_analyst_would_pick() {
-        let a = speech_terms();
+        let settings = TermSettings {
+            method: Method::TfIdf,
+            ..TermSettings::default()
+        };
+        let a = segmenter().analyse(&Document::parse(SPEECH), &settings);
         let words: Vec<&str> = a.terms.iter().map(|t| t.term.as_str()).collect();
         assert_eq!(words.len(), 30, "{words:?}");
         assert_eq!(words[0], "外经贸", "{words:?}");
@@ -491,5 +662,139 @@ mod tests {
         let a = segmenter().analyse(&Document::parse(""), &TermSettings::default());
         assert!(a.terms.is_empty());
         assert!(a.marks.is_empty());
+    }
+
+    fn words(a: &Analysis) -> Vec<&str> {
+        a.terms.iter().map(|t| t.term.as_str()).collect()
+    }
+
+    fn with_curation(curation: Curation) -> TermSettings {
+        TermSettings {
+            curation,
+            ..TermSettings::default()
+        }
+    }
+
+    #[test]
+    fn fused_default_keeps_policy_phrases_whole_and_filler_out() {
+        let a = speech_terms();
+        let listed = words(&a);
+        assert_eq!(TermSettings::default().method, Method::Fused);
+        assert_eq!(listed.len(), 30, "{listed:?}");
+        for expected in ["招商引资", "利用外资"] {
+            assert!(listed.contains(&expected), "{expected} missing from {listed:?}");
+        }
+        // Too rare in the speech for the top 30, but cut whole where they occur.
+        let cut: Vec<&str> = SPEECH.lines().flat_map(|l| segmenter().cut(l)).collect();
+        for whole in ["招商引资", "利用外资", "加工贸易", "增资扩股"] {
+            assert!(cut.contains(&whole), "{whole} not cut whole");
+        }
+        for filler in ["工作", "二要", "部门", "力度", "各级", "全市"] {
+            assert!(!listed.contains(&filler), "{filler} ranked in {listed:?}");
+        }
+        for t in &a.terms {
+            assert!((0.0..=1.0).contains(&t.tfidf) && (0.0..=1.0).contains(&t.textrank));
+            assert!((t.weight - (t.tfidf + t.textrank) / 2.0).abs() < 1e-12);
+        }
+        assert!(a.terms.windows(2).all(|w| w[0].weight >= w[1].weight));
+        assert!(a.terms.iter().any(|t| t.tfidf == 1.0) && a.terms.iter().any(|t| t.textrank == 1.0));
+    }
+
+    #[test]
+    fn every_method_is_deterministic_and_normalised() {
+        let doc = Document::parse(SPEECH);
+        for method in [Method::TfIdf, Method::TextRank, Method::Fused] {
+            let settings = TermSettings {
+                method,
+                ..TermSettings::default()
+            };
+            let a = segmenter().analyse(&doc, &settings);
+            assert_eq!(a, segmenter().analyse(&doc, &settings), "{method:?}");
+            let top = a.terms.first().map_or(0.0, |t| t.weight);
+            assert!(
+                if method == Method::Fused {
+                    top <= 1.0
+                } else {
+                    top == 1.0
+                },
+                "{method:?} {top}"
+            );
+            assert!(a.terms.windows(2).all(|w| w[0].weight >= w[1].weight), "{method:?}");
+        }
+    }
+
+    #[test]
+    fn text_rank_favours_the_hub_and_ignores_block_boundaries() {
+        // 外资 co-occurs with everything; 园区 and 品牌 only with it.
+        let tokens = vec![
+            (0, vec![("园区", 0, 2), ("外资", 2, 4)]),
+            (1, vec![("外资", 0, 2), ("品牌", 2, 4)]),
+        ];
+        let r = normalise(text_rank(&tokens));
+        assert_eq!(r.get("外资"), Some(&1.0));
+        assert!(r["园区"] < 1.0 && (r["园区"] - r["品牌"]).abs() < 1e-12);
+        assert!(text_rank(&[]).is_empty());
+    }
+
+    #[test]
+    fn dropped_terms_never_appear() {
+        let curation = Curation {
+            dropped: vec!["外经贸".into()],
+            pinned: vec!["外经贸".into()],
+            added: vec!["外经贸".into()],
+        };
+        let a = segmenter().analyse(&Document::parse(SPEECH), &with_curation(curation));
+        assert!(!words(&a).contains(&"外经贸"));
+        assert_eq!(words(&a).len(), 30);
+        assert!(a.marks.iter().flatten().all(|m| a.terms[m.term].term != "外经贸"));
+    }
+
+    #[test]
+    fn pinned_terms_come_first_in_pinned_order() {
+        let curation = Curation {
+            pinned: vec!["园区".into(), "增资扩股".into(), "工作".into()],
+            ..Curation::default()
+        };
+        let a = segmenter().analyse(&Document::parse(SPEECH), &with_curation(curation));
+        let listed = words(&a);
+        // A pinned term is listed even when filler or below the top 30.
+        assert_eq!(listed[..3], ["园区", "增资扩股", "工作"], "{listed:?}");
+        // Only pinned terms beyond the top 30 lengthen the list.
+        assert!((31..=33).contains(&listed.len()), "{listed:?}");
+        for (i, t) in a.terms.iter().enumerate() {
+            assert_eq!(t.rank, i + 1);
+            assert!(t.count > 0, "{}", t.term);
+        }
+        assert!(a.terms[3..].windows(2).all(|w| w[0].weight >= w[1].weight));
+    }
+
+    #[test]
+    fn added_phrases_are_cut_whole_and_listed() {
+        let phrase = "外经贸工作调度会议".to_string();
+        let mut seg = Segmenter::new();
+        assert!(!seg.cut(SPEECH).contains(&phrase.as_str()));
+        seg.with_words(&[phrase.clone(), "  ".into(), String::new()]);
+        assert!(seg.cut(SPEECH).contains(&phrase.as_str()));
+        let absent = "不在文中的短语".to_string();
+        let curation = Curation {
+            added: vec![phrase.clone(), absent.clone()],
+            ..Curation::default()
+        };
+        let a = seg.analyse(&Document::parse(SPEECH), &with_curation(curation));
+        let t = a.terms.iter().find(|t| t.term == phrase).expect("added phrase listed");
+        assert!(t.count > 0 && t.weight > 0.0);
+        let missing = a.terms.iter().find(|t| t.term == absent).expect("absent phrase listed");
+        assert_eq!((missing.count, missing.weight), (0, 0.0));
+        assert_eq!(a.terms.last().map(|t| t.term.as_str()), Some(absent.as_str()));
+    }
+
+    #[test]
+    fn old_settings_without_method_or_curation_still_load() {
+        let s: TermSettings = serde_json::from_str(r#"{"top_k": 5, "allowed_pos": ["n"]}"#).unwrap();
+        assert_eq!((s.top_k, s.method), (5, Method::Fused));
+        assert_eq!(s.curation, Curation::default());
+        let round: TermSettings =
+            serde_json::from_str(&serde_json::to_string(&TermSettings::default()).unwrap()).unwrap();
+        assert_eq!(round, TermSettings::default());
     }
 }

@@ -20,10 +20,14 @@ fn why(u: Option<Undefined>) -> String {
 #[component]
 pub fn AgreementPanel() -> impl IntoView {
     let state = expect_context::<AppState>();
+    // Computed only while two or more coders are open; recomputed on every tag change.
     let report = Memo::new(move |_| {
-        state
-            .doc
-            .with(|d| state.store.with(|s| (compare::coders(s).len(), compare::report(d, s))))
+        state.doc.with(|d| {
+            state.store.with(|s| {
+                let n = compare::coders(s).len();
+                (n, if n >= 2 { Some(compare::report(d, s)) } else { None })
+            })
+        })
     });
     let row = |label: String, a: &Agreement| {
         (
@@ -39,7 +43,7 @@ pub fn AgreementPanel() -> impl IntoView {
         <Show when=move || report.with(|(n, _)| *n >= 2)>
             <section class="agreement" data-agreement="" aria-label="编码者一致性 · Intercoder agreement">
                 <h2>"一致性 · Agreement"</h2>
-                {move || report.with(|(_, r)| {
+                {move || report.with(|(_, r)| r.as_ref().map(|r| {
                     let overall = row("总体 · Overall".into(), &r.overall);
                     view! {
                         <p class="overall">"Krippendorff α = "
@@ -67,7 +71,7 @@ pub fn AgreementPanel() -> impl IntoView {
                             </tbody>
                         </table>
                     }
-                })}
+                }))}
                 <button type="button" data-filter="disagreements" aria-pressed=move || state.disagreements_only.get().to_string()
                     on:click=move |_| state.disagreements_only.update(|d| *d = !*d)>
                     {move || if state.disagreements_only.get() { "显示全部 · Show all" } else { "只看分歧 · Show disagreements only" }}

@@ -118,36 +118,26 @@ fn TermMark(term_index: usize, term: String, text: String) -> impl IntoView {
 #[component]
 fn BlockTags(index: usize, id: String, themes: Memo<Vec<String>>) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let all_themes = move || {
-        state
-            .store
-            .with(|s| s.themes().into_iter().cloned().collect::<Vec<_>>())
-    };
+    // Shared memo: toggling a tag does not rebuild any block's toggles.
+    let all_themes = move || state.theme_list.get();
     let spoken = move || {
-        let names: Vec<String> = state.store.with(|s| {
-            themes
-                .get()
-                .iter()
-                .filter_map(|t| s.theme(t).map(|t| t.label()))
-                .collect()
-        });
+        let names: Vec<String> = state
+            .theme_list
+            .with(|all| themes.with(|mine| all.iter().filter(|t| mine.contains(&t.id)).map(|t| t.label()).collect()));
         if names.is_empty() {
             "主题：无 · Themes: none".to_string()
         } else {
             format!("主题 · Themes: {}", names.join(", "))
         }
     };
-    let note = {
+    let note = Memo::new({
         let id = id.clone();
-        move || {
+        move |_| {
             let set = state.profile.with(|p| p.coder_id.clone());
             state.store.with(|s| s.note(&set, &id).to_string())
         }
-    };
-    let show_note = {
-        let note = note.clone();
-        move || state.editing_note.get() == Some(index) || !note().is_empty()
-    };
+    });
+    let show_note = move || state.editing_note.get() == Some(index) || note.with(|n| !n.is_empty());
     let toggles = {
         let id = id.clone();
         move || {
@@ -189,7 +179,7 @@ fn BlockTags(index: usize, id: String, themes: Memo<Vec<String>>) -> impl IntoVi
         <Show when=show_note>
             <textarea class="note" data-note="" rows="2" placeholder="笔记 · Note"
                 aria-label="笔记 · Note"
-                prop:value=note.clone()
+                prop:value=note
                 on:click=|ev| ev.stop_propagation()
                 on:input={
                     let id = id_for_note.clone();
@@ -206,7 +196,8 @@ fn BlockTags(index: usize, id: String, themes: Memo<Vec<String>>) -> impl IntoVi
 #[component]
 fn OtherCoders(id: String) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let rows = move || {
+    // A memo: a block re-renders only when its own other-coder rows change.
+    let rows = Memo::new(move |_| {
         let own = state.profile.with(|p| p.coder_id.clone());
         state.store.with(|s| {
             s.sets
@@ -228,9 +219,9 @@ fn OtherCoders(id: String) -> impl IntoView {
                 })
                 .collect::<Vec<_>>()
         })
-    };
+    });
     view! {
-        {move || rows().into_iter().map(|(sid, name, color, themes, note)| {
+        {move || rows.get().into_iter().map(|(sid, name, color, themes, note)| {
             let ids = themes.iter().map(|t| t.id.clone()).collect::<Vec<_>>().join(" ");
             view! {
             <div class="others" data-coder=sid.clone() data-coder-themes=ids>

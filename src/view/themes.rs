@@ -202,14 +202,14 @@ pub fn OverviewStrip() -> impl IntoView {
     view! {
         <nav class="overview" aria-label="主题概览 · Theme overview">
             <For each=cells key=|(i, _)| *i children=move |(i, id)| {
-                    let colors = move || {
+                    let colors = Memo::new(move |_| {
                         let set = state.profile.with(|p| p.coder_id.clone());
                         state.store.with(|s| s.themes_of(&set, &id).iter().filter_map(|t| s.theme(t).map(|t| t.color.clone())).collect::<Vec<_>>())
-                    };
+                    });
                     view! {
                         <button type="button" class="cell" data-overview=i class:focused=move || state.focused.get() == Some(i)
                             title=format!("¶{i}") on:click=move |_| { state.focused.set(Some(i)); scroll_to_block(i, true); }>
-                            {move || colors().into_iter().map(|c| view! { <span style=format!("background:{c}")></span> }).collect_view()}
+                            {move || colors.get().into_iter().map(|c| view! { <span style=format!("background:{c}")></span> }).collect_view()}
                         </button>
                     }
                 } />

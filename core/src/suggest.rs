@@ -1,0 +1,411 @@
+//! Theme suggestions (pre-annotation): blocks whose text holds a theme's
+//! words are offered that theme, for the coder to accept or reject.
+//!
+//! A suggestion is never a tag until the coder accepts it; accepting goes
+//! through the store's ordinary [`Command`] path with
+//! [`TagOrigin::Suggestion`], so undo works and the export can say which
+//! tags a machine proposed. Rejections are kept by the caller, so a
+//! rejected (block, theme) pair is not offered again.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::document::Document;
+use crate::store::{Command, Store, TagOrigin};
+
+/// The words that suggest each built-in theme, keyed by theme id. Users'
+/// themes start with none, so they are never suggested until given words.
+pub fn builtin_lexicons() -> BTreeMap<String, Vec<String>> {
+    let lexicon = |id: &str, words: &[&str]| (id.to_string(), words.iter().map(|w| w.to_string()).collect());
+    BTreeMap::from([
+        lexicon(
+            "investment",
+            &[
+                "投资",
+                "外资",
+                "利用外资",
+                "引进外资",
+                "招商引资",
+                "招商",
+                "增资",
+                "增资扩股",
+                "项目",
+                "资金",
+                "引资",
+                "外商",
+                "合资",
+                "融资",
+                "大项目",
+                "落户",
+            ],
+        ),
+        lexicon(
+            "trade",
+            &[
+                "贸易",
+                "外贸",
+                "出口",
+                "进口",
+                "进出口",
+                "加工贸易",
+                "一般贸易",
+                "市场",
+                "展会",
+                "营销",
+                "品牌",
+                "通关",
+                "结汇",
+                "科技兴贸",
+                "出口信用保险",
+            ],
+        ),
+        lexicon(
+            "environment",
+            &[
+                "环境",
+                "发展环境",
+                "营商环境",
+                "政务服务",
+                "服务",
+                "审批",
+                "效率",
+                "绿灯",
+                "便捷",
+                "高效",
+                "政策",
+                "要素保障",
+                "用地",
+                "用工",
+            ],
+        ),
+        lexicon(
+            "accountability",
+            &[
+                "问责",
+                "责任",
+                "考核",
+                "奖惩",
+                "监察",
+                "督查",
+                "落实",
+                "不作为",
+                "乱作为",
+                "滥作为",
+                "一查到底",
+                "责任落实",
+                "检验",
+            ],
+        ),
+    ])
+}
+
+/// One theme offered for one block, with the evidence shown to the coder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suggestion {
+    /// Block id.
+    pub block: String,
+    /// Theme id.
+    pub theme: String,
+    /// Char ranges `(start, end)` of the matched words in the block text,
+    /// in text order and never overlapping, for highlighting.
+    pub matches: Vec<(usize, usize)>,
+    /// The distinct lexicon words found, in order of first occurrence.
+    pub words: Vec<String>,
+}
+
+/// Finds lexicon words in a text: longest words first, each occurrence
+/// taken only where it overlaps nothing taken before, so 招商引资 is one
+/// match and not 招商 plus 引资. Returns char ranges in text order, each
+/// with its word.
+fn find_words<'a>(text: &[char], lexicon: &'a [String]) -> Vec<(usize, usize, &'a str)> {
+    let mut words: Vec<(Vec<char>, &str)> = lexicon
+        .iter()
+        .map(|w| w.trim())
+        .filter(|w| !w.is_empty())
+        .map(|w| (w.chars().collect(), w))
+        .collect();
+    // Longest first; equal lengths in word order so the result never depends
+    // on how the lexicon was listed.
+    words.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.1.cmp(b.1)));
+    words.dedup_by(|a, b| a.1 == b.1);
+    let mut taken = vec![false; text.len()];
+    let mut found = Vec::new();
+    for (chars, word) in &words {
+        let n = chars.len();
+        let mut i = 0;
+        while i + n <= text.len() {
+            if text[i..i + n] == chars[..] && !taken[i..i + n].iter().any(|t| *t) {
+                taken[i..i + n].iter_mut().for_each(|t| *t = true);
+                found.push((i, i + n, *word));
+                i += n;
+            } else {
+                i += 1;
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// Theme suggestions for a coder's set: for each taggable block (document
+/// order) and each live theme with words (display order), a suggestion when
+/// the block holds at least one of the words, does not carry the theme in
+/// `set` already and the pair has not been rejected.
+///
+/// An unknown or read-only set gets none: nothing could be accepted into it.
+pub fn suggest(
+    doc: &Document,
+    store: &Store,
+    set: &str,
+    lexicons: &BTreeMap<String, Vec<String>>,
+    rejected: &BTreeSet<(String, String)>,
+) -> Vec<Suggestion> {
+    let Some(tags) = store.sets.get(set).filter(|s| !s.readonly) else {
+        return Vec::new();
+    };
+    let themes: Vec<(&str, &[String])> = store
+        .themes()
+        .into_iter()
+        .filter_map(|t| lexicons.get(&t.id).map(|l| (t.id.as_str(), l.as_slice())))
+        .filter(|(_, l)| !l.is_empty())
+        .collect();
+    let mut out = Vec::new();
+    for block in doc.taggable() {
+        let text: Vec<char> = block.text.chars().collect();
+        for (theme, lexicon) in &themes {
+            if tags.has_tag(&block.id, theme) || rejected.contains(&(block.id.clone(), theme.to_string())) {
+                continue;
+            }
+            let found = find_words(&text, lexicon);
+            if found.is_empty() {
+                continue;
+            }
+            let mut words: Vec<String> = Vec::new();
+            for (_, _, w) in &found {
+                if !words.iter().any(|x| x == w) {
+                    words.push(w.to_string());
+                }
+            }
+            out.push(Suggestion {
+                block: block.id.clone(),
+                theme: theme.to_string(),
+                matches: found.iter().map(|(s, e, _)| (*s, *e)).collect(),
+                words,
+            });
+        }
+    }
+    out
+}
+
+/// The tag that accepts a suggestion, marked as machine-proposed.
+pub fn accept(s: &Suggestion, set: &str, at: u64) -> Command {
+    Command::Tag {
+        set: set.to_string(),
+        block: s.block.clone(),
+        theme: s.theme.clone(),
+        present: true,
+        how: TagOrigin::Suggestion,
+        at,
+    }
+}
+
+/// Accepts every suggestion of one theme as a single step, so one undo
+/// takes them all back.
+pub fn accept_all(suggestions: &[Suggestion], theme: &str, set: &str, at: u64) -> Command {
+    Command::Batch(
+        suggestions
+            .iter()
+            .filter(|s| s.theme == theme)
+            .map(|s| accept(s, set, at))
+            .collect(),
+    )
+}
+
+/// How the coder answered the suggestions of one theme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Tally {
+    /// Live tags that came from an accepted suggestion.
+    pub accepted: usize,
+    /// Rejected (block, theme) pairs.
+    pub rejected: usize,
+}
+
+/// Accepted and rejected suggestions per live theme in a set (every live
+/// theme is present, with zeros if never suggested), so the coder can judge
+/// how far to trust a theme's words.
+pub fn tally(store: &Store, set: &str, rejected: &BTreeSet<(String, String)>) -> BTreeMap<String, Tally> {
+    let mut out: BTreeMap<String, Tally> = store
+        .themes()
+        .into_iter()
+        .map(|t| (t.id.clone(), Tally::default()))
+        .collect();
+    if let Some(s) = store.sets.get(set) {
+        for ((_, theme), entry) in &s.tags {
+            if let Some(t) = out
+                .get_mut(theme)
+                .filter(|_| entry.present && entry.how == TagOrigin::Suggestion)
+            {
+                t.accepted += 1;
+            }
+        }
+    }
+    for (_, theme) in rejected {
+        if let Some(t) = out.get_mut(theme) {
+            t.rejected += 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{AnnotationSet, SetKind};
+    use crate::text::char_slice;
+    use crate::themes::Theme;
+
+    const SPEECH: &str = include_str!("../../assets/speech-foreign-trade-2022-07-14.txt");
+
+    fn store() -> Store {
+        Store::new("tab", &AnnotationSet::new("me", "Me", "#000000", SetKind::Coder))
+    }
+
+    fn no_rejections() -> BTreeSet<(String, String)> {
+        BTreeSet::new()
+    }
+
+    #[test]
+    fn longest_words_win_and_matches_never_overlap() {
+        let text: Vec<char> = "招商引资和引资，利用外资".chars().collect();
+        let lexicon: Vec<String> = ["引资", "招商", "招商引资", "外资", "利用外资", "", " "]
+            .iter()
+            .map(|w| w.to_string())
+            .collect();
+        let found = find_words(&text, &lexicon);
+        assert_eq!(found, [(0, 4, "招商引资"), (5, 7, "引资"), (8, 12, "利用外资")]);
+        assert!(find_words(&[], &lexicon).is_empty());
+    }
+
+    #[test]
+    fn speech_paragraph_with_zhaoshang_yinzi_gets_investment() {
+        let doc = Document::parse(SPEECH);
+        let out = suggest(&doc, &store(), "me", &builtin_lexicons(), &no_rejections());
+        let block = doc
+            .taggable()
+            .find(|b| b.text.contains("招商引资"))
+            .expect("speech mentions 招商引资");
+        let s = out
+            .iter()
+            .find(|s| s.block == block.id && s.theme == "investment")
+            .expect("investment suggested");
+        assert!(s.words.iter().any(|w| w == "招商引资"));
+        assert!(s
+            .matches
+            .iter()
+            .any(|(a, b)| char_slice(&block.text, *a, *b) == "招商引资"));
+        assert!(s.matches.windows(2).all(|w| w[0].1 <= w[1].0));
+        // Deterministic, in document order then theme display order.
+        assert_eq!(
+            out,
+            suggest(&doc, &store(), "me", &builtin_lexicons(), &no_rejections())
+        );
+        let order = |s: &Suggestion| {
+            let b = doc.block(&s.block).map_or(usize::MAX, |b| b.index);
+            let t = store().themes().iter().position(|t| t.id == s.theme);
+            (b, t)
+        };
+        assert!(out.windows(2).all(|w| order(&w[0]) < order(&w[1])));
+        assert!(out
+            .iter()
+            .all(|s| doc.block(&s.block).is_some_and(|b| b.kind.is_taggable())));
+    }
+
+    #[test]
+    fn tagged_and_rejected_pairs_are_not_suggested() {
+        let doc = Document::parse(SPEECH);
+        let lex = builtin_lexicons();
+        let first = suggest(&doc, &store(), "me", &lex, &no_rejections());
+        let (a, b) = (&first[0], &first[1]);
+        let mut st = store();
+        st.apply(Command::Tag {
+            set: "me".into(),
+            block: a.block.clone(),
+            theme: a.theme.clone(),
+            present: true,
+            how: TagOrigin::Hand,
+            at: 7,
+        })
+        .unwrap();
+        let rejected = BTreeSet::from([(b.block.clone(), b.theme.clone())]);
+        let again = suggest(&doc, &st, "me", &lex, &rejected);
+        assert!(!again.iter().any(|s| s.block == a.block && s.theme == a.theme));
+        assert!(!again.iter().any(|s| s.block == b.block && s.theme == b.theme));
+        assert_eq!(again.len(), first.len() - 2);
+        assert!(suggest(&doc, &st, "nobody", &lex, &rejected).is_empty());
+    }
+
+    #[test]
+    fn accepting_tags_as_suggestion_and_is_tallied() {
+        let doc = Document::parse(SPEECH);
+        let out = suggest(&doc, &store(), "me", &builtin_lexicons(), &no_rejections());
+        let mut st = store();
+        st.apply(accept(&out[0], "me", 42)).unwrap();
+        let tag = &st.sets["me"].tags[&(out[0].block.clone(), out[0].theme.clone())];
+        assert!(tag.present);
+        assert_eq!((tag.how, tag.at), (TagOrigin::Suggestion, 42));
+        let rejected = BTreeSet::from([(out[1].block.clone(), out[1].theme.clone())]);
+        let t = tally(&st, "me", &rejected);
+        assert_eq!(t.len(), 4);
+        let accepted: usize = t.values().map(|t| t.accepted).sum();
+        assert_eq!(accepted, 1);
+        assert_eq!(t[&out[0].theme].accepted, 1);
+        assert_eq!(t[&out[1].theme].rejected, 1);
+
+        // A hand tag is not counted; accept_all is one undoable step.
+        let before = tally(&st, "me", &no_rejections())["accountability"].accepted;
+        st.apply(Command::Tag {
+            set: "me".into(),
+            block: out[1].block.clone(),
+            theme: "accountability".into(),
+            present: true,
+            how: TagOrigin::Hand,
+            at: 43,
+        })
+        .unwrap();
+        assert_eq!(tally(&st, "me", &no_rejections())["accountability"].accepted, before);
+        let trade: Vec<&Suggestion> = out.iter().filter(|s| s.theme == "trade").collect();
+        let inverse = st.apply(accept_all(&out, "trade", "me", 43)).unwrap();
+        assert_eq!(tally(&st, "me", &no_rejections())["trade"].accepted, trade.len());
+        st.apply(inverse).unwrap();
+        assert_eq!(tally(&st, "me", &no_rejections())["trade"].accepted, 0);
+        match accept_all(&out, "trade", "me", 43) {
+            Command::Batch(cmds) => assert_eq!(cmds.len(), trade.len()),
+            other => panic!("not a batch: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn user_themes_without_words_get_none() {
+        let doc = Document::parse(SPEECH);
+        let mut st = store();
+        st.apply(Command::PutTheme(Theme {
+            id: "mine".into(),
+            name_zh: "我的".into(),
+            name_en: "mine".into(),
+            color: "#7b4bd1".into(),
+            key: Some(5),
+        }))
+        .unwrap();
+        let mut lex = builtin_lexicons();
+        assert!(suggest(&doc, &st, "me", &lex, &no_rejections())
+            .iter()
+            .all(|s| s.theme != "mine"));
+        lex.insert("mine".into(), Vec::new());
+        assert!(suggest(&doc, &st, "me", &lex, &no_rejections())
+            .iter()
+            .all(|s| s.theme != "mine"));
+        lex.insert("mine".into(), vec!["园区".into()]);
+        assert!(suggest(&doc, &st, "me", &lex, &no_rejections())
+            .iter()
+            .any(|s| s.theme == "mine"));
+    }
+}
