@@ -10,7 +10,7 @@ use annotator_core::document::Document;
 use annotator_core::history::History;
 use annotator_core::library::{self, Entry, Library, Source};
 use annotator_core::persist::{self, KeyValue, Profile, Recovery, StorageFailure, ViewState};
-use annotator_core::store::{Command, Store, TagOrigin};
+use annotator_core::store::{Command, Store, TagOrigin, Touched};
 use annotator_core::terms::{Analysis, Segmenter, TermSettings};
 use leptos::prelude::*;
 
@@ -82,6 +82,9 @@ pub struct AppState {
     pub can_undo: RwSignal<bool>,
     pub can_redo: RwSignal<bool>,
     save_timer: StoredValue<Option<TimeoutHandle>>,
+    /// Per-block change triggers (see [`AppState::track_block`]).
+    block_revs: StoredValue<std::collections::HashMap<String, ArcTrigger>>,
+    all_rev: Trigger,
     next_notice: StoredValue<u64>,
     segmenter: StoredValue<Option<Arc<Segmenter>>>,
 }
@@ -178,6 +181,8 @@ impl AppState {
             can_undo: RwSignal::new(false),
             can_redo: RwSignal::new(false),
             save_timer: StoredValue::new(None),
+            block_revs: StoredValue::new(Default::default()),
+            all_rev: Trigger::new(),
             next_notice: StoredValue::new(0),
             segmenter: StoredValue::new(None),
         };
@@ -247,6 +252,7 @@ impl AppState {
         self.editing_note.set(None);
         self.doc.set(Arc::new(doc));
         self.store.set(store);
+        self.changed(&Touched::All);
         self.history.set_value(History::default());
         self.can_undo.set(false);
         self.can_redo.set(false);
@@ -334,11 +340,13 @@ impl AppState {
 
     /// Applies a change through the history and saves it.
     pub fn apply(&self, cmd: Command) -> bool {
+        let touched = cmd.touched();
         let mut result = Ok(());
         self.store
             .update(|s| self.history.update_value(|h| result = h.apply(s, cmd)));
         match result {
             Ok(()) => {
+                self.changed(&touched);
                 self.after_change();
                 true
             }
@@ -358,15 +366,49 @@ impl AppState {
     }
 
     fn step(&self, undo: bool) {
+        let touched = self.history.with_value(|h| h.next(undo).map(Command::touched));
         let mut result = Ok(false);
         self.store.update(|s| {
             self.history
                 .update_value(|h| result = if undo { h.undo(s) } else { h.redo(s) });
         });
         match result {
-            Ok(true) => self.after_change(),
+            Ok(true) => {
+                self.changed(&touched.unwrap_or(Touched::All));
+                self.after_change();
+            }
             Ok(false) => {}
             Err(e) => self.notify(Level::Error, e.message(), None),
+        }
+    }
+
+    /// Tracks what a block's view shows of the store: its own changes, and
+    /// changes to everything. Views read the store untracked after this, so a
+    /// tag re-renders one block, not a thousand.
+    pub fn track_block(&self, id: &str) {
+        self.all_rev.track();
+        let trigger = self.block_revs.with_value(|m| m.get(id).cloned());
+        let trigger = trigger.unwrap_or_else(|| {
+            let t = ArcTrigger::new();
+            self.block_revs.update_value(|m| {
+                m.insert(id.to_string(), t.clone());
+            });
+            t
+        });
+        trigger.track();
+    }
+
+    /// Tells the block views a change happened.
+    pub fn changed(&self, touched: &Touched) {
+        match touched {
+            Touched::All => self.all_rev.notify(),
+            Touched::Blocks(ids) => self.block_revs.with_value(|m| {
+                for id in ids {
+                    if let Some(t) = m.get(id) {
+                        t.notify();
+                    }
+                }
+            }),
         }
     }
 
@@ -444,6 +486,7 @@ impl AppState {
                 }
                 if saved.merged {
                     self.store.set(store);
+                    self.changed(&Touched::All);
                 }
                 if self.save_failure.get_untracked().is_some() {
                     self.save_failure.set(None);
@@ -470,7 +513,9 @@ impl AppState {
         let Some(mut theirs) = persist::decode_store(&raw, &fp, &replica).value else {
             return;
         };
-        self.store.maybe_update(|s| s.merge(&theirs));
+        if self.store.try_update(|s| s.merge(&theirs)).unwrap_or(false) {
+            self.changed(&Touched::All);
+        }
         let ours_newer = self.store.with_untracked(|s| theirs.merge(s));
         if ours_newer {
             self.schedule_save();

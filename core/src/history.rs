@@ -79,6 +79,15 @@ impl History {
     pub fn can_redo(&self) -> bool {
         !self.redo.is_empty()
     }
+
+    /// What the next undo (or redo) would change.
+    pub fn next(&self, undo: bool) -> Option<&Command> {
+        if undo {
+            self.undo.last()
+        } else {
+            self.redo.last()
+        }
+    }
 }
 
 #[cfg(test)]

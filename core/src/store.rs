@@ -7,7 +7,7 @@
 //! two tabs or two coders' stores merge deterministically and nothing either
 //! side did is lost: per item, the later stamp wins, ties broken by replica.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -127,6 +127,35 @@ pub enum Command {
     SetReadonly { set: String, readonly: bool },
     /// Several changes as one step: all apply or none does.
     Batch(Vec<Command>),
+}
+
+/// Which blocks a command changes, so a view can re-render only those.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Touched {
+    Blocks(BTreeSet<String>),
+    /// Themes or sets changed: every block may look different.
+    All,
+}
+
+impl Command {
+    pub fn touched(&self) -> Touched {
+        match self {
+            Command::Tag { block, .. } | Command::Note { block, .. } => {
+                Touched::Blocks(BTreeSet::from([block.clone()]))
+            }
+            Command::Batch(cmds) => {
+                let mut all = BTreeSet::new();
+                for c in cmds {
+                    match c.touched() {
+                        Touched::All => return Touched::All,
+                        Touched::Blocks(b) => all.extend(b),
+                    }
+                }
+                Touched::Blocks(all)
+            }
+            _ => Touched::All,
+        }
+    }
 }
 
 /// Why a command was refused, with the message the UI shows.

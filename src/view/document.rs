@@ -35,7 +35,8 @@ fn BlockView(block: Arc<Block>) -> impl IntoView {
         let id = id.clone();
         move |_| {
             let set = state.profile.with(|p| p.coder_id.clone());
-            state.store.with(|s| s.themes_of(&set, &id))
+            state.track_block(&id);
+            state.store.with_untracked(|s| s.themes_of(&set, &id))
         }
     });
     let hidden = {
@@ -47,9 +48,10 @@ fn BlockView(block: Arc<Block>) -> impl IntoView {
             if disputed_only && block.kind != annotator_core::document::BlockKind::Title {
                 return !state.disputed.with(|d| d.contains(&block.id));
             }
+            state.track_block(&block.id);
             !state
                 .store
-                .with(|s| navigate::is_visible(&block, s, &set, filter.as_deref()))
+                .with_untracked(|s| navigate::is_visible(&block, s, &set, filter.as_deref()))
         }
     };
     let text = {
@@ -134,7 +136,8 @@ fn BlockTags(index: usize, id: String, themes: Memo<Vec<String>>) -> impl IntoVi
         let id = id.clone();
         move |_| {
             let set = state.profile.with(|p| p.coder_id.clone());
-            state.store.with(|s| s.note(&set, &id).to_string())
+            state.track_block(&id);
+            state.store.with_untracked(|s| s.note(&set, &id).to_string())
         }
     });
     let show_note = move || state.editing_note.get() == Some(index) || note.with(|n| !n.is_empty());
@@ -199,7 +202,8 @@ fn OtherCoders(id: String) -> impl IntoView {
     // A memo: a block re-renders only when its own other-coder rows change.
     let rows = Memo::new(move |_| {
         let own = state.profile.with(|p| p.coder_id.clone());
-        state.store.with(|s| {
+        state.track_block(&id);
+        state.store.with_untracked(|s| {
             s.sets
                 .values()
                 .filter(|set| set.id != own)

@@ -241,6 +241,7 @@ pub fn CodersPanel() -> impl IntoView {
                 set.name = name.clone();
             }
         });
+        state.changed(&annotator_core::store::Touched::All);
         state.save_profile();
         state.schedule_save();
     };

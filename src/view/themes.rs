@@ -204,7 +204,8 @@ pub fn OverviewStrip() -> impl IntoView {
             <For each=cells key=|(i, _)| *i children=move |(i, id)| {
                     let colors = Memo::new(move |_| {
                         let set = state.profile.with(|p| p.coder_id.clone());
-                        state.store.with(|s| s.themes_of(&set, &id).iter().filter_map(|t| s.theme(t).map(|t| t.color.clone())).collect::<Vec<_>>())
+                        state.track_block(&id);
+                        state.store.with_untracked(|s| s.themes_of(&set, &id).iter().filter_map(|t| s.theme(t).map(|t| t.color.clone())).collect::<Vec<_>>())
                     });
                     view! {
                         <button type="button" class="cell" data-overview=i class:focused=move || state.focused.get() == Some(i)
