@@ -186,6 +186,17 @@ fn on_key(state: AppState, e: &web_sys::KeyboardEvent) {
                 crate::view::document::focus_note(i);
             }
         }
+        Action::AcceptSuggestions => {
+            let Some(i) = state.focused.get_untracked() else { return };
+            let Some(id) = state.doc.with_untracked(|d| d.blocks.get(i).map(|b| b.id.clone())) else {
+                return;
+            };
+            let list = state
+                .suggestions
+                .with_untracked(|m| m.get(&id).cloned().unwrap_or_default());
+            e.prevent_default();
+            state.accept_suggestions(&list);
+        }
         Action::Undo => {
             e.prevent_default();
             state.undo();

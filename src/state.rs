@@ -10,7 +10,9 @@ use annotator_core::document::Document;
 use annotator_core::history::History;
 use annotator_core::library::{self, Entry, Library, Source};
 use annotator_core::persist::{self, KeyValue, Profile, Recovery, StorageFailure, ViewState};
+use annotator_core::settings::{self, DocSettings, UserSettings};
 use annotator_core::store::{Command, Store, TagOrigin, Touched};
+use annotator_core::suggest::{self, Suggestion};
 use annotator_core::terms::{Analysis, Segmenter, TermSettings};
 use leptos::prelude::*;
 
@@ -73,6 +75,10 @@ pub struct AppState {
     pub notices: RwSignal<Vec<Notice>>,
     /// Set while changes cannot be written.
     pub save_failure: RwSignal<Option<StorageFailure>>,
+    pub doc_settings: RwSignal<DocSettings>,
+    pub user_settings: RwSignal<UserSettings>,
+    /// Pending theme suggestions of the open document, by block id.
+    pub suggestions: Memo<std::collections::BTreeMap<String, Vec<Suggestion>>>,
     /// Live themes in display order, shared by every block's toggles.
     pub theme_list: Memo<Vec<annotator_core::themes::Theme>>,
     /// Show only paragraphs where coders differ.
@@ -94,6 +100,25 @@ pub const BUILTIN_SPEECH: &str = include_str!("../assets/speech-foreign-trade-20
 
 pub fn builtin() -> Document {
     Document::parse(BUILTIN_SPEECH)
+}
+
+/// Reads a settings value, backing it up and using the default when it
+/// cannot be read.
+fn load_setting<T: Default>(
+    kv: &mut BrowserStorage,
+    key: &str,
+    decode: fn(&str) -> persist::Restored<T>,
+    now: u64,
+    recoveries: &mut Vec<Recovery>,
+) -> T {
+    let Some(raw) = kv.get(key).ok().flatten() else {
+        return T::default();
+    };
+    let r = decode(&raw);
+    if r.needs_backup() {
+        recoveries.push(persist::recover(kv, key, raw, r.problems.clone(), false, now));
+    }
+    r.value.unwrap_or_default()
 }
 
 fn load_library(kv: &mut BrowserStorage, now: u64) -> (Library, Option<Recovery>) {
@@ -161,7 +186,40 @@ impl AppState {
             })
         });
         let theme_list = Memo::new(move |_| store.with(|s| s.themes().into_iter().cloned().collect()));
+        let doc_settings = RwSignal::new(load_setting(
+            &mut kv,
+            &settings::doc_settings_key(&doc.with_untracked(|d| d.fingerprint.clone())),
+            settings::decode_doc_settings,
+            now,
+            &mut recoveries,
+        ));
+        let user_settings = RwSignal::new(load_setting(
+            &mut kv,
+            &settings::user_settings_key(),
+            settings::decode_user_settings,
+            now,
+            &mut recoveries,
+        ));
+        let own = profile.coder_id.clone();
+        let suggestions = Memo::new(move |_| {
+            let mut by_block: std::collections::BTreeMap<String, Vec<Suggestion>> = Default::default();
+            doc.with(|d| {
+                store.with(|s| {
+                    user_settings.with(|u| {
+                        doc_settings.with(|ds| {
+                            for sg in suggest::suggest(d, s, &own, &u.lexicons, &ds.rejected) {
+                                by_block.entry(sg.block.clone()).or_default().push(sg);
+                            }
+                        })
+                    })
+                })
+            });
+            by_block
+        });
         let state = AppState {
+            doc_settings,
+            user_settings,
+            suggestions,
             theme_list,
             doc,
             analysis: RwSignal::new(None),
@@ -209,18 +267,86 @@ impl AppState {
     /// Segments the open document and ranks its key terms. The segmenter is
     /// built once, on first use, after the text is on screen.
     pub fn analyse(&self) {
-        let segmenter = match self.segmenter.get_value() {
-            Some(s) => s,
-            None => {
-                let s = Arc::new(Segmenter::new());
-                self.segmenter.set_value(Some(s.clone()));
-                s
-            }
+        if self.segmenter.with_value(Option::is_none) {
+            let mut s = Segmenter::new();
+            s.with_words(&self.user_settings.with_untracked(|u| u.words.clone()));
+            self.segmenter.set_value(Some(Arc::new(s)));
+        }
+        let Some(segmenter) = self.segmenter.get_value() else {
+            return;
         };
-        let analysis = self
-            .doc
-            .with_untracked(|d| segmenter.analyse(d, &TermSettings::default()));
+        let settings = self.doc_settings.with_untracked(|d| d.terms.clone());
+        let analysis = self.doc.with_untracked(|d| segmenter.analyse(d, &settings));
         self.analysis.set(Some(Arc::new(analysis)));
+    }
+
+    /// Changes the term settings or curation of the open document: saved, and
+    /// the list re-ranked and re-highlighted at once.
+    pub fn update_terms(&self, f: impl FnOnce(&mut TermSettings)) {
+        self.doc_settings.update(|d| f(&mut d.terms));
+        self.save_doc_settings();
+        self.analyse();
+    }
+
+    /// Adds a phrase to the user dictionary (cut whole in every document) and
+    /// lists it in this one.
+    pub fn add_phrase(&self, phrase: &str) {
+        let phrase = phrase.trim().to_string();
+        if phrase.is_empty() || phrase.chars().count() > 40 || phrase.contains(char::is_whitespace) {
+            self.notify(
+                Level::Error,
+                "短语须为 1–40 个字且不含空格 · A phrase is 1–40 characters without spaces".into(),
+                None,
+            );
+            return;
+        }
+        self.user_settings.update(|u| {
+            if !u.words.contains(&phrase) {
+                u.words.push(phrase.clone());
+            }
+        });
+        self.save_user_settings();
+        // The segmenter learns the word: rebuild it with the dictionary.
+        self.segmenter.set_value(None);
+        self.update_terms(|t| {
+            t.curation.dropped.retain(|d| *d != phrase);
+            if !t.curation.added.contains(&phrase) {
+                t.curation.added.push(phrase.clone());
+            }
+        });
+    }
+
+    /// Accepts suggestions: tags marked as accepted suggestions, one undo step.
+    pub fn accept_suggestions(&self, list: &[Suggestion]) {
+        if list.is_empty() {
+            return;
+        }
+        let own = self.own_set();
+        let cmds: Vec<Command> = list.iter().map(|s| suggest::accept(s, &own, now_ms() / 1000)).collect();
+        self.apply(Command::Batch(cmds));
+    }
+
+    /// Rejects a suggestion: it is not offered again for that paragraph.
+    pub fn reject_suggestion(&self, pair: (String, String)) {
+        self.doc_settings.update(|d| {
+            d.rejected.insert(pair);
+        });
+        self.save_doc_settings();
+    }
+
+    pub fn save_doc_settings(&self) {
+        let fp = self.doc.with_untracked(|d| d.fingerprint.clone());
+        let raw = self.doc_settings.with_untracked(settings::encode_doc_settings);
+        if let Err(e) = BrowserStorage::open().set(&settings::doc_settings_key(&fp), &raw) {
+            self.save_failure.set(Some(e));
+        }
+    }
+
+    pub fn save_user_settings(&self) {
+        let raw = self.user_settings.with_untracked(settings::encode_user_settings);
+        if let Err(e) = BrowserStorage::open().set(&settings::user_settings_key(), &raw) {
+            self.save_failure.set(Some(e));
+        }
     }
 
     /// Opens a document: saves the current one, keeps the new one's text in
@@ -250,6 +376,14 @@ impl AppState {
         self.analysis.set(None);
         self.active_term.set(None);
         self.editing_note.set(None);
+        let ds = load_setting(
+            &mut kv,
+            &settings::doc_settings_key(&fp),
+            settings::decode_doc_settings,
+            now,
+            &mut recoveries,
+        );
+        self.doc_settings.set(ds);
         self.doc.set(Arc::new(doc));
         self.store.set(store);
         self.changed(&Touched::All);

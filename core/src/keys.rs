@@ -9,6 +9,8 @@ pub enum Action {
     /// Toggle the theme bound to this digit on the focused block.
     Toggle(u8),
     EditNote,
+    /// Accept the focused block's theme suggestions.
+    AcceptSuggestions,
     Undo,
     Redo,
     /// Leave the note field, close a dialog.
@@ -55,6 +57,7 @@ pub fn action_for(c: &Chord) -> Option<Action> {
         "j" | "ArrowDown" => Some(Action::Next),
         "k" | "ArrowUp" => Some(Action::Previous),
         "n" => Some(Action::EditNote),
+        "a" => Some(Action::AcceptSuggestions),
         k if k.len() == 1 => {
             let d = k.as_bytes()[0];
             (b'1'..=b'9').contains(&d).then(|| Action::Toggle(d - b'0'))
@@ -86,6 +89,7 @@ mod tests {
             (key("0"), None),
             (key("n"), Some(Action::EditNote)),
             (key("x"), None),
+            (key("a"), Some(Action::AcceptSuggestions)),
             (
                 Chord {
                     key: "z",

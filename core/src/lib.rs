@@ -21,6 +21,7 @@
 //! - [`persist`]: storage envelopes, schema versions and restore from
 //!   untrusted input;
 //! - [`library`]: the documents kept in the browser, each text under its own key;
+//! - [`settings`]: key-term settings, curation, user dictionary and lexicons;
 //! - [`keys`]: keyboard chords mapped to actions.
 //!
 //! The UI crate only wires signals to these types.
@@ -37,6 +38,7 @@ pub mod library;
 pub mod navigate;
 pub mod persist;
 pub mod refi;
+pub mod settings;
 pub mod store;
 pub mod suggest;
 pub mod terms;

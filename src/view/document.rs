@@ -39,6 +39,10 @@ fn BlockView(block: Arc<Block>) -> impl IntoView {
             state.store.with_untracked(|s| s.themes_of(&set, &id))
         }
     });
+    let suggested = Memo::new({
+        let id = id.clone();
+        move |_| state.suggestions.with(|m| m.get(&id).cloned().unwrap_or_default())
+    });
     let hidden = {
         let block = block.clone();
         move || {
@@ -94,11 +98,12 @@ fn BlockView(block: Arc<Block>) -> impl IntoView {
         <div class="block" class:taggable=taggable class:focused=move || state.focused.get() == Some(index)
             data-block=index data-kind=block.kind.as_str() data-block-id=id.clone()
             data-themes=move || themes.get().join(" ")
+            data-suggested=move || suggested.with(|v| v.iter().map(|s| s.theme.clone()).collect::<Vec<_>>().join(" "))
             tabindex=if taggable { Some("-1") } else { None }
             aria-describedby=taggable.then(|| format!("themes-{index}"))
             hidden=hidden on:click=on_click>
             {body}
-            {taggable.then(|| view! { <BlockTags index=index id=id.clone() themes=themes/> })}
+            {taggable.then(|| view! { <BlockTags index=index id=id.clone() themes=themes/> <Suggestions suggested=suggested/> })}
         </div>
     }
 }
@@ -191,6 +196,32 @@ fn BlockTags(index: usize, id: String, themes: Memo<Vec<String>>) -> impl IntoVi
                 on:blur=move |_| if state.editing_note.get_untracked() == Some(index) { state.editing_note.set(None) }>
             </textarea>
         </Show>
+    }
+}
+
+/// Suggested themes (pre-annotation): visibly unlike tags, with the words
+/// that matched; accepted with a click (or the `a` key on the focused
+/// block) or rejected.
+#[component]
+fn Suggestions(suggested: Memo<Vec<annotator_core::suggest::Suggestion>>) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    view! {
+        {move || suggested.get().into_iter().map(|sg| {
+            let label = state.theme_list.with(|all| all.iter().find(|t| t.id == sg.theme).map(|t| (t.label(), t.color.clone())));
+            let (label, color) = label.unwrap_or_else(|| (sg.theme.clone(), "#888888".into()));
+            let accept = sg.clone();
+            let reject = (sg.block.clone(), sg.theme.clone());
+            view! {
+                <div class="suggestion" style=format!("--theme:{color}")>
+                    <span class="suggested-chip">{format!("建议 · suggested: {label}")}</span>
+                    <span class="evidence">{sg.words.iter().map(|w| view! { <u>{w.clone()}</u> " " }).collect_view()}</span>
+                    <button type="button" data-suggestion-accept=sg.theme.clone() title="接受 · Accept (a)"
+                        on:click=move |ev| { ev.stop_propagation(); state.accept_suggestions(std::slice::from_ref(&accept)); }>"✓"</button>
+                    <button type="button" data-suggestion-reject=sg.theme.clone() title="拒绝 · Reject"
+                        on:click=move |ev| { ev.stop_propagation(); state.reject_suggestion(reject.clone()); }>"✗"</button>
+                </div>
+            }
+        }).collect_view()}
     }
 }
 

@@ -16,7 +16,8 @@ pub fn TermList() -> impl IntoView {
     view! {
         <section class="terms" aria-label="关键词 · Key terms">
             <h2>"关键词 · Key terms"</h2>
-            <p class="hint">"TF-IDF · 悬停或点击以标出所有出现 · hover or click to mark every occurrence"</p>
+            <p class="hint">"悬停或点击以标出所有出现；点击后可置顶或删除 · hover or click to mark every occurrence; click to pin or drop"</p>
+            <TermControls/>
             <Show when=move || state.analysis.with(Option::is_none)>
                 <p class="loading">"分词中… · Segmenting…"</p>
             </Show>
@@ -28,6 +29,9 @@ pub fn TermList() -> impl IntoView {
                         let lit = move || active() || state.hover_term.get() == Some(i);
                         let blocks = t.blocks.clone();
                         let n_blocks = blocks.len();
+                        let why = format!("TF-IDF {:.2} · TextRank {:.2} · {} 次 occurrences", t.tfidf, t.textrank, t.count);
+                        let pin_word = t.term.clone();
+                        let drop_word = t.term.clone();
                         view! {
                             <li data-term-rank=t.rank data-term=t.term.clone() class:lit=lit class:active=active>
                                 <button type="button" class="term"
@@ -37,10 +41,20 @@ pub fn TermList() -> impl IntoView {
                                     on:click=move |_| state.active_term.update(|a| *a = if *a == Some(i) { None } else { Some(i) })>
                                     <span class="rank">{t.rank}</span>
                                     <span class="word">{t.term.clone()}</span>
-                                    <span class="weight" title="TF-IDF">{format!("{:.3}", t.weight)}</span>
+                                    <span class="weight" title=format!("TF-IDF {:.2} · TextRank {:.2}", t.tfidf, t.textrank)>{format!("{:.3}", t.weight)}</span>
                                     <span class="count" title="出现次数 · occurrences">{format!("×{}", t.count)}</span>
                                 </button>
                                 <Show when=active>
+                                    <div class="why">{why.clone()}</div>
+                                    <div class="term-actions">
+                                        <button type="button" data-term-pin=pin_word.clone() on:click={ let w = pin_word.clone(); move |_| state.update_terms(|s| {
+                                            if let Some(i) = s.curation.pinned.iter().position(|p| *p == w) { s.curation.pinned.remove(i); } else { s.curation.pinned.push(w.clone()); }
+                                        }) }>"📌 置顶 · Pin"</button>
+                                        <button type="button" data-term-drop=drop_word.clone() on:click={ let w = drop_word.clone(); move |_| { state.active_term.set(None); state.update_terms(|s| {
+                                            s.curation.pinned.retain(|p| *p != w); s.curation.added.retain(|p| *p != w);
+                                            if !s.curation.dropped.contains(&w) { s.curation.dropped.push(w.clone()); }
+                                        }) } }>"✕ 删除 · Drop"</button>
+                                    </div>
                                     <div class="where" data-term-blocks="">
                                         {format!("{} 段 · in {} blocks: ", n_blocks, n_blocks)}
                                         {blocks.iter().map(|&b| view! {
@@ -55,5 +69,61 @@ pub fn TermList() -> impl IntoView {
                 </For>
             </ol>
         </section>
+    }
+}
+
+/// Settings of the term list and adding a phrase.
+#[component]
+fn TermControls() -> impl IntoView {
+    use annotator_core::terms::Method;
+    let state = expect_context::<AppState>();
+    let phrase = RwSignal::new(String::new());
+    let add = move || {
+        let p = phrase.get_untracked();
+        state.add_phrase(&p);
+        phrase.set(String::new());
+    };
+    let dropped = move || state.doc_settings.with(|d| d.terms.curation.dropped.clone());
+    view! {
+        <div class="term-controls">
+            <div class="row">
+                <input type="text" data-term-add="" placeholder="添加短语 · add a phrase" maxlength="40"
+                    prop:value=move || phrase.get() on:input=move |ev| phrase.set(event_target_value(&ev))
+                    on:keydown=move |ev: leptos::ev::KeyboardEvent| { if ev.key() == "Enter" { add() } }/>
+                <button type="button" data-term-add-button="" on:click=move |_| add()>"+"</button>
+            </div>
+            <details>
+                <summary>"设置 · Settings"</summary>
+                <label>"数量 · Number of terms "
+                    <input type="number" min="5" max="200" data-term-count="" prop:value=move || state.doc_settings.with(|d| d.terms.top_k.to_string())
+                        on:change=move |ev| { if let Ok(n) = event_target_value(&ev).parse::<usize>() { state.update_terms(|t| t.top_k = n.clamp(5, 200)) } }/>
+                </label>
+                <label>"方法 · Method "
+                    <select data-term-method="" on:change=move |ev| {
+                        let m = match event_target_value(&ev).as_str() { "tfidf" => Method::TfIdf, "textrank" => Method::TextRank, _ => Method::Fused };
+                        state.update_terms(|t| t.method = m);
+                    }>
+                        <option value="fused" selected=move || state.doc_settings.with(|d| d.terms.method == Method::Fused)>"TF-IDF + TextRank"</option>
+                        <option value="tfidf" selected=move || state.doc_settings.with(|d| d.terms.method == Method::TfIdf)>"TF-IDF"</option>
+                        <option value="textrank" selected=move || state.doc_settings.with(|d| d.terms.method == Method::TextRank)>"TextRank"</option>
+                    </select>
+                </label>
+                <label>"词性 · Parts of speech (jieba tags) "
+                    <input type="text" data-term-pos="" prop:value=move || state.doc_settings.with(|d| d.terms.allowed_pos.join(" "))
+                        on:change=move |ev| {
+                            let pos: Vec<String> = event_target_value(&ev).split_whitespace().take(40).map(|p| p.chars().take(8).collect()).collect();
+                            state.update_terms(|t| t.allowed_pos = pos);
+                        }/>
+                </label>
+                <Show when=move || !dropped().is_empty()>
+                    <p class="hint">"已删除 · Dropped: "
+                        {move || dropped().into_iter().map(|w| view! {
+                            <button type="button" class="goto" data-term-restore=w.clone() title="恢复 · Restore"
+                                on:click={ let w = w.clone(); move |_| state.update_terms(|t| t.curation.dropped.retain(|d| *d != w)) }>{format!("{w} ↺")}</button>
+                        }).collect_view()}
+                    </p>
+                </Show>
+            </details>
+        </div>
     }
 }

@@ -82,6 +82,7 @@ pub fn ThemePanel() -> impl IntoView {
                                 </button>
                                 <button type="button" class="icon" data-theme-edit=t.id.clone() title="编辑 Edit"
                                     on:click={ let id = t.id.clone(); move |_| editing.set(Some(Editing::Theme(id.clone()))) }>"✎"</button>
+                                <SuggestionTally theme=t.id.clone()/>
                             </li>
                         }
                     }
@@ -144,6 +145,11 @@ fn ThemeEditor(
     let en = RwSignal::new(base.name_en.clone());
     let color = RwSignal::new(base.color.clone());
     let error = RwSignal::new(None::<String>);
+    let lexicon = RwSignal::new(
+        state
+            .user_settings
+            .with_untracked(|u| u.lexicons.get(&base.id).map(|w| w.join("、")).unwrap_or_default()),
+    );
     let is_new = original.is_none();
     let base_for_save = base.clone();
     let save = move |ev: leptos::ev::SubmitEvent| {
@@ -158,7 +164,20 @@ fn ThemeEditor(
             error.set(Some(e.message()));
             return;
         }
+        let words: Vec<String> = lexicon
+            .get_untracked()
+            .split(['\n', ',', '，', '、', ' '])
+            .map(str::trim)
+            .filter(|w| !w.is_empty())
+            .take(500)
+            .map(|w| w.chars().take(40).collect())
+            .collect();
+        let id = theme.id.clone();
         if state.apply(Command::PutTheme(theme)) {
+            state.user_settings.update(|u| {
+                u.lexicons.insert(id, words);
+            });
+            state.save_user_settings();
             on_close();
         }
     };
@@ -174,6 +193,9 @@ fn ThemeEditor(
             </label>
             <label>"颜色 · Colour"
                 <input type="color" data-theme-color="" prop:value=move || color.get() on:input=move |ev| color.set(event_target_value(&ev))/>
+            </label>
+            <label>"提示词（用于建议主题） · Indicative words (for suggestions)"
+                <textarea data-theme-lexicon="" rows="3" prop:value=move || lexicon.get() on:input=move |ev| lexicon.set(event_target_value(&ev))></textarea>
             </label>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <div class="row">
@@ -215,5 +237,46 @@ pub fn OverviewStrip() -> impl IntoView {
                     }
                 } />
         </nav>
+    }
+}
+
+/// Per theme: suggestions accepted and rejected (to tune the lexicon), and
+/// accepting all pending suggestions of the theme at once.
+#[component]
+fn SuggestionTally(theme: String) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let pending = Memo::new({
+        let theme = theme.clone();
+        move |_| {
+            state.suggestions.with(|m| {
+                m.values()
+                    .flatten()
+                    .filter(|s| s.theme == theme)
+                    .cloned()
+                    .collect::<Vec<_>>()
+            })
+        }
+    });
+    let tally = {
+        let theme = theme.clone();
+        move || {
+            let own = state.own_set();
+            let t = state.store.with(|s| {
+                state
+                    .doc_settings
+                    .with(|d| annotator_core::suggest::tally(s, &own, &d.rejected).remove(&theme))
+            });
+            t.map(|t| format!("✓{} ✗{}", t.accepted, t.rejected))
+                .unwrap_or_default()
+        }
+    };
+    view! {
+        <span class="tally" data-suggestion-tally=theme.clone() title="已接受/已拒绝的建议 · suggestions accepted/rejected">{tally}</span>
+        <Show when=move || pending.with(|p| !p.is_empty())>
+            <button type="button" class="icon" data-suggestion-accept-all=theme.clone() title="接受该主题的全部建议 · Accept all suggestions for this theme"
+                on:click=move |_| state.accept_suggestions(&pending.get_untracked())>
+                {move || format!("✓ {}", pending.with(Vec::len))}
+            </button>
+        </Show>
     }
 }
