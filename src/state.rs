@@ -52,6 +52,11 @@ pub enum NoticeAction {
         entry: Box<annotator_core::library::Entry>,
         values: Vec<(String, String)>,
     },
+    /// Put back stored values an import replaced (`None`: the key was absent).
+    RestoreValues {
+        values: Vec<(String, Option<String>)>,
+        library: Box<annotator_core::library::Library>,
+    },
 }
 
 #[derive(Clone, Copy)]

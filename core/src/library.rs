@@ -322,3 +322,170 @@ mod tests {
         );
     }
 }
+
+/// The whole library as one file: every document's entry, text and stored
+/// annotations, to move a library to another browser or keep a backup.
+pub const LIBRARY_FILE_TYPE: &str = "speech-annotator/library-file";
+
+/// One document in a library file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LibraryDoc {
+    pub entry: Entry,
+    /// `None` for the built-in speech, which every copy of the app has.
+    pub text: Option<String>,
+    pub store: Option<crate::store::Store>,
+}
+
+/// `coder` is the exporting browser's own coder id: importing the file as
+/// one's own library moves that coder's annotations into one's own set.
+pub fn export_library(docs: &[LibraryDoc], exported_at: &str, coder: &str) -> String {
+    let documents: Vec<Value> = docs
+        .iter()
+        .map(|d| {
+            let annotations = d.store.as_ref().and_then(|s| {
+                serde_json::from_str::<Value>(&crate::persist::encode_store(s, &d.entry.fingerprint)).ok()
+            });
+            serde_json::json!({ "entry": d.entry, "text": d.text, "annotations": annotations })
+        })
+        .collect();
+    serde_json::to_string(&serde_json::json!({
+        "type": LIBRARY_FILE_TYPE, "version": VERSION, "exportedAt": exported_at, "coder": coder, "documents": documents,
+    }))
+    .expect("plain data serialises")
+}
+
+/// Reads a library file: every document must be whole (its text matching its
+/// fingerprint, its annotations readable) or the file is refused. The
+/// exporter's own annotations move into `own` (the importing coder's set).
+pub fn import_library(raw: &str, replica: &str, own: &str) -> Result<Vec<LibraryDoc>, crate::exchange::ImportError> {
+    use crate::exchange::{json_error, ImportError};
+    if raw.trim().is_empty() {
+        return Err(ImportError::Empty);
+    }
+    if raw.len() > crate::exchange::MAX_IMPORT_BYTES * 4 {
+        return Err(ImportError::TooLarge(raw.len()));
+    }
+    let v: Value = serde_json::from_str(raw).map_err(json_error)?;
+    match v.get("type").and_then(Value::as_str) {
+        Some(LIBRARY_FILE_TYPE) => {}
+        Some(t) => return Err(ImportError::UnknownFormat(t.chars().take(60).collect())),
+        None => return Err(ImportError::Missing("type".into())),
+    }
+    let version = v.get("version").and_then(Value::as_u64).unwrap_or(0);
+    if version > VERSION {
+        return Err(ImportError::NewerVersion {
+            found: version,
+            supported: VERSION,
+        });
+    }
+    let docs = v
+        .get("documents")
+        .and_then(Value::as_array)
+        .ok_or(ImportError::WrongType {
+            field: "documents".into(),
+            expected: "array",
+        })?;
+    let mut out = Vec::new();
+    for (i, d) in docs.iter().enumerate() {
+        let entry: Entry = serde_json::from_value(d.get("entry").cloned().unwrap_or(Value::Null)).map_err(|_| {
+            ImportError::WrongType {
+                field: format!("documents[{i}].entry"),
+                expected: "a library entry",
+            }
+        })?;
+        let text = d.get("text").and_then(Value::as_str).map(str::to_string);
+        if let Some(t) = &text {
+            if fingerprint(t) != entry.fingerprint {
+                return Err(ImportError::WrongType {
+                    field: format!("documents[{i}].text"),
+                    expected: "the text of its fingerprint",
+                });
+            }
+        } else if entry.source != Source::Builtin {
+            return Err(ImportError::Missing(format!("documents[{i}].text")));
+        }
+        let store = match d.get("annotations") {
+            None | Some(Value::Null) => None,
+            Some(a) => {
+                let r = crate::persist::decode_store(&a.to_string(), &entry.fingerprint, replica);
+                if r.needs_backup() {
+                    return Err(ImportError::WrongType {
+                        field: format!("documents[{i}].annotations"),
+                        expected: "readable annotations",
+                    });
+                }
+                r.value.map(|mut s| {
+                    let exporter = v.get("coder").and_then(Value::as_str).unwrap_or("");
+                    if exporter != own {
+                        if let Some(mut set) = s.sets.remove(exporter) {
+                            set.id = own.to_string();
+                            match s.sets.get_mut(own) {
+                                Some(mine) => {
+                                    mine.tags.extend(set.tags);
+                                    mine.notes.extend(set.notes);
+                                }
+                                None => {
+                                    s.sets.insert(own.to_string(), set);
+                                }
+                            }
+                        }
+                    }
+                    s
+                })
+            }
+        };
+        if out
+            .iter()
+            .any(|o: &LibraryDoc| o.entry.fingerprint == entry.fingerprint)
+        {
+            return Err(ImportError::DuplicateId(entry.fingerprint));
+        }
+        out.push(LibraryDoc { entry, text, store });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod library_file_tests {
+    use super::*;
+    use crate::store::{AnnotationSet, Command, SetKind, Store, TagOrigin};
+
+    #[test]
+    fn a_library_round_trips_and_tampering_is_refused() {
+        let text = "讲话\n一段正文。";
+        let doc = Document::parse(text);
+        let mut store = Store::new("r", &AnnotationSet::new("me", "Me", "#000000", SetKind::Coder));
+        let tag = Command::Tag {
+            set: "me".into(),
+            block: doc.blocks[1].id.clone(),
+            theme: "trade".into(),
+            present: true,
+            how: TagOrigin::Hand,
+            at: 1,
+        };
+        store.apply(tag).unwrap();
+        let docs = vec![LibraryDoc {
+            entry: Entry::for_document(&doc, Source::Pasted, 5),
+            text: Some(doc.text.clone()),
+            store: Some(store.clone()),
+        }];
+        let raw = export_library(&docs, "2026-11-25T00:00:00Z", "me");
+        let back = import_library(&raw, "r", "me").unwrap();
+        assert_eq!(
+            back[0].store.as_ref().unwrap().themes_of("me", &doc.blocks[1].id),
+            ["trade"]
+        );
+        let moved = import_library(&raw, "r", "other-browser").unwrap();
+        assert_eq!(
+            moved[0]
+                .store
+                .as_ref()
+                .unwrap()
+                .themes_of("other-browser", &doc.blocks[1].id),
+            ["trade"]
+        );
+        assert!(import_library(&raw.replace("一段正文", "别的正文"), "r", "me").is_err());
+        assert!(import_library("{}", "r", "me").is_err());
+        assert!(import_library(&raw[..raw.len() / 2], "r", "me").is_err());
+    }
+}

@@ -131,6 +131,16 @@ pub fn LibraryPanel(open: RwSignal<bool>) -> impl IntoView {
             </section>
             <section>
                 <h3>"本浏览器中的文档 · Documents in this browser"</h3>
+                <div class="doc-actions">
+                    <button type="button" data-library-export="" on:click=move |_| export_library(state)>"⬇ 导出文档库 · Export library"</button>
+                    <label class="file">"导入文档库 · Import a library"
+                        <input type="file" accept=".json,application/json" data-library-import="" on:change=move |ev: leptos::ev::Event| {
+                            let input: web_sys::HtmlInputElement = event_target(&ev);
+                            if let Some(f) = input.files().and_then(|f| f.get(0)) { import_library(state, f); }
+                            input.set_value("");
+                        }/>
+                    </label>
+                </div>
                 <p class="hint" data-storage-usage="">{usage}</p>
                 <ul class="doc-list">
                     <For each=rows key=|(e, tags)| (e.fingerprint.clone(), e.title.clone(), e.edited, *tags) children=move |(e, tags)| {
@@ -167,6 +177,10 @@ pub fn LibraryPanel(open: RwSignal<bool>) -> impl IntoView {
                                     <button type="button" data-doc-open="" prop:disabled=current
                                         on:click=move |_| { open_stored(state, &fp_open); open.set(false); }>"打开 · Open"</button>
                                     <button type="button" data-doc-rename="" on:click={ let fp = fp.clone(); move |_| renaming.set(Some(fp.clone())) }>"重命名 · Rename"</button>
+                                    {is_builtin.then(|| view! {
+                                        <button type="button" data-doc-reset="" title="删除对内置讲话的全部标注（可撤销） · Remove all your annotations of the built-in speech (undoable)"
+                                            on:click=move |_| { reset_builtin(state); open.set(false); }>"重置 · Reset"</button>
+                                    })}
                                     {(!is_builtin).then(|| view! {
                                         <button type="button" class="danger" data-doc-delete="" on:click=move |_| delete_document(state, &fp_delete)>"删除 · Delete"</button>
                                     })}
@@ -258,4 +272,176 @@ pub fn restore_document(state: AppState, at: usize, entry: library::Entry, value
 pub fn is_text_file(file: &web_sys::File) -> bool {
     let name = file.name().to_lowercase();
     name.ends_with(".txt") || file.type_() == "text/plain"
+}
+
+/// Downloads the whole library (every document's text and annotations).
+pub fn export_library(state: AppState) {
+    state.save_now();
+    let kv = BrowserStorage::open();
+    let current_fp = state.doc.with_untracked(|d| d.fingerprint.clone());
+    let replica = state.store.with_untracked(|s| s.replica.clone());
+    let docs: Vec<library::LibraryDoc> = state.library.with_untracked(|l| {
+        l.entries
+            .iter()
+            .map(|e| {
+                let text = if e.source == Source::Builtin {
+                    None
+                } else {
+                    kv.get(&library::doc_key(&e.fingerprint))
+                        .ok()
+                        .flatten()
+                        .and_then(|raw| library::decode_text(&raw, &e.fingerprint).ok())
+                };
+                let store = if e.fingerprint == current_fp {
+                    Some(state.store.get_untracked())
+                } else {
+                    kv.get(&persist::annotations_key(&e.fingerprint))
+                        .ok()
+                        .flatten()
+                        .and_then(|raw| persist::decode_store(&raw, &e.fingerprint, &replica).value)
+                };
+                library::LibraryDoc {
+                    entry: e.clone(),
+                    text,
+                    store,
+                }
+            })
+            .filter(|d| d.text.is_some() || d.entry.source == Source::Builtin)
+            .collect()
+    });
+    let raw = library::export_library(
+        &docs,
+        &annotator_core::annotation_file::iso_utc(crate::storage::now_ms() / 1000),
+        &state.own_set(),
+    );
+    let name = format!(
+        "speech-annotator-library-{}.json",
+        &annotator_core::annotation_file::iso_utc(crate::storage::now_ms() / 1000)[..10]
+    );
+    if let Err(e) = crate::files::download(&name, "application/json", &raw) {
+        state.notify(Level::Error, format!("下载失败 · Download failed: {e}"), None);
+    }
+}
+
+/// Imports a library file: texts added, annotations merged with what this
+/// browser has (nothing overwritten), undoable from the notice.
+pub fn import_library(state: AppState, file: web_sys::File) {
+    leptos::task::spawn_local(async move {
+        let name = file.name();
+        let bytes = match crate::files::read_bytes(&file, annotator_core::exchange::MAX_IMPORT_BYTES * 4).await {
+            Ok(b) => b,
+            Err(e) => return state.notify(Level::Error, format!("{name}: {e}"), None),
+        };
+        let replica = state.store.with_untracked(|s| s.replica.clone());
+        let docs = match std::str::from_utf8(&bytes)
+            .map_err(|_| annotator_core::exchange::ImportError::NotUtf8)
+            .and_then(|raw| library::import_library(raw, &replica, &state.own_set()))
+        {
+            Ok(d) => d,
+            Err(e) => {
+                return state.notify(
+                    Level::Error,
+                    format!("{name}: {} — 未做任何更改 · nothing was changed", e.message()),
+                    None,
+                )
+            }
+        };
+        state.save_now();
+        let mut kv = BrowserStorage::open();
+        let mut previous: Vec<(String, Option<String>)> = Vec::new();
+        let before = state.library.get_untracked();
+        for d in &docs {
+            let fp = &d.entry.fingerprint;
+            if let Some(text) = &d.text {
+                let key = library::doc_key(fp);
+                previous.push((key.clone(), kv.get(&key).ok().flatten()));
+                let _ = kv.set(&key, &library::encode_text(fp, text));
+            }
+            if let Some(incoming) = &d.store {
+                let key = persist::annotations_key(fp);
+                let old = kv.get(&key).ok().flatten();
+                let mut merged = old
+                    .as_deref()
+                    .and_then(|raw| persist::decode_store(raw, fp, &replica).value)
+                    .unwrap_or_else(|| incoming.clone());
+                merged.merge(incoming);
+                previous.push((key.clone(), old));
+                if let Err(e) = kv.set(&key, &persist::encode_store(&merged, fp)) {
+                    state.save_failure.set(Some(e));
+                }
+            }
+            state.library.update(|l| l.upsert(d.entry.clone()));
+        }
+        state.save_library();
+        reload_current(state);
+        state.notify(
+            Level::Info,
+            format!("已导入文档库 · Library imported: {} documents", docs.len()),
+            Some(NoticeAction::RestoreValues {
+                values: previous,
+                library: Box::new(before),
+            }),
+        );
+    });
+}
+
+/// Re-reads the open document's annotations after storage changed underneath.
+fn reload_current(state: AppState) {
+    let fp = state.doc.with_untracked(|d| d.fingerprint.clone());
+    open_stored(state, &fp);
+}
+
+/// Undoes [`import_library`]: puts back every value it replaced.
+pub fn restore_values(state: AppState, values: &[(String, Option<String>)], before: library::Library) {
+    let mut kv = BrowserStorage::open();
+    for (k, v) in values.iter().rev() {
+        let _ = match v {
+            Some(v) => kv.set(k, v),
+            None => kv.remove(k),
+        };
+    }
+    state.library.set(before);
+    state.save_library();
+    reload_current(state);
+}
+
+/// Resets the built-in speech to pristine: all of the user's tags and notes
+/// on it removed, as one undoable step.
+pub fn reset_builtin(state: AppState) {
+    let b = builtin();
+    if state.doc.with_untracked(|d| d.fingerprint != b.fingerprint) {
+        state.open_document(b, Source::Builtin);
+    }
+    let own = state.own_set();
+    let cmds: Vec<annotator_core::store::Command> =
+        state.store.with_untracked(|s| {
+            let Some(set) = s.sets.get(&own) else { return Vec::new() };
+            let tags =
+                set.tags
+                    .iter()
+                    .filter(|(_, e)| e.present)
+                    .map(|((b, t), e)| annotator_core::store::Command::Tag {
+                        set: own.clone(),
+                        block: b.clone(),
+                        theme: t.clone(),
+                        present: false,
+                        how: e.how,
+                        at: e.at,
+                    });
+            let notes = set.notes.iter().filter(|(_, n)| !n.text.is_empty()).map(|(b, _)| {
+                annotator_core::store::Command::Note {
+                    set: own.clone(),
+                    block: b.clone(),
+                    text: String::new(),
+                }
+            });
+            tags.chain(notes).collect()
+        });
+    if state.apply(annotator_core::store::Command::Batch(cmds)) {
+        state.notify(
+            Level::Info,
+            "内置讲话已重置 · The built-in speech is pristine again".into(),
+            Some(NoticeAction::Undo),
+        );
+    }
 }

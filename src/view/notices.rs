@@ -37,6 +37,12 @@ pub fn Notices() -> impl IntoView {
                                 state.dismiss(id);
                             }>"撤销 · Undo"</button>
                         }.into_any(),
+                        NoticeAction::RestoreValues { values, library } => view! {
+                            <button type="button" data-action="notice-undo" on:click=move |_| {
+                                crate::view::library::restore_values(state, &values, (*library).clone());
+                                state.dismiss(id);
+                            }>"撤销 · Undo"</button>
+                        }.into_any(),
                         NoticeAction::Undo => view! {
                             <button type="button" data-action="notice-undo" on:click=move |_| { state.undo(); state.dismiss(id); }>
                                 "撤销 · Undo"

@@ -109,4 +109,35 @@ test('delete a document and undo it', async () => {
   assert.deepEqual(await app.themesOf((await app.blockIndexes('paragraph'))[1]), ['environment'], 'its tags came back too');
 });
 
+test('export the whole library and import it into a fresh profile', async () => {
+  await app.openLibrary();
+  const [download] = await Promise.all([app.page.waitForEvent('download'), app.page.locator('[data-library-export]').click()]);
+  const bytes = await readFile(await download.path());
+  const fresh = await openProfile();
+  try {
+    const other = await AnnotatorPage.open(fresh.context, server.url);
+    await other.openLibrary();
+    await other.page.locator('input[type=file][data-library-import]').setInputFiles({ name: 'library.json', mimeType: 'application/json', buffer: bytes });
+    await other.page.locator('[role="status"]').filter({ hasText: 'Library imported' }).waitFor();
+    await other.openLibrary();
+    assert.ok((await other.page.locator('[data-doc-id]').count()) >= 3);
+    await other.page.locator('[data-doc-id]').filter({ hasText: '城市更新' }).locator('[data-doc-open]').click();
+    await other.page.waitForFunction(() => document.querySelector('[data-kind="title"]')?.innerText.includes('城市更新'));
+    assert.deepEqual(await other.themesOf((await other.blockIndexes('paragraph'))[1]), ['environment']);
+    other.assertNoConsoleErrors();
+  } finally {
+    await fresh.close();
+  }
+});
+
+test('reset the built-in speech to pristine, and undo it', async () => {
+  await app.openLibrary();
+  await app.page.locator('[data-doc-id]').filter({ hasText: '外经贸' }).locator('[data-doc-reset]').click();
+  await app.page.waitForFunction(() => document.querySelector('[data-kind="title"]')?.innerText.includes('外经贸'));
+  const first = (await app.blockIndexes('paragraph'))[0];
+  assert.deepEqual(await app.themesOf(first), []);
+  await app.page.locator('[data-action="notice-undo"]').click();
+  assert.deepEqual(await app.themesOf(first), ['trade']);
+});
+
 test('no console errors', () => app.assertNoConsoleErrors());
