@@ -86,6 +86,8 @@ pub struct AppState {
     pub suggestions: Memo<std::collections::BTreeMap<String, Vec<Suggestion>>>,
     /// Live themes in display order, shared by every block's toggles.
     pub theme_list: Memo<Vec<annotator_core::themes::Theme>>,
+    /// Codebook definitions by theme id, for the toggles' tooltips.
+    pub definitions: Memo<std::collections::BTreeMap<String, String>>,
     /// Show only paragraphs where coders differ.
     pub disagreements_only: RwSignal<bool>,
     /// Block ids where coders differ, recomputed when tags change.
@@ -221,7 +223,16 @@ impl AppState {
             });
             by_block
         });
+        let definitions = Memo::new(move |_| {
+            store.with(|s| {
+                s.codebook
+                    .iter()
+                    .map(|(k, e)| (k.clone(), e.entry.definition.clone()))
+                    .collect()
+            })
+        });
         let state = AppState {
+            definitions,
             doc_settings,
             user_settings,
             suggestions,
@@ -704,6 +715,11 @@ impl AppState {
                         "application/zip",
                         annotator_core::refi::export_project(doc, store, &all, &created),
                     ),
+                    ExportKind::CodebookMarkdown => (
+                        format!("{base}-codebook.md"),
+                        "text/markdown;charset=utf-8",
+                        annotation_file::codebook_markdown(store, doc.title.as_deref().unwrap_or("")).into_bytes(),
+                    ),
                     ExportKind::Qdc => (
                         format!("{base}-codebook.qdc"),
                         "application/xml",
@@ -736,6 +752,8 @@ pub enum ExportKind {
     Qdpx,
     /// REFI-QDA codebook.
     Qdc,
+    /// The codebook as a readable Markdown document.
+    CodebookMarkdown,
 }
 
 /// `标题-2022-07-14`: file names that say what they hold.

@@ -43,7 +43,14 @@ pub fn export(doc: &Document, store: &Store, opts: &ExportOptions) -> String {
     let themes: Vec<Value> = store
         .themes()
         .into_iter()
-        .map(|t| json!({"id": t.id, "nameZh": t.name_zh, "nameEn": t.name_en, "color": t.color, "key": t.key}))
+        .map(|t| {
+            let mut v = json!({"id": t.id, "nameZh": t.name_zh, "nameEn": t.name_en, "color": t.color, "key": t.key});
+            let cb = store.codebook(&t.id);
+            if !cb.is_empty() {
+                v["codebook"] = serde_json::to_value(cb).expect("plain data serialises");
+            }
+            v
+        })
         .collect();
     let sets: Vec<Value> = opts
         .sets
@@ -224,6 +231,7 @@ pub fn import(raw: &str, store: &Store) -> Result<Incoming, ImportError> {
     };
 
     let mut themes = Vec::new();
+    let mut codebook = BTreeMap::new();
     let mut theme_ids: BTreeSet<String> = BTreeSet::new();
     for (i, v) in root.opt_array("themes")?.iter().enumerate() {
         let t = Obj::new(v, &format!("themes[{i}]"))?;
@@ -247,6 +255,22 @@ pub fn import(raw: &str, store: &Store) -> Result<Incoming, ImportError> {
         })?;
         if !theme_ids.insert(theme.id.clone()) {
             return Err(ImportError::DuplicateId(format!("themes: {}", theme.id)));
+        }
+        if let Some(cb) = t.map.get("codebook").filter(|c| !c.is_null()) {
+            let cb: crate::store::Codebook =
+                serde_json::from_value(cb.clone()).map_err(|_| ImportError::WrongType {
+                    field: t.field("codebook"),
+                    expected: "a codebook entry",
+                })?;
+            for f in [&cb.definition, &cb.when_to_use, &cb.when_not_to_use, &cb.example] {
+                if char_len(f) > crate::store::MAX_CODEBOOK_FIELD {
+                    return Err(ImportError::TooLong {
+                        field: t.field("codebook"),
+                        limit: crate::store::MAX_CODEBOOK_FIELD,
+                    });
+                }
+            }
+            codebook.insert(theme.id.clone(), cb);
         }
         themes.push(theme);
     }
@@ -327,6 +351,7 @@ pub fn import(raw: &str, store: &Store) -> Result<Incoming, ImportError> {
         app,
         document,
         themes,
+        codebook: codebook,
         sets,
     })
 }
@@ -356,6 +381,43 @@ pub fn iso_utc(secs: u64) -> String {
         rem / 60 % 60,
         rem % 60
     )
+}
+
+/// The codebook as a readable Markdown document, to print or attach to a
+/// paper's appendix. Sub-themes are listed under their parent.
+pub fn codebook_markdown(store: &Store, title: &str) -> String {
+    let themes = store.themes();
+    let mut out = format!("# 编码簿 · Codebook\n\n{title}\n\n");
+    let top: Vec<_> = themes
+        .iter()
+        .filter(|t| store.codebook(&t.id).parent.is_none())
+        .collect();
+    for t in top {
+        write_theme(&mut out, store, t, "##");
+        for sub in themes
+            .iter()
+            .filter(|s| store.codebook(&s.id).parent.as_deref() == Some(t.id.as_str()))
+        {
+            write_theme(&mut out, store, sub, "###");
+        }
+    }
+    out
+}
+
+fn write_theme(out: &mut String, store: &Store, t: &Theme, level: &str) {
+    let cb = store.codebook(&t.id);
+    let key = t.key.map(|k| format!(" · key {k}")).unwrap_or_default();
+    out.push_str(&format!("{level} {}\n\n`{}` · {}{key}\n\n", t.label(), t.id, t.color));
+    for (label, text) in [
+        ("定义 · Definition", &cb.definition),
+        ("何时使用 · When to use", &cb.when_to_use),
+        ("何时不用 · When not to use", &cb.when_not_to_use),
+        ("示例 · Example", &cb.example),
+    ] {
+        if !text.trim().is_empty() {
+            out.push_str(&format!("**{label}.** {}\n\n", text.trim()));
+        }
+    }
 }
 
 /// One row per taggable block, a 0/1 column per theme, the note and the
@@ -701,6 +763,49 @@ mod tests {
                 Ok(_) => panic!("{name}: accepted"),
             }
         }
+    }
+
+    #[test]
+    fn the_codebook_travels_with_the_file_and_reads_as_markdown() {
+        let (doc, mut store) = coded();
+        let entry = crate::store::Codebook {
+            definition: "吸引和利用外资".into(),
+            when_to_use: "提到外资项目时".into(),
+            parent: None,
+            ..Default::default()
+        };
+        store
+            .apply(Command::PutCodebook {
+                theme: "investment".into(),
+                entry: entry.clone(),
+            })
+            .unwrap();
+        let sub = crate::store::Codebook {
+            definition: "加工贸易".into(),
+            parent: Some("trade".into()),
+            ..Default::default()
+        };
+        store
+            .apply(Command::PutCodebook {
+                theme: "u-1".into(),
+                entry: sub,
+            })
+            .unwrap();
+        let inc = import(&exported(&doc, &store, false), &fresh()).unwrap();
+        assert_eq!(inc.codebook["investment"], entry);
+        let mut target = fresh();
+        target.apply(plan(&inc, Mode::Merge, &doc, &target, "you")).unwrap();
+        assert_eq!(target.codebook("investment"), entry);
+        assert_eq!(target.codebook("u-1").parent.as_deref(), Some("trade"));
+        let md = codebook_markdown(&target, "讲话");
+        assert!(md.contains("## 投资 investment") && md.contains("**定义 · Definition.** 吸引和利用外资"));
+        assert!(md.contains("### 创新<b>"), "sub-theme under its parent: {md}");
+        // a file without a codebook still imports
+        let mut v: Value = serde_json::from_str(&exported(&doc, &store, false)).unwrap();
+        for t in v["themes"].as_array_mut().unwrap() {
+            t.as_object_mut().unwrap().remove("codebook");
+        }
+        assert!(import(&v.to_string(), &fresh()).unwrap().codebook.is_empty());
     }
 
     #[test]

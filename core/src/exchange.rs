@@ -60,6 +60,8 @@ pub struct Incoming {
     pub app: Option<String>,
     pub document: IncomingDocument,
     pub themes: Vec<Theme>,
+    /// Codebook entries by theme id (files without a codebook still import).
+    pub codebook: BTreeMap<String, crate::store::Codebook>,
     pub sets: Vec<IncomingSet>,
 }
 
@@ -249,6 +251,17 @@ pub fn plan(incoming: &Incoming, mode: Mode, doc: &Document, store: &Store, own:
                 t.key = None;
             }
             cmds.push(Command::PutTheme(t));
+        }
+    }
+    // Codebook entries fill in themes that have none here; a team's codebook
+    // never overwrites a coder's own notes on a theme.
+    for (theme, entry) in &incoming.codebook {
+        let exists = store.theme(theme).is_some() || incoming.themes.iter().any(|t| &t.id == theme);
+        if exists && store.codebook(theme).is_empty() && !entry.is_empty() {
+            cmds.push(Command::PutCodebook {
+                theme: theme.clone(),
+                entry: entry.clone(),
+            });
         }
     }
     let known = |b: &str| doc.block(b).is_some();
@@ -449,6 +462,7 @@ pub fn read_bytes(bytes: &[u8], doc: &Document, store: &Store) -> Result<Incomin
                 ..Default::default()
             },
             themes,
+            codebook: Default::default(),
             sets: Vec::new(),
         });
     }

@@ -252,6 +252,9 @@ pub fn encode_store(store: &Store, fingerprint: &str) -> String {
         "clock": store.clock,
         "replicas": replicas.ids,
         "themes": themes,
+        "codebook": store.codebook.iter().map(|(id, e)| serde_json::json!({
+            "theme": id, "entry": e.entry, "t": e.stamp.t, "by": replicas.of(&e.stamp.by),
+        })).collect::<Vec<_>>(),
         "sets": sets,
     })
     .to_string()
@@ -282,6 +285,7 @@ pub fn decode_store(raw: &str, fingerprint: &str, replica: &str) -> Restored<Sto
     let stamp = |t: u64, by: usize| replicas.get(by).map(|by| Stamp { t, by: by.clone() });
     let mut store = Store {
         themes: BTreeMap::new(),
+        codebook: BTreeMap::new(),
         sets: BTreeMap::new(),
         clock: 0,
         replica: replica.into(),
@@ -388,6 +392,29 @@ pub fn decode_store(raw: &str, fingerprint: &str, replica: &str) -> Restored<Sto
     ] {
         if count > 0 {
             problems.push(Problem::Dropped { what, count });
+        }
+    }
+    for v in obj
+        .get("codebook")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+    {
+        let theme = v.get("theme").and_then(Value::as_str);
+        let entry = v
+            .get("entry")
+            .cloned()
+            .and_then(|e| serde_json::from_value::<crate::store::Codebook>(e).ok());
+        let st = v
+            .get("t")
+            .and_then(Value::as_u64)
+            .zip(v.get("by").and_then(Value::as_u64))
+            .and_then(|(t, by)| stamp(t, by as usize));
+        if let (Some(theme), Some(entry), Some(st)) = (theme, entry, st) {
+            max_t = max_t.max(st.t);
+            store
+                .codebook
+                .insert(theme.to_string(), crate::store::CodebookEntry { entry, stamp: st });
         }
     }
     store.clock = max_t;

@@ -882,6 +882,7 @@ pub fn import_project(bytes: &[u8], doc: &Document, store: &Store) -> Result<Inc
         app: root.attr("origin").map(|s| s.chars().take(100).collect()),
         document: IncomingDocument::default(),
         themes: codes.iter().map(|(_, t)| t.clone()).collect(),
+        codebook: Default::default(),
         sets: Vec::new(),
     };
     let Some((source, raw)) = found else {

@@ -125,8 +125,39 @@ pub enum Command {
     RemoveSet { id: String },
     /// Lock or unlock a set against edits.
     SetReadonly { set: String, readonly: bool },
+    /// Replace a theme's codebook entry.
+    PutCodebook { theme: String, entry: Codebook },
     /// Several changes as one step: all apply or none does.
     Batch(Vec<Command>),
+}
+
+/// What a codebook says about a theme; all optional.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Codebook {
+    pub definition: String,
+    #[serde(rename = "whenToUse")]
+    pub when_to_use: String,
+    #[serde(rename = "whenNotToUse")]
+    pub when_not_to_use: String,
+    pub example: String,
+    /// One level of sub-themes: the parent theme's id.
+    pub parent: Option<String>,
+}
+
+impl Codebook {
+    pub fn is_empty(&self) -> bool {
+        *self == Codebook::default()
+    }
+}
+
+/// Longest codebook field accepted, in chars.
+pub const MAX_CODEBOOK_FIELD: usize = 4000;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodebookEntry {
+    pub entry: Codebook,
+    pub stamp: Stamp,
 }
 
 /// Which blocks a command changes, so a view can re-render only those.
@@ -188,6 +219,8 @@ impl StoreError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Store {
     pub themes: BTreeMap<String, ThemeEntry>,
+    /// Codebook entries by theme id (definition, usage, example, parent).
+    pub codebook: BTreeMap<String, CodebookEntry>,
     pub sets: BTreeMap<String, AnnotationSet>,
     /// Lamport clock: greater than every stamp in the store.
     pub clock: u64,
@@ -218,6 +251,7 @@ impl Store {
         sets.insert(owner.id.clone(), owner.clone());
         Store {
             themes,
+            codebook: BTreeMap::new(),
             sets,
             clock: 0,
             replica: replica.into(),
@@ -230,6 +264,10 @@ impl Store {
             t: self.clock,
             by: self.replica.clone(),
         }
+    }
+
+    pub fn codebook(&self, theme: &str) -> Codebook {
+        self.codebook.get(theme).map(|e| e.entry.clone()).unwrap_or_default()
     }
 
     /// Live themes in display order: by key, then by id.
@@ -409,6 +447,33 @@ impl Store {
                     Command::PutTheme(entry.theme.clone())
                 })
             }
+            Command::PutCodebook { theme, entry } => {
+                if !self.themes.contains_key(&theme) {
+                    return Err(StoreError::UnknownTheme(theme));
+                }
+                let fields = [
+                    &entry.definition,
+                    &entry.when_to_use,
+                    &entry.when_not_to_use,
+                    &entry.example,
+                ];
+                if let Some(f) = fields.iter().find(|f| char_len(f) > MAX_CODEBOOK_FIELD) {
+                    return Err(StoreError::NoteTooLong(char_len(f)));
+                }
+                if let Some(p) = &entry.parent {
+                    // One level only, and never itself.
+                    let parent_is_sub = self.codebook.get(p).is_some_and(|e| e.entry.parent.is_some());
+                    if p == &theme || !self.themes.contains_key(p) || parent_is_sub {
+                        return Err(StoreError::UnknownTheme(p.clone()));
+                    }
+                }
+                let stamp = self.tick();
+                let prev = self.codebook.insert(theme.clone(), CodebookEntry { entry, stamp });
+                Ok(Command::PutCodebook {
+                    theme,
+                    entry: prev.map(|p| p.entry).unwrap_or_default(),
+                })
+            }
             Command::AddSet(set) => {
                 if self.sets.contains_key(&set.id) {
                     return Err(StoreError::DuplicateSet(set.id.clone()));
@@ -454,6 +519,15 @@ impl Store {
     /// whatever order their writes arrive in. Returns whether anything changed.
     pub fn merge(&mut self, other: &Store) -> bool {
         let mut changed = false;
+        for (id, theirs) in &other.codebook {
+            match self.codebook.get(id) {
+                Some(ours) if ours.stamp >= theirs.stamp => {}
+                _ => {
+                    self.codebook.insert(id.clone(), theirs.clone());
+                    changed = true;
+                }
+            }
+        }
         for (id, theirs) in &other.themes {
             match self.themes.get(id) {
                 Some(ours) if ours.stamp >= theirs.stamp => {}
@@ -579,6 +653,7 @@ mod tests {
         Vec<(String, String)>,
         Vec<(String, String)>,
         Vec<(String, bool)>,
+        Vec<(String, Codebook)>,
     );
 
     /// What a user sees: live themes, tags and notes (not stamps or tombstones).
@@ -597,6 +672,11 @@ mod tests {
                 .map(|(k, n)| (k.clone(), n.text.clone()))
                 .collect(),
             s.sets.values().map(|x| (x.id.clone(), x.readonly)).collect(),
+            s.codebook
+                .iter()
+                .filter(|(_, e)| !e.entry.is_empty())
+                .map(|(k, e)| (k.clone(), e.entry.clone()))
+                .collect(),
         )
     }
 

@@ -1069,6 +1069,7 @@ impl<'a> Reader<'a> {
             app: agent_name("generator"),
             document,
             themes,
+            codebook: Default::default(),
             sets,
         })
     }

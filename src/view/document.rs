@@ -159,7 +159,12 @@ fn BlockTags(index: usize, id: String, themes: Memo<Vec<String>>) -> impl IntoVi
                     };
                     let id = id.clone();
                     let key = t.key.map(|k| format!(" ({k})")).unwrap_or_default();
-                    let title = format!("{}{key}", t.label());
+                    let label = format!("{}{key}", t.label());
+                    let def_id = t.id.clone();
+                    let title = move || match state.definitions.with(|d| d.get(&def_id).cloned()).filter(|d| !d.is_empty()) {
+                        Some(d) => format!("{label}\n{d}"),
+                        None => label.clone(),
+                    };
                     let style = format!("--theme:{}", t.color);
                     view! {
                         <button type="button" class="chip" class:on=on.clone() data-theme-toggle=t.id.clone()

@@ -93,6 +93,9 @@ pub fn ExportMenu(pending: ImportState) -> impl IntoView {
                 <button type="button" data-export="qdpx" on:click=move |_| state.export(ExportKind::Qdpx)>
                     "REFI-QDA 项目 · project (.qdpx: NVivo, ATLAS.ti, MAXQDA, QualCoder)"
                 </button>
+                <button type="button" data-export="codebook" on:click=move |_| state.export(ExportKind::CodebookMarkdown)>
+                    "编码簿文档 · Codebook document (.md)"
+                </button>
                 <button type="button" data-export="qdc" on:click=move |_| state.export(ExportKind::Qdc)>
                     "REFI-QDA 编码簿 · codebook (.qdc)"
                 </button>

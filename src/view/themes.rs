@@ -28,11 +28,30 @@ pub fn ThemePanel() -> impl IntoView {
                 .with(|s| s.counts(&set, d.taggable().map(|b| b.id.as_str())))
         })
     });
+    // Parents, each followed by its sub-themes (one level).
     let themes = move || {
-        state
-            .store
-            .with(|s| s.themes().into_iter().cloned().collect::<Vec<_>>())
+        state.store.with(|s| {
+            let all = s.themes();
+            let mut out: Vec<annotator_core::themes::Theme> = Vec::new();
+            for t in all.iter().filter(|t| s.codebook(&t.id).parent.is_none()) {
+                out.push((*t).clone());
+                out.extend(
+                    all.iter()
+                        .filter(|c| s.codebook(&c.id).parent.as_deref() == Some(t.id.as_str()))
+                        .map(|c| (*c).clone()),
+                );
+            }
+            let rest: Vec<_> = all
+                .iter()
+                .filter(|c| !out.iter().any(|o| o.id == c.id))
+                .map(|c| (*c).clone())
+                .collect();
+            out.extend(rest);
+            out
+        })
     };
+    // Keyed by position too, so a new sub-theme lands under its parent.
+    let indexed = move || themes().into_iter().enumerate().collect::<Vec<_>>();
     let delete = move |id: String| {
         let label = state
             .store
@@ -59,19 +78,23 @@ pub fn ThemePanel() -> impl IntoView {
         }
     };
     view! {
-        <section class="themes" aria-label="主题 · Themes">
+        <section class="themes" aria-label="主题与编码簿 · Themes and codebook" data-codebook="">
             <h2>"主题 · Themes"</h2>
             <p class="hint">"点击主题只看其段落 · click a theme to show only its paragraphs"</p>
             <ul class="theme-list">
-                <For each=themes key=|t| (t.id.clone(), t.name_zh.clone(), t.name_en.clone(), t.color.clone(), t.key) let:t>
+                <For each=indexed
+                    key=|(i, t)| (*i, t.id.clone(), t.name_zh.clone(), t.name_en.clone(), t.color.clone(), t.key) let:item>
                     {
+                        let t = item.1;
                         let id = t.id.clone();
                         let id2 = t.id.clone();
                         let id3 = t.id.clone();
                         let active = move || state.filter.get().as_deref() == Some(id.as_str());
                         let count = move || counts.with(|c| c.get(&id2).copied().unwrap_or(0));
                         view! {
-                            <li data-theme-row=t.id.clone() style=format!("--theme:{}", t.color)>
+                            <li data-theme-row=t.id.clone() style=format!("--theme:{}", t.color)
+                                class:sub=state.store.with_untracked(|s| s.codebook(&t.id).parent.is_some())
+                                title=state.store.with_untracked(|s| s.codebook(&t.id).definition)>
                                 <button type="button" class="theme-filter" data-theme-filter=t.id.clone()
                                     aria-pressed=move || active().to_string()
                                     on:click=move |_| state.filter.update(|f| *f = if f.as_deref() == Some(id3.as_str()) { None } else { Some(id3.clone()) })>
@@ -145,6 +168,22 @@ fn ThemeEditor(
     let en = RwSignal::new(base.name_en.clone());
     let color = RwSignal::new(base.color.clone());
     let error = RwSignal::new(None::<String>);
+    let cb = state.store.with_untracked(|s| s.codebook(&base.id));
+    let definition = RwSignal::new(cb.definition.clone());
+    let when_to_use = RwSignal::new(cb.when_to_use.clone());
+    let when_not = RwSignal::new(cb.when_not_to_use.clone());
+    let example = RwSignal::new(cb.example.clone());
+    let parent = RwSignal::new(cb.parent.clone().unwrap_or_default());
+    let own_id = base.id.clone();
+    let parents = move || {
+        state.store.with(|s| {
+            s.themes()
+                .into_iter()
+                .filter(|t| t.id != own_id && s.codebook(&t.id).parent.is_none())
+                .map(|t| (t.id.clone(), t.label()))
+                .collect::<Vec<_>>()
+        })
+    };
     let lexicon = RwSignal::new(
         state
             .user_settings
@@ -173,7 +212,21 @@ fn ThemeEditor(
             .map(|w| w.chars().take(40).collect())
             .collect();
         let id = theme.id.clone();
-        if state.apply(Command::PutTheme(theme)) {
+        let entry = annotator_core::store::Codebook {
+            definition: definition.get_untracked(),
+            when_to_use: when_to_use.get_untracked(),
+            when_not_to_use: when_not.get_untracked(),
+            example: example.get_untracked(),
+            parent: Some(parent.get_untracked()).filter(|p| !p.is_empty()),
+        };
+        let cmd = Command::Batch(vec![
+            Command::PutTheme(theme),
+            Command::PutCodebook {
+                theme: id.clone(),
+                entry,
+            },
+        ]);
+        if state.apply(cmd) {
             state.user_settings.update(|u| {
                 u.lexicons.insert(id, words);
             });
@@ -194,6 +247,22 @@ fn ThemeEditor(
             <label>"颜色 · Colour"
                 <input type="color" data-theme-color="" prop:value=move || color.get() on:input=move |ev| color.set(event_target_value(&ev))/>
             </label>
+            <fieldset class="codebook-fields" data-codebook-editor="">
+                <legend>"编码簿 · Codebook"</legend>
+                <label>"上级主题 · Parent theme"
+                    <select data-theme-parent="" on:change=move |ev| parent.set(event_target_value(&ev))>
+                        <option value="" selected=move || parent.with(String::is_empty)>"（无 · none）"</option>
+                        {move || parents().into_iter().map(|(id, label)| {
+                            let sel = id.clone();
+                            view! { <option value=id selected=move || parent.with(|p| *p == sel)>{label}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label>"定义 · Definition"<textarea data-codebook-definition="" rows="2" prop:value=move || definition.get() on:input=move |ev| definition.set(event_target_value(&ev))></textarea></label>
+                <label>"何时使用 · When to use"<textarea rows="2" prop:value=move || when_to_use.get() on:input=move |ev| when_to_use.set(event_target_value(&ev))></textarea></label>
+                <label>"何时不用 · When not to use"<textarea rows="2" prop:value=move || when_not.get() on:input=move |ev| when_not.set(event_target_value(&ev))></textarea></label>
+                <label>"示例 · Example"<textarea rows="2" prop:value=move || example.get() on:input=move |ev| example.set(event_target_value(&ev))></textarea></label>
+            </fieldset>
             <label>"提示词（用于建议主题） · Indicative words (for suggestions)"
                 <textarea data-theme-lexicon="" rows="3" prop:value=move || lexicon.get() on:input=move |ev| lexicon.set(event_target_value(&ev))></textarea>
             </label>
