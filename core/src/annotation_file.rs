@@ -351,7 +351,7 @@ pub fn import(raw: &str, store: &Store) -> Result<Incoming, ImportError> {
         app,
         document,
         themes,
-        codebook: codebook,
+        codebook,
         sets,
     })
 }
