@@ -192,7 +192,14 @@ impl AppState {
                 })
             })
         });
-        let theme_list = Memo::new(move |_| store.with(|s| s.themes().into_iter().cloned().collect()));
+        let theme_list = Memo::new(move |_| {
+            store.with(|s| {
+                s.themes()
+                    .into_iter()
+                    .cloned()
+                    .collect::<Vec<annotator_core::themes::Theme>>()
+            })
+        });
         let doc_settings = RwSignal::new(load_setting(
             &mut kv,
             &settings::doc_settings_key(&doc.with_untracked(|d| d.fingerprint.clone())),
@@ -208,19 +215,19 @@ impl AppState {
             &mut recoveries,
         ));
         let own = profile.coder_id.clone();
+        // Lexicon matches depend on the text and lexicons only: computed once,
+        // then filtered cheaply by the tags on every change.
+        let candidates = Memo::new(move |_| {
+            let themes: Vec<String> = theme_list.with(|t| t.iter().map(|t| t.id.clone()).collect());
+            doc.with(|d| user_settings.with(|u| suggest::candidates(d, &themes, &u.lexicons)))
+        });
         let suggestions = Memo::new(move |_| {
             let mut by_block: std::collections::BTreeMap<String, Vec<Suggestion>> = Default::default();
-            doc.with(|d| {
-                store.with(|s| {
-                    user_settings.with(|u| {
-                        doc_settings.with(|ds| {
-                            for sg in suggest::suggest(d, s, &own, &u.lexicons, &ds.rejected) {
-                                by_block.entry(sg.block.clone()).or_default().push(sg);
-                            }
-                        })
-                    })
-                })
-            });
+            let list =
+                store.with(|s| doc_settings.with(|ds| suggest::pending(candidates.get(), s, &own, &ds.rejected)));
+            for sg in list {
+                by_block.entry(sg.block.clone()).or_default().push(sg);
+            }
             by_block
         });
         let definitions = Memo::new(move |_| {

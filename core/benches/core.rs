@@ -9,9 +9,9 @@ use std::time::Instant;
 
 use annotator_core::annotation_file::{self, ExportOptions};
 use annotator_core::document::Document;
-use annotator_core::persist;
 use annotator_core::store::{AnnotationSet, Command, SetKind, Store, TagOrigin};
 use annotator_core::terms::{Segmenter, TermSettings};
+use annotator_core::{compare, persist, refi, w3c};
 
 const SPEECH: &str = include_str!("../../assets/speech-foreign-trade-2022-07-14.txt");
 
@@ -44,13 +44,20 @@ fn coded_store(doc: &Document) -> Store {
         "r-0123456789abcdef",
         &AnnotationSet::new("me", "Me", "#000000", SetKind::Coder),
     );
+    code(&mut store, "me", doc, 0);
+    store
+}
+
+/// Tags every paragraph of `doc` in `set` with one to three themes (shifted
+/// by `shift`, so coders differ) and a note on every fourth.
+fn code(store: &mut Store, set: &str, doc: &Document, shift: usize) {
     for (i, b) in doc.taggable().enumerate() {
         for theme in ["investment", "trade", "environment", "accountability"]
             .iter()
-            .take(1 + i % 3)
+            .take(1 + (i + shift * (i % 7 / 5)) % 3)
         {
             let tag = Command::Tag {
-                set: "me".into(),
+                set: set.into(),
                 block: b.id.clone(),
                 theme: theme.to_string(),
                 present: true,
@@ -62,14 +69,13 @@ fn coded_store(doc: &Document) -> Store {
         if i % 4 == 0 {
             store
                 .apply(Command::Note {
-                    set: "me".into(),
+                    set: set.into(),
                     block: b.id.clone(),
                     text: "需要核实数据来源。".into(),
                 })
                 .unwrap();
         }
     }
-    store
 }
 
 fn main() {
@@ -161,5 +167,49 @@ fn main() {
             black_box(annotation_file::csv(d, &store, "me"));
         });
         row(&format!("export CSV, {name}"), format!("{t:.3} ms"));
+        let w3c_file = w3c::export(d, &store, &["me"], "2026-11-25T00:00:00Z");
+        let t = median_ms(11, || {
+            black_box(w3c::export(d, &store, &["me"], "2026-11-25T00:00:00Z"));
+        });
+        row(
+            &format!("export W3C JSON-LD, {name} ({} KB)", w3c_file.len() / 1024),
+            format!("{t:.3} ms"),
+        );
+        let t = median_ms(11, || {
+            black_box(w3c::import(&w3c_file, d, &store).unwrap());
+        });
+        row(&format!("import W3C JSON-LD, {name}"), format!("{t:.3} ms"));
+        let qdpx = refi::export_project(d, &store, &["me"], "2026-11-25T00:00:00Z");
+        let t = median_ms(11, || {
+            black_box(refi::export_project(d, &store, &["me"], "2026-11-25T00:00:00Z"));
+        });
+        row(
+            &format!("export REFI-QDA .qdpx, {name} ({} KB)", qdpx.len() / 1024),
+            format!("{t:.3} ms"),
+        );
+        let t = median_ms(11, || {
+            black_box(refi::import_project(&qdpx, d, &store).unwrap());
+        });
+        row(&format!("import REFI-QDA .qdpx, {name}"), format!("{t:.3} ms"));
     }
+
+    // Agreement as the panel recomputes it after a tag: coding matrix from
+    // the store, then alpha, kappa and percent per theme and pooled.
+    let mut three = coded_store(&long_doc);
+    for (id, shift) in [("b", 1), ("c", 2)] {
+        let set = AnnotationSet::new(id, id, "#336699", SetKind::Coder);
+        three.apply(Command::AddSet(Box::new(set))).unwrap();
+        code(&mut three, id, &long_doc, shift);
+    }
+    let report = compare::report(&long_doc, &three);
+    let t = median_ms(11, || {
+        black_box(compare::report(&long_doc, &three));
+    });
+    row(
+        &format!(
+            "agreement, 1,000 paragraphs × 3 coders (pooled α {})",
+            report.overall.alpha.alpha.map_or("-".into(), |a| format!("{a:.3}"))
+        ),
+        format!("{t:.2} ms"),
+    );
 }

@@ -159,22 +159,23 @@ pub fn suggest(
     lexicons: &BTreeMap<String, Vec<String>>,
     rejected: &BTreeSet<(String, String)>,
 ) -> Vec<Suggestion> {
-    let Some(tags) = store.sets.get(set).filter(|s| !s.readonly) else {
-        return Vec::new();
-    };
-    let themes: Vec<(&str, &[String])> = store
-        .themes()
-        .into_iter()
-        .filter_map(|t| lexicons.get(&t.id).map(|l| (t.id.as_str(), l.as_slice())))
+    let themes: Vec<String> = store.themes().iter().map(|t| t.id.clone()).collect();
+    pending(candidates(doc, &themes, lexicons), store, set, rejected)
+}
+
+/// Every lexicon match in the document, for the given theme ids (display
+/// order), whatever is tagged: the expensive part, which depends only on the
+/// text and the lexicons, so the UI computes it once, not on every tag.
+pub fn candidates(doc: &Document, themes: &[String], lexicons: &BTreeMap<String, Vec<String>>) -> Vec<Suggestion> {
+    let themes: Vec<(&str, &[String])> = themes
+        .iter()
+        .filter_map(|t| lexicons.get(t).map(|l| (t.as_str(), l.as_slice())))
         .filter(|(_, l)| !l.is_empty())
         .collect();
     let mut out = Vec::new();
     for block in doc.taggable() {
         let text: Vec<char> = block.text.chars().collect();
         for (theme, lexicon) in &themes {
-            if tags.has_tag(&block.id, theme) || rejected.contains(&(block.id.clone(), theme.to_string())) {
-                continue;
-            }
             let found = find_words(&text, lexicon);
             if found.is_empty() {
                 continue;
@@ -194,6 +195,24 @@ pub fn suggest(
         }
     }
     out
+}
+
+/// The candidates still to decide: not tagged in `set`, not rejected. An
+/// unknown or read-only set gets none: nothing could be accepted into it.
+pub fn pending(
+    candidates: Vec<Suggestion>,
+    store: &Store,
+    set: &str,
+    rejected: &BTreeSet<(String, String)>,
+) -> Vec<Suggestion> {
+    let Some(tags) = store.sets.get(set).filter(|s| !s.readonly) else {
+        return Vec::new();
+    };
+    candidates
+        .into_iter()
+        .filter(|s| store.theme(&s.theme).is_some())
+        .filter(|s| !tags.has_tag(&s.block, &s.theme) && !rejected.contains(&(s.block.clone(), s.theme.clone())))
+        .collect()
 }
 
 /// The tag that accepts a suggestion, marked as machine-proposed.
