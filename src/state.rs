@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use annotator_core::annotation_file;
+use annotator_core::compare::{self, SubThemes};
 use annotator_core::document::Document;
 use annotator_core::history::History;
 use annotator_core::library::{self, Entry, Library, Source};
@@ -86,10 +87,14 @@ pub struct AppState {
     pub suggestions: Memo<std::collections::BTreeMap<String, Vec<Suggestion>>>,
     /// Live themes in display order, shared by every block's toggles.
     pub theme_list: Memo<Vec<annotator_core::themes::Theme>>,
-    /// Codebook definitions by theme id, for the toggles' tooltips.
+    /// Codebook entries as text by theme id, for the toggles' tooltips.
     pub definitions: Memo<std::collections::BTreeMap<String, String>>,
     /// Show only paragraphs where coders differ.
     pub disagreements_only: RwSignal<bool>,
+    /// The theme the disagreement filter looks at (`None`: any theme).
+    pub disagreement_theme: RwSignal<Option<String>>,
+    /// Whether sub-themes count for their parent in the statistics.
+    pub sub_themes: RwSignal<SubThemes>,
     /// Block ids where coders differ, recomputed when tags change.
     pub disputed: Memo<std::collections::BTreeSet<String>>,
     pub can_undo: RwSignal<bool>,
@@ -182,13 +187,20 @@ impl AppState {
         );
         let doc = RwSignal::new(Arc::new(doc));
         let store = RwSignal::new(store);
+        let disagreement_theme = RwSignal::new(None::<String>);
+        let sub_themes = RwSignal::new(SubThemes::Separate);
         let disputed = Memo::new(move |_| {
-            doc.with(|d| {
-                store.with(|s| {
-                    if annotator_core::compare::coders(s).len() < 2 {
-                        return Default::default();
-                    }
-                    annotator_core::compare::disagreements(d, s, None).into_iter().collect()
+            let sub = sub_themes.get();
+            disagreement_theme.with(|theme| {
+                doc.with(|d| {
+                    store.with(|s| {
+                        if compare::coders(s).len() < 2 {
+                            return Default::default();
+                        }
+                        compare::disagreements(d, s, theme.as_deref(), sub)
+                            .into_iter()
+                            .collect()
+                    })
                 })
             })
         });
@@ -231,12 +243,7 @@ impl AppState {
             by_block
         });
         let definitions = Memo::new(move |_| {
-            store.with(|s| {
-                s.codebook
-                    .iter()
-                    .map(|(k, e)| (k.clone(), e.entry.definition.clone()))
-                    .collect()
-            })
+            store.with(|s| s.codebook.iter().map(|(k, e)| (k.clone(), e.entry.summary())).collect())
         });
         let state = AppState {
             definitions,
@@ -258,6 +265,8 @@ impl AppState {
             notices: RwSignal::new(Vec::new()),
             save_failure: RwSignal::new(failure),
             disagreements_only: RwSignal::new(false),
+            disagreement_theme,
+            sub_themes,
             disputed,
             can_undo: RwSignal::new(false),
             can_redo: RwSignal::new(false),

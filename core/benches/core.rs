@@ -8,6 +8,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use annotator_core::annotation_file::{self, ExportOptions};
+use annotator_core::compare::SubThemes;
 use annotator_core::document::Document;
 use annotator_core::store::{AnnotationSet, Command, SetKind, Store, TagOrigin};
 use annotator_core::terms::{Segmenter, TermSettings};
@@ -201,9 +202,9 @@ fn main() {
         three.apply(Command::AddSet(Box::new(set))).unwrap();
         code(&mut three, id, &long_doc, shift);
     }
-    let report = compare::report(&long_doc, &three);
+    let report = compare::report(&long_doc, &three, SubThemes::Separate);
     let t = median_ms(11, || {
-        black_box(compare::report(&long_doc, &three));
+        black_box(compare::report(&long_doc, &three, SubThemes::Separate));
     });
     row(
         &format!(

@@ -23,10 +23,38 @@ pub fn coders(store: &Store) -> Vec<&AnnotationSet> {
     store.sets.values().filter(|s| s.kind == SetKind::Coder).collect()
 }
 
+/// How sub-themes count in the statistics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SubThemes {
+    /// Every theme is its own variable: tagging a sub-theme says nothing of
+    /// its parent (what the coder clicked is what is compared).
+    #[default]
+    Separate,
+    /// A parent theme counts as present on a paragraph that carries it or any
+    /// of its sub-themes (agreement on the broad category).
+    WithParent,
+}
+
 /// The present/absent/missing matrix of every coder set on `doc`.
-pub fn coding(doc: &Document, store: &Store) -> Coding {
+pub fn coding(doc: &Document, store: &Store, sub: SubThemes) -> Coding {
     let units: Vec<&str> = doc.taggable().map(|b| b.id.as_str()).collect();
     let themes: Vec<String> = store.themes().iter().map(|t| t.id.clone()).collect();
+    // Each theme with the themes whose tags count for it.
+    let counted: Vec<(String, Vec<String>)> = themes
+        .iter()
+        .map(|t| {
+            let mut ids = vec![t.clone()];
+            if sub == SubThemes::WithParent {
+                ids.extend(
+                    themes
+                        .iter()
+                        .filter(|c| store.codebook(c).parent.as_deref() == Some(t.as_str()))
+                        .cloned(),
+                );
+            }
+            (t.clone(), ids)
+        })
+        .collect();
     let sets = coders(store);
     let values = sets
         .iter()
@@ -48,10 +76,10 @@ pub fn coding(doc: &Document, store: &Store) -> Coding {
                 .enumerate()
                 .map(|(i, u)| {
                     last.filter(|l| i <= *l).map(|_| {
-                        themes
+                        counted
                             .iter()
-                            .filter(|t| s.has_tag(u, t))
-                            .cloned()
+                            .filter(|(_, ids)| ids.iter().any(|t| s.has_tag(u, t)))
+                            .map(|(t, _)| t.clone())
                             .collect::<BTreeSet<String>>()
                     })
                 })
@@ -66,13 +94,13 @@ pub fn coding(doc: &Document, store: &Store) -> Coding {
     }
 }
 
-pub fn report(doc: &Document, store: &Store) -> Report {
-    agreement::report(&coding(doc, store))
+pub fn report(doc: &Document, store: &Store, sub: SubThemes) -> Report {
+    agreement::report(&coding(doc, store, sub))
 }
 
 /// Block ids where the coders who coded them differ (on `theme`, or any).
-pub fn disagreements(doc: &Document, store: &Store, theme: Option<&str>) -> Vec<String> {
-    agreement::disagreements(&coding(doc, store), theme)
+pub fn disagreements(doc: &Document, store: &Store, theme: Option<&str>, sub: SubThemes) -> Vec<String> {
+    agreement::disagreements(&coding(doc, store, sub), theme)
 }
 
 /// How a paragraph is settled.
@@ -89,7 +117,8 @@ pub enum Ruling {
 /// The command that makes the consensus themes of `block` follow `ruling`,
 /// creating the consensus set on first use. Undoable like any command.
 pub fn adjudicate(doc: &Document, store: &Store, block: &str, ruling: &Ruling, at: u64) -> Command {
-    let c = coding(doc, store);
+    // The consensus takes the themes coders actually gave, sub-themes as such.
+    let c = coding(doc, store, SubThemes::Separate);
     let Some(u) = c.units.iter().position(|x| x == block) else {
         return Command::Batch(vec![]);
     };
@@ -142,6 +171,7 @@ pub fn adjudicate(doc: &Document, store: &Store, block: &str, ruling: &Ruling, a
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::themes::Theme;
 
     fn setup() -> (Document, Store, Vec<String>) {
         let doc = Document::parse("标题\n甲段。\n乙段。\n丙段。\n丁段。");
@@ -178,7 +208,7 @@ mod tests {
     #[test]
     fn paragraphs_past_a_coders_last_touch_are_missing_not_absent() {
         let (doc, store, _) = setup();
-        let c = coding(&doc, &store);
+        let c = coding(&doc, &store, SubThemes::Separate);
         assert_eq!(c.coders, ["a", "b"]);
         assert!(c.values[0][0].is_some() && c.values[0][1].is_some());
         assert!(c.values[0][2].is_none() && c.values[1][3].is_none());
@@ -187,9 +217,12 @@ mod tests {
     #[test]
     fn disagreements_and_adjudication() {
         let (doc, mut store, p) = setup();
-        assert_eq!(disagreements(&doc, &store, None), [p[1].clone()]);
-        assert_eq!(disagreements(&doc, &store, Some("trade")), Vec::<String>::new());
-        let r = report(&doc, &store);
+        assert_eq!(disagreements(&doc, &store, None, SubThemes::Separate), [p[1].clone()]);
+        assert_eq!(
+            disagreements(&doc, &store, Some("trade"), SubThemes::Separate),
+            Vec::<String>::new()
+        );
+        let r = report(&doc, &store, SubThemes::Separate);
         let trade = r.themes.iter().find(|t| t.theme == "trade").unwrap();
         assert_eq!(trade.agreement.percent.agreement, Some(1.0));
         let cmd = adjudicate(&doc, &store, &p[1], &Ruling::Intersection, 1);
@@ -202,7 +235,69 @@ mod tests {
             .unwrap();
         assert_eq!(store.themes_of(CONSENSUS, &p[1]), ["trade"]);
         // the consensus is not a coder: agreement is unchanged
-        assert_eq!(disagreements(&doc, &store, None), [p[1].clone()]);
-        let _ = inverse;
+        assert_eq!(disagreements(&doc, &store, None, SubThemes::Separate), [p[1].clone()]);
+        store.apply(inverse).unwrap();
+        assert!(
+            store.themes_of(CONSENSUS, &p[1]).is_empty(),
+            "undo takes the ruling back"
+        );
+    }
+
+    #[test]
+    fn sub_themes_count_for_their_parent_only_when_asked() {
+        let (doc, mut store, p) = setup();
+        let sub = Theme {
+            id: "processing".into(),
+            name_zh: "加工贸易".into(),
+            name_en: "processing trade".into(),
+            color: "#123456".into(),
+            key: None,
+        };
+        store.apply(Command::PutTheme(sub)).unwrap();
+        store
+            .apply(Command::PutCodebook {
+                theme: "processing".into(),
+                entry: crate::store::Codebook {
+                    parent: Some("investment".into()),
+                    ..Default::default()
+                },
+            })
+            .unwrap();
+        // b gives the sub-theme where a gave its parent
+        store
+            .apply(Command::Tag {
+                set: "b".into(),
+                block: p[1].clone(),
+                theme: "processing".into(),
+                present: true,
+                how: TagOrigin::Hand,
+                at: 0,
+            })
+            .unwrap();
+        let separate = report(&doc, &store, SubThemes::Separate);
+        let with_parent = report(&doc, &store, SubThemes::WithParent);
+        let inv = |r: &Report| {
+            r.themes
+                .iter()
+                .find(|t| t.theme == "investment")
+                .unwrap()
+                .agreement
+                .percent
+                .agreement
+        };
+        assert_eq!(inv(&separate), Some(0.5), "a: investment, b: none of it");
+        assert_eq!(inv(&with_parent), Some(1.0), "b's sub-theme counts as investment");
+        assert_eq!(
+            disagreements(&doc, &store, Some("investment"), SubThemes::WithParent),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            disagreements(&doc, &store, Some("investment"), SubThemes::Separate),
+            [p[1].clone()]
+        );
+        // the tag itself is untouched: a's row has no sub-theme
+        let c = coding(&doc, &store, SubThemes::WithParent);
+        assert!(c.values[0][1].as_ref().unwrap().contains("investment"));
+        assert!(!c.values[0][1].as_ref().unwrap().contains("processing"));
     }
 }

@@ -253,11 +253,12 @@ pub fn plan(incoming: &Incoming, mode: Mode, doc: &Document, store: &Store, own:
             cmds.push(Command::PutTheme(t));
         }
     }
-    // Codebook entries fill in themes that have none here; a team's codebook
-    // never overwrites a coder's own notes on a theme.
+    // Codebook entries fill in themes that have none here: a merge never
+    // overwrites a coder's own notes on a theme; a replace takes the file's.
     for (theme, entry) in &incoming.codebook {
         let exists = store.theme(theme).is_some() || incoming.themes.iter().any(|t| &t.id == theme);
-        if exists && store.codebook(theme).is_empty() && !entry.is_empty() {
+        let wanted = mode == Mode::Replace || store.codebook(theme).is_empty();
+        if exists && wanted && !entry.is_empty() && store.codebook(theme) != *entry {
             cmds.push(Command::PutCodebook {
                 theme: theme.clone(),
                 entry: entry.clone(),
@@ -451,7 +452,7 @@ pub fn read_bytes(bytes: &[u8], doc: &Document, store: &Store) -> Result<Incomin
     let text = std::str::from_utf8(bytes).map_err(|_| ImportError::NotUtf8)?;
     let head = text.trim_start_matches('\u{feff}').trim_start();
     if head.starts_with('<') {
-        let themes = crate::refi::import_codebook(bytes)?;
+        let (themes, codebook) = crate::refi::import_codebook(bytes, store)?;
         return Ok(Incoming {
             format: "REFI-QDA codebook (.qdc) · 编码簿",
             annotator: None,
@@ -462,7 +463,7 @@ pub fn read_bytes(bytes: &[u8], doc: &Document, store: &Store) -> Result<Incomin
                 ..Default::default()
             },
             themes,
-            codebook: Default::default(),
+            codebook,
             sets: Vec::new(),
         });
     }

@@ -25,11 +25,12 @@ use quick_xml::events::Event;
 use sha2::{Digest, Sha256};
 
 use crate::annotation_file::{iso_utc, APP_NAME};
+use crate::compare::CONSENSUS;
 use crate::document::{Block, Document};
 use crate::exchange::{
     locate_block, ImportError, Incoming, IncomingDocument, IncomingSet, IncomingTag, MAX_IMPORT_BYTES,
 };
-use crate::store::{SetKind, Store, TagOrigin, MAX_NOTE};
+use crate::store::{Codebook, SetKind, Store, TagOrigin, MAX_CODEBOOK_FIELD, MAX_NOTE};
 use crate::text::{char_len, fingerprint};
 use crate::themes::{is_hex_color, Theme, MAX_NAME, PALETTE};
 
@@ -79,9 +80,13 @@ fn guid(parts: &[&str]) -> String {
     )
 }
 
-/// The GUID of a theme's code.
+/// The GUID of a theme's code: the code's own GUID for a theme read from
+/// REFI-QDA (`refi-<guid>`), so exports keep other tools' identities.
 pub fn code_guid(theme: &str) -> String {
-    guid(&["code", theme])
+    theme
+        .strip_prefix("refi-")
+        .and_then(normalize_guid)
+        .unwrap_or_else(|| guid(&["code", theme]))
 }
 
 /// The GUID of a coder's user.
@@ -129,17 +134,40 @@ fn esc(s: &str) -> String {
     out
 }
 
-/// `<Codes>…</Codes>` for the live themes of a store.
+/// The first line of a code's `Description` this app writes, naming the
+/// theme's id so that a codebook read back keeps its themes.
+const THEME_ID_LINE: &str = "speech-annotator theme ";
+
+/// `<Codes>…</Codes>` for the live themes of a store: sub-themes nested in
+/// their parent's `Code`, each `Description` holding the theme's id and its
+/// codebook entry ([`Codebook::summary`]).
 fn codes_xml(store: &Store, indent: &str) -> String {
-    let mut x = format!("{indent}<Codes>\n");
-    for t in store.themes() {
-        x.push_str(&format!(
-            "{indent}  <Code guid=\"{}\" name=\"{}\" isCodable=\"true\" color=\"{}\">\n{indent}    <Description>{}</Description>\n{indent}  </Code>\n",
+    let themes = store.themes();
+    let parent_of = |id: &str| store.codebook(id).parent.filter(|p| store.theme(p).is_some());
+    let code = |t: &Theme, indent: &str, children: &str| {
+        let mut description = format!("{THEME_ID_LINE}{}", t.id);
+        let summary = store.codebook(&t.id).summary();
+        if !summary.is_empty() {
+            description.push('\n');
+            description.push_str(&summary);
+        }
+        format!(
+            "{indent}<Code guid=\"{}\" name=\"{}\" isCodable=\"true\" color=\"{}\">\n{indent}  <Description>{}</Description>\n{children}{indent}</Code>\n",
             code_guid(&t.id),
             esc(&t.label()),
             esc(&t.color),
-            esc(&format!("speech-annotator theme {}", t.id)),
-        ));
+            esc(&description),
+        )
+    };
+    let mut x = format!("{indent}<Codes>\n");
+    for t in themes.iter().filter(|t| parent_of(&t.id).is_none()) {
+        let inner = format!("{indent}    ");
+        let children: String = themes
+            .iter()
+            .filter(|c| parent_of(&c.id).as_deref() == Some(t.id.as_str()))
+            .map(|c| code(c, &inner, ""))
+            .collect();
+        x.push_str(&code(t, &format!("{indent}  "), &children));
     }
     x.push_str(&format!("{indent}</Codes>\n"));
     x
@@ -599,13 +627,25 @@ fn theme_names(name: &str) -> (String, String) {
     (cut(name), String::new())
 }
 
-/// Reads a `<Codes>` element (nested codes flattened, in document order)
-/// into themes. A code whose GUID is the one [`export_codebook`] gives a
-/// theme of `store` keeps that theme's id; others get `refi-<guid>`.
-fn read_codes(codes: &El, known: &HashMap<String, String>, out: &mut Vec<(String, Theme)>) -> Result<(), ImportError> {
-    let mut todo: Vec<&El> = codes.all("Code").collect();
+/// A theme read from a code: its GUID, the theme, its codebook entry.
+type ReadCode = (String, Theme, Codebook);
+
+/// Whether a string can be a theme id taken from a file.
+fn plain_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// Reads a `<Codes>` element (in document order) into themes. A code keeps
+/// the theme id its GUID is known by (`known`: this app's GUIDs for the
+/// store's themes), else the id its `Description` names (a codebook this app
+/// wrote), else gets `refi-<guid>`. The rest of the description is the
+/// codebook entry ([`Codebook::from_summary`]: another tool's plain
+/// description becomes the definition). A nested code is a sub-theme of the
+/// top-level code it sits in (the app keeps one level).
+fn read_codes(codes: &El, known: &HashMap<String, String>, out: &mut Vec<ReadCode>) -> Result<(), ImportError> {
+    let mut todo: Vec<(&El, Option<String>)> = codes.all("Code").map(|c| (c, None)).collect();
     todo.reverse();
-    while let Some(code) = todo.pop() {
+    while let Some((code, parent)) = todo.pop() {
         let g = code.guid()?;
         let name = code.attr("name").unwrap_or("");
         let (name_zh, name_en) = theme_names(name);
@@ -625,7 +665,38 @@ fn read_codes(codes: &El, known: &HashMap<String, String>, out: &mut Vec<(String
             _ => PALETTE[out.len() % PALETTE.len()].to_string(),
         }
         .to_ascii_lowercase();
-        let id = known.get(&g).cloned().unwrap_or_else(|| format!("refi-{g}"));
+        let description = code.child("Description").map(|d| d.text.as_str()).unwrap_or("");
+        let named = description
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(THEME_ID_LINE))
+            .map(str::trim)
+            .filter(|id| plain_id(id));
+        let id = known
+            .get(&g)
+            .cloned()
+            .or_else(|| named.map(String::from))
+            .unwrap_or_else(|| format!("refi-{g}"));
+        let rest: String = description
+            .lines()
+            .filter(|l| !l.trim().starts_with(THEME_ID_LINE))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let mut entry = Codebook::from_summary(&rest);
+        if [
+            &entry.definition,
+            &entry.when_to_use,
+            &entry.when_not_to_use,
+            &entry.example,
+        ]
+        .iter()
+        .any(|f| char_len(f) > MAX_CODEBOOK_FIELD)
+        {
+            return Err(ImportError::TooLong {
+                field: "Code/Description".into(),
+                limit: MAX_CODEBOOK_FIELD,
+            });
+        }
+        entry.parent = parent.clone();
         let theme = Theme {
             id,
             name_zh,
@@ -637,19 +708,20 @@ fn read_codes(codes: &El, known: &HashMap<String, String>, out: &mut Vec<(String
             id: theme.id.clone(),
             reason: e.message(),
         })?;
-        out.push((g, theme));
-        let mut nested: Vec<&El> = code.all("Code").collect();
+        let top = parent.unwrap_or_else(|| theme.id.clone());
+        out.push((g, theme, entry));
+        let mut nested: Vec<(&El, Option<String>)> = code.all("Code").map(|c| (c, Some(top.clone()))).collect();
         nested.reverse();
         todo.extend(nested);
     }
     Ok(())
 }
 
-/// Reads a REFI-QDA codebook (`.qdc`): each code, nested ones included
-/// (their hierarchy is not kept), becomes a theme `refi-<guid>` named by
-/// the code (Chinese → `name_zh`, else `name_en`), coloured by its `color`
-/// or else from [`PALETTE`], without a key.
-pub fn import_codebook(bytes: &[u8]) -> Result<Vec<Theme>, ImportError> {
+/// Reads a REFI-QDA codebook (`.qdc`): each code becomes a theme (see
+/// [`read_codes`] for its id and codebook entry) named by the code (Chinese
+/// → `name_zh`, else `name_en`), coloured by its `color` or else from
+/// [`PALETTE`], without a key; nested codes become sub-themes.
+pub fn import_codebook(bytes: &[u8], store: &Store) -> Result<ReadCodebook, ImportError> {
     if bytes.is_empty() {
         return Err(ImportError::Empty);
     }
@@ -661,14 +733,31 @@ pub fn import_codebook(bytes: &[u8]) -> Result<Vec<Theme>, ImportError> {
         return Err(ImportError::UnknownFormat(root.name.chars().take(60).collect()));
     }
     unique_guids(&root)?;
-    let mut themes = Vec::new();
-    if let Some(codes) = root.child("Codes") {
-        read_codes(codes, &HashMap::new(), &mut themes)?;
+    let mut codes = Vec::new();
+    if let Some(c) = root.child("Codes") {
+        read_codes(c, &known_codes(store), &mut codes)?;
     }
-    if themes.is_empty() {
+    if codes.is_empty() {
         return Err(ImportError::Nothing);
     }
-    Ok(themes.into_iter().map(|(_, t)| t).collect())
+    Ok(split_codes(codes))
+}
+
+/// Themes and their codebook entries, as a codebook file gives them.
+pub type ReadCodebook = (Vec<Theme>, BTreeMap<String, Codebook>);
+
+/// This app's code GUIDs of the store's themes.
+fn known_codes(store: &Store) -> HashMap<String, String> {
+    store.themes.keys().map(|id| (code_guid(id), id.clone())).collect()
+}
+
+fn split_codes(codes: Vec<ReadCode>) -> ReadCodebook {
+    let entries = codes
+        .iter()
+        .filter(|(_, _, e)| !e.is_empty())
+        .map(|(_, t, e)| (t.id.clone(), e.clone()))
+        .collect();
+    (codes.into_iter().map(|(_, t, _)| t).collect(), entries)
 }
 
 /// A block of the source's own text: its char range there, and as a block
@@ -772,7 +861,11 @@ impl Sets<'_> {
                 id,
                 name,
                 color,
-                kind: SetKind::Coder,
+                kind: if ours.is_some_and(|id| id == CONSENSUS) {
+                    SetKind::Consensus
+                } else {
+                    SetKind::Coder
+                },
                 tags: Vec::new(),
                 notes: BTreeMap::new(),
             },
@@ -814,12 +907,11 @@ pub fn import_project(bytes: &[u8], doc: &Document, store: &Store) -> Result<Inc
     unique_guids(&root)?;
 
     // Codes.
-    let known_themes: HashMap<String, String> = store.themes.keys().map(|id| (code_guid(id), id.clone())).collect();
     let mut codes = Vec::new();
     if let Some(c) = root.child("CodeBook").and_then(|b| b.child("Codes")) {
-        read_codes(c, &known_themes, &mut codes)?;
+        read_codes(c, &known_codes(store), &mut codes)?;
     }
-    let theme_of: HashMap<&str, &str> = codes.iter().map(|(g, t)| (g.as_str(), t.id.as_str())).collect();
+    let theme_of: HashMap<String, String> = codes.iter().map(|(g, t, _)| (g.clone(), t.id.clone())).collect();
 
     // Users.
     let mut users: HashMap<String, String> = HashMap::new();
@@ -875,14 +967,15 @@ pub fn import_project(bytes: &[u8], doc: &Document, store: &Store) -> Result<Inc
         .attr("creatingUserGUID")
         .and_then(normalize_guid)
         .and_then(|g| users.get(&g).cloned());
+    let (themes, codebook) = split_codes(codes);
     let mut incoming = Incoming {
         format: PROJECT_FORMAT,
         annotator,
         exported_at: root.attr("creationDateTime").map(|s| s.chars().take(60).collect()),
         app: root.attr("origin").map(|s| s.chars().take(100).collect()),
         document: IncomingDocument::default(),
-        themes: codes.iter().map(|(_, t)| t.clone()).collect(),
-        codebook: Default::default(),
+        themes,
+        codebook,
         sets: Vec::new(),
     };
     let Some((source, raw)) = found else {
@@ -908,7 +1001,15 @@ pub fn import_project(bytes: &[u8], doc: &Document, store: &Store) -> Result<Inc
     };
     let blocks = source_blocks(&raw, &parsed);
     let raw_len = char_len(&raw);
-    let known_sets: HashMap<String, String> = store.sets.keys().map(|id| (user_guid(id), id.clone())).collect();
+    // The consensus set is known by its GUID even to a store that has none
+    // yet: a re-imported consensus stays a consensus, never a third coder.
+    let known_sets: HashMap<String, String> = store
+        .sets
+        .keys()
+        .map(String::as_str)
+        .chain([CONSENSUS])
+        .map(|id| (user_guid(id), id.to_string()))
+        .collect();
 
     let mut sets = Sets {
         list: Vec::new(),
@@ -968,7 +1069,7 @@ pub fn import_project(bytes: &[u8], doc: &Document, store: &Store) -> Result<Inc
                     .attr("targetGUID")
                     .ok_or_else(|| ImportError::Missing("CodeRef@targetGUID".into()))?;
                 let theme = normalize_guid(target)
-                    .and_then(|t| theme_of.get(t.as_str()).copied())
+                    .and_then(|t| theme_of.get(t.as_str()).cloned())
                     .ok_or_else(|| ImportError::UnknownTheme(target.chars().take(60).collect()))?;
                 let build = &mut sets.list[i];
                 for block in &targets {
@@ -1113,18 +1214,52 @@ mod tests {
     }
 
     #[test]
-    fn codebook_round_trips() {
+    fn codebook_round_trips_with_entries_and_sub_themes() {
         let doc = Document::parse(SPEECH);
-        let s = tagged(&doc);
+        let mut s = tagged(&doc);
+        let processing = Theme {
+            id: "u-processing".into(),
+            name_zh: "加工贸易".into(),
+            name_en: "processing trade".into(),
+            color: "#aa5500".into(),
+            key: None,
+        };
+        s.apply(Command::PutTheme(processing)).unwrap();
+        let sub = Codebook {
+            definition: "来料加工、进料加工 & <其他>".into(),
+            example: "加工贸易转型升级\n第二行".into(),
+            parent: Some("trade".into()),
+            ..Default::default()
+        };
+        let trade = Codebook {
+            definition: "货物与服务贸易".into(),
+            when_not_to_use: "只谈投资时".into(),
+            ..Default::default()
+        };
+        for (theme, entry) in [("u-processing", &sub), ("trade", &trade)] {
+            s.apply(Command::PutCodebook {
+                theme: theme.into(),
+                entry: entry.clone(),
+            })
+            .unwrap();
+        }
         let xml = export_codebook(&s);
         assert!(xml.contains(&format!(
             "<CodeBook xmlns=\"{CODEBOOK_NS}\" origin=\"speech-annotator\">"
         )));
         assert!(xml.contains("name=\"贸易 trade\""));
-        let themes = import_codebook(xml.as_bytes()).unwrap();
+        // the sub-theme's code sits inside its parent's
+        let trade_at = xml.find("name=\"贸易 trade\"").unwrap();
+        let sub_at = xml.find("name=\"加工贸易 processing trade\"").unwrap();
+        let trade_end = trade_at + xml[trade_at..].find("</Code>\n    </Code>").unwrap_or(usize::MAX / 2);
+        assert!(sub_at > trade_at && sub_at < trade_end, "{xml}");
+
+        // a new coder's fresh store knows only the built-in themes
+        let fresh = store();
+        let (themes, entries) = import_codebook(xml.as_bytes(), &fresh).unwrap();
         assert_eq!(themes.len(), s.themes().len());
-        for (t, orig) in themes.iter().zip(s.themes()) {
-            assert_eq!(t.id, format!("refi-{}", code_guid(&orig.id)));
+        for t in &themes {
+            let orig = s.theme(&t.id).expect("ids kept, so tags and codebooks line up");
             assert_eq!(
                 (t.name_zh.as_str(), t.name_en.as_str()),
                 (orig.name_zh.as_str(), orig.name_en.as_str())
@@ -1132,6 +1267,91 @@ mod tests {
             assert_eq!(t.color, orig.color);
             assert_eq!(t.key, None);
         }
+        assert_eq!(entries.get("u-processing"), Some(&sub));
+        assert_eq!(entries.get("trade"), Some(&trade));
+        assert_eq!(entries.len(), 2);
+
+        // applied to the fresh store it gives the same codebook, and applying
+        // it again changes nothing (no duplicate themes)
+        let mut fresh = fresh;
+        let incoming = crate::exchange::read_bytes(xml.as_bytes(), &doc, &fresh).unwrap();
+        let cmd = crate::exchange::plan(&incoming, crate::exchange::Mode::Merge, &doc, &fresh, "me");
+        fresh.apply(cmd).unwrap();
+        assert_eq!(fresh.codebook("u-processing"), sub);
+        assert_eq!(fresh.codebook("trade"), trade);
+        assert_eq!(fresh.themes().len(), s.themes().len());
+        let again = crate::exchange::read_bytes(xml.as_bytes(), &doc, &fresh).unwrap();
+        let cmd = crate::exchange::plan(&again, crate::exchange::Mode::Merge, &doc, &fresh, "me");
+        assert_eq!(cmd, Command::Batch(vec![]));
+    }
+
+    #[test]
+    fn a_consensus_set_comes_back_as_a_consensus_not_a_coder() {
+        let doc = Document::parse(SPEECH);
+        let mut s = tagged(&doc);
+        let p = doc.taggable().next().unwrap().id.clone();
+        s.apply(Command::AddSet(Box::new(AnnotationSet::new(
+            CONSENSUS,
+            "共识 · Consensus",
+            "#444444",
+            SetKind::Consensus,
+        ))))
+        .unwrap();
+        s.apply(Command::Tag {
+            set: CONSENSUS.into(),
+            block: p,
+            theme: "trade".into(),
+            present: true,
+            how: TagOrigin::Hand,
+            at: 0,
+        })
+        .unwrap();
+        let bytes = export_project(&doc, &s, &["me", CONSENSUS], "2026-11-25T00:00:00Z");
+        let got = import_project(&bytes, &doc, &store()).unwrap();
+        let kinds: Vec<(&str, SetKind)> = got.sets.iter().map(|x| (x.id.as_str(), x.kind)).collect();
+        assert!(kinds.contains(&(CONSENSUS, SetKind::Consensus)), "{kinds:?}");
+        assert_eq!(kinds.iter().filter(|(_, k)| *k == SetKind::Coder).count(), 1);
+    }
+
+    #[test]
+    fn another_tools_codebook_nested_two_deep_keeps_one_level() {
+        let xml = format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<CodeBook xmlns="{CODEBOOK_NS}" origin="MAXQDA">
+  <Codes>
+    <Code guid="{{11111111-1111-4111-8111-111111111111}}" name="经济" isCodable="true">
+      <Description>Economic matters, broadly.</Description>
+      <Code guid="22222222-2222-4222-8222-222222222222" name="外资" isCodable="true">
+        <Code guid="33333333-3333-4333-8333-333333333333" name="增资扩股" isCodable="true"/>
+      </Code>
+    </Code>
+  </Codes>
+</CodeBook>"#
+        );
+        let (themes, entries) = import_codebook(xml.as_bytes(), &store()).unwrap();
+        let ids: Vec<&str> = themes.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "refi-11111111-1111-4111-8111-111111111111",
+                "refi-22222222-2222-4222-8222-222222222222",
+                "refi-33333333-3333-4333-8333-333333333333"
+            ]
+        );
+        let top = &entries[ids[0]];
+        assert_eq!(
+            top.definition, "Economic matters, broadly.",
+            "a plain description is the definition"
+        );
+        assert_eq!(top.parent, None);
+        assert_eq!(entries[ids[1]].parent.as_deref(), Some(ids[0]));
+        assert_eq!(
+            entries[ids[2]].parent.as_deref(),
+            Some(ids[0]),
+            "flattened to one level"
+        );
+        // exported again, the codes keep their GUIDs
+        assert_eq!(code_guid(ids[1]), "22222222-2222-4222-8222-222222222222");
     }
 
     #[test]
@@ -1473,7 +1693,7 @@ mod tests {
             ("no codes", "<CodeBook><Codes/></CodeBook>"),
             ("project", "<Project/>"),
         ] {
-            assert!(import_codebook(xml.as_bytes()).is_err(), "{what}");
+            assert!(import_codebook(xml.as_bytes(), &store()).is_err(), "{what}");
         }
     }
 
@@ -1491,7 +1711,7 @@ mod tests {
             let doc = Document::parse("标题\n第一段。");
             let s = store();
             let _ = import_project(&bytes, &doc, &s);
-            let _ = import_codebook(&bytes);
+            let _ = import_codebook(&bytes, &store());
         }
 
         #[test]

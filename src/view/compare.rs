@@ -3,7 +3,7 @@
 //! adjudication buttons on each disputed paragraph.
 
 use annotator_core::agreement::{Agreement, Undefined};
-use annotator_core::compare::{self, Ruling};
+use annotator_core::compare::{self, Ruling, SubThemes};
 use leptos::prelude::*;
 
 use crate::state::AppState;
@@ -22,49 +22,72 @@ pub fn AgreementPanel() -> impl IntoView {
     let state = expect_context::<AppState>();
     // Computed only while two or more coders are open; recomputed on every tag change.
     let report = Memo::new(move |_| {
+        let sub = state.sub_themes.get();
         state.doc.with(|d| {
             state.store.with(|s| {
                 let n = compare::coders(s).len();
-                (n, if n >= 2 { Some(compare::report(d, s)) } else { None })
+                (n, if n >= 2 { Some(compare::report(d, s, sub)) } else { None })
             })
         })
     });
-    let row = |label: String, a: &Agreement| {
-        (
-            label,
-            fmt(a.alpha.alpha),
-            fmt(a.mean_kappa),
-            fmt(a.percent.agreement),
-            format!("{} 单位 units · {} 编码者 coders", a.units, a.coders),
-            why(a.alpha.undefined),
-        )
+    let coder_name = move |id: &str| {
+        state
+            .store
+            .with_untracked(|s| s.sets.get(id).map(|c| c.name.clone()).unwrap_or_else(|| id.to_string()))
+    };
+    let theme_label = move |id: &str| {
+        state
+            .store
+            .with_untracked(|s| s.theme(id).map(|x| x.label()).unwrap_or_else(|| id.to_string()))
+    };
+    let overall = move |a: &Agreement| {
+        view! {
+            <p class="overall">"Krippendorff α = "
+                <strong data-agreement-alpha="">{fmt(a.alpha.alpha)}</strong>
+                {format!(" · κ̄ = {} · % = {} · {} 单位 units · {} 编码者 coders", fmt(a.mean_kappa), fmt(a.percent.agreement), a.units, a.coders)}
+            </p>
+            {a.alpha.undefined.map(|u| view! { <p class="hint" data-agreement-undefined="">{u.message()}</p> })}
+        }
     };
     view! {
         <Show when=move || report.with(|(n, _)| *n >= 2)>
             <section class="agreement" data-agreement="" aria-label="编码者一致性 · Intercoder agreement">
                 <h2>"一致性 · Agreement"</h2>
                 {move || report.with(|(_, r)| r.as_ref().map(|r| {
-                    let overall = row("总体 · Overall".into(), &r.overall);
+                    let pairs = r.overall.pairwise_kappa.clone();
                     view! {
-                        <p class="overall">"Krippendorff α = "
-                            <strong data-agreement-alpha="">{overall.1.clone()}</strong>
-                            {format!(" · κ̄ = {} · {} · {}", overall.2, overall.3, overall.4)}
-                        </p>
-                        {(!overall.5.is_empty()).then(|| view! { <p class="hint">{overall.5.clone()}</p> })}
+                        {overall(&r.overall)}
                         <table class="agreement-table">
-                            <thead><tr><th>"主题 · Theme"</th><th>"α"</th><th>"κ̄"</th><th>"%"</th><th>"n"</th></tr></thead>
+                            <thead><tr><th>"主题 · Theme"</th><th>"α"</th><th>"κ̄"</th><th>"%"</th><th title="单位 · units">"n"</th><th title="编码者 · coders">"c"</th></tr></thead>
                             <tbody>
                                 {r.themes.iter().map(|t| {
                                     let a = &t.agreement;
-                                    let label = state.store.with_untracked(|s| s.theme(&t.theme).map(|x| x.label()).unwrap_or_else(|| t.theme.clone()));
-                                    let alpha = fmt(a.alpha.alpha);
-                                    let kappa = fmt(a.mean_kappa);
-                                    let percent = fmt(a.percent.agreement);
+                                    let (alpha, kappa, percent) = (fmt(a.alpha.alpha), fmt(a.mean_kappa), fmt(a.percent.agreement));
+                                    let reason = why(a.alpha.undefined);
+                                    let marked = (!reason.is_empty()).then(|| view! { <small class="undefined">" ⓘ"</small> });
                                     let cells = (alpha.clone(), kappa.clone(), percent.clone());
                                     view! {
                                         <tr data-agreement-theme=t.theme.clone() data-alpha=alpha data-kappa=kappa data-percent=percent
-                                            title=why(a.alpha.undefined)>
-                                            <td>{label}</td><td>{cells.0}</td><td>{cells.1}</td><td>{cells.2}</td><td>{a.units}</td>
+                                            title=reason>
+                                            <td>{theme_label(&t.theme)}</td>
+                                            <td>{cells.0}{marked}</td>
+                                            <td>{cells.1}</td><td>{cells.2}</td><td>{a.units}</td><td>{a.coders}</td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                        <table class="agreement-table pairs" data-kappa-pairs="">
+                            <caption>"每对编码者的 Cohen κ（所有主题合并） · Cohen's κ per coder pair (all themes pooled)"</caption>
+                            <thead><tr><th>"编码者 · Coders"</th><th>"κ"</th><th>"pₒ"</th><th>"n"</th></tr></thead>
+                            <tbody>
+                                {pairs.into_iter().map(|p| {
+                                    let k = fmt(p.kappa.kappa);
+                                    let shown = k.clone();
+                                    view! {
+                                        <tr data-kappa-pair=format!("{}|{}", p.a, p.b) data-kappa=k title=why(p.kappa.undefined)>
+                                            <td>{format!("{} – {}", coder_name(&p.a), coder_name(&p.b))}</td>
+                                            <td>{shown}</td><td>{fmt(p.kappa.observed)}</td><td>{p.kappa.units}</td>
                                         </tr>
                                     }
                                 }).collect_view()}
@@ -72,15 +95,37 @@ pub fn AgreementPanel() -> impl IntoView {
                         </table>
                     }
                 }))}
-                <button type="button" data-filter="disagreements" aria-pressed=move || state.disagreements_only.get().to_string()
-                    on:click=move |_| state.disagreements_only.update(|d| *d = !*d)>
-                    {move || if state.disagreements_only.get() { "显示全部 · Show all" } else { "只看分歧 · Show disagreements only" }}
-                </button>
+                <label class="check">
+                    <input type="checkbox" data-agreement-subthemes=""
+                        prop:checked=move || state.sub_themes.get() == SubThemes::WithParent
+                        on:change=move |ev| state.sub_themes.set(if event_target_checked(&ev) { SubThemes::WithParent } else { SubThemes::Separate })/>
+                    "子主题计入上级主题 · Count sub-themes with their parent"
+                </label>
+                <div class="filter-row">
+                    <button type="button" data-filter="disagreements" aria-pressed=move || state.disagreements_only.get().to_string()
+                        on:click=move |_| state.disagreements_only.update(|d| *d = !*d)>
+                        {move || if state.disagreements_only.get() { "显示全部 · Show all" } else { "只看分歧 · Show disagreements only" }}
+                    </button>
+                    <select data-filter-theme="" aria-label="分歧所在主题 · Disagreements on"
+                        prop:value=move || state.disagreement_theme.get().unwrap_or_default()
+                        on:change=move |ev| {
+                            let v = event_target_value(&ev);
+                            state.disagreement_theme.set((!v.is_empty()).then_some(v));
+                        }>
+                        <option value="">"任何主题 · any theme"</option>
+                        {move || state.theme_list.get().into_iter().map(|t| {
+                            let label = t.label();
+                            view! { <option value=t.id>{label}</option> }
+                        }).collect_view()}
+                    </select>
+                    <span class="count" data-disagreement-count="">{move || format!("{} 段 · paragraphs", state.disputed.with(|d| d.len()))}</span>
+                </div>
                 <details class="help">
                     <summary>"这些数字如何计算 · How these are computed"</summary>
                     <p>"每个主题是一个“有/无”变量，每个段落是一个单位；某位编码者尚未编码的段落（在其最后标注的段落之后）算作缺失，而不是“无”。 · Each theme is a present/absent variable and each paragraph a unit; a paragraph a coder has not coded (past the last paragraph they tagged or annotated) is missing, not absent."</p>
-                    <p>"α：Krippendorff 的 α（名义尺度，任意多位编码者，允许缺失）。κ̄：每对编码者的 Cohen κ 的平均值。%：成对一致的比例。 · α: Krippendorff's alpha (nominal, any number of coders, missing values allowed). κ̄: the mean of Cohen's kappa over coder pairs. %: share of agreeing coder pairs."</p>
+                    <p>"α：Krippendorff 的 α（名义尺度，任意多位编码者，允许缺失）。κ̄：每对编码者的 Cohen κ 的平均值。%：成对一致的比例。n：至少两位编码者编码的单位数；c：编码者数。 · α: Krippendorff's alpha (nominal, any number of coders, missing values allowed). κ̄: the mean of Cohen's kappa over coder pairs. %: share of agreeing coder pairs. n: units coded by at least two coders; c: coders."</p>
                     <p>"总体数字把所有主题的判断合并：每个“段落 × 主题”组合算作一个有/无问题，然后一次性计算 α、κ 和 %。因为大多数段落只有少数主题，总体一致性中很大一部分是“都认为没有”；各主题的数字显示分歧在哪里。 · Overall figures pool every theme decision: each paragraph × theme pair is one present/absent question, and α, κ and % are computed once over all of them. Since most paragraphs carry few themes, much pooled agreement is agreement that a theme is absent; the per-theme rows show where coders differ."</p>
+                    <p>"勾选“子主题计入上级主题”后，带有某个子主题的段落也算作带有其上级主题；不勾选时每个主题单独比较。 · With “count sub-themes with their parent”, a paragraph carrying a sub-theme also counts as carrying its parent; otherwise every theme is compared on its own."</p>
                 </details>
             </section>
         </Show>

@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use annotator_core::document::{Block, BlockKind};
 use annotator_core::navigate;
+use annotator_core::store::{Command, SetKind, TagOrigin};
 use annotator_core::terms::split_marks;
+use annotator_core::themes::Theme;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -231,11 +233,13 @@ fn Suggestions(suggested: Memo<Vec<annotator_core::suggest::Suggestion>>) -> imp
 }
 
 /// Other coders' themes and notes on a block (sets opened side by side),
-/// read-only.
+/// read-only; the consensus set's themes are toggles, for settling a
+/// paragraph by hand.
 #[component]
 fn OtherCoders(id: String) -> impl IntoView {
     let state = expect_context::<AppState>();
     // A memo: a block re-renders only when its own other-coder rows change.
+    let block = StoredValue::new(id.clone());
     let rows = Memo::new(move |_| {
         let own = state.profile.with(|p| p.coder_id.clone());
         state.track_block(&id);
@@ -255,20 +259,47 @@ fn OtherCoders(id: String) -> impl IntoView {
                         set.color.clone(),
                         themes,
                         s.note(&set.id, &id).to_string(),
+                        set.kind == SetKind::Consensus && !set.readonly,
                     )
                 })
                 .collect::<Vec<_>>()
         })
     });
+    let toggle = move |set: String, theme: String, present: bool| {
+        state.apply(Command::Tag {
+            set,
+            block: block.get_value(),
+            theme,
+            present,
+            how: TagOrigin::Hand,
+            at: crate::storage::now_ms() / 1000,
+        });
+    };
     view! {
-        {move || rows.get().into_iter().map(|(sid, name, color, themes, note)| {
+        {move || rows.get().into_iter().map(|(sid, name, color, themes, note, editable)| {
             let ids = themes.iter().map(|t| t.id.clone()).collect::<Vec<_>>().join(" ");
+            let name_of = |t: &Theme| if t.name_zh.is_empty() { t.name_en.clone() } else { t.name_zh.clone() };
+            let chips = if editable {
+                state.theme_list.get().into_iter().map(|t| {
+                    let on = themes.iter().any(|x| x.id == t.id);
+                    let (set, theme) = (sid.clone(), t.id.clone());
+                    view! {
+                        <button type="button" class="chip" class:on=on data-consensus-toggle=t.id.clone() aria-pressed=on.to_string()
+                            title="编辑共识 · Edit the consensus" style=format!("--theme:{}", t.color)
+                            on:click=move |ev| { ev.stop_propagation(); toggle(set.clone(), theme.clone(), !on); }>
+                            {name_of(&t)}
+                        </button>
+                    }.into_any()
+                }).collect_view()
+            } else {
+                themes.iter().map(|t| view! {
+                    <span class="chip on" style=format!("--theme:{}", t.color)>{name_of(t)}</span>
+                }.into_any()).collect_view()
+            };
             view! {
             <div class="others" data-coder=sid.clone() data-coder-themes=ids>
                 <span class="coder" style=format!("border-left:3px solid {color};padding-left:.3rem")>{name}</span>
-                {themes.into_iter().map(|t| view! {
-                    <span class="chip on" style=format!("--theme:{}", t.color)>{if t.name_zh.is_empty() { t.name_en } else { t.name_zh }}</span>
-                }).collect_view()}
+                {chips}
                 {(!note.is_empty()).then(|| view! { <span class="other-note" data-coder-note="">{format!("✎ {note}")}</span> })}
             </div>
         }}).collect_view()}
