@@ -179,6 +179,19 @@ fn on_key(state: AppState, e: &web_sys::KeyboardEvent) {
             e.prevent_default();
             state.toggle(&block, &theme);
         }
+        Action::ToggleUncoded => {
+            let Some(i) = state.focused.get_untracked() else {
+                return;
+            };
+            let Some(block) = state
+                .doc
+                .with_untracked(|d| d.blocks.get(i).filter(|b| b.kind.is_taggable()).map(|b| b.id.clone()))
+            else {
+                return;
+            };
+            e.prevent_default();
+            state.toggle_uncoded(&block);
+        }
         Action::EditNote => {
             if let Some(i) = state.focused.get_untracked() {
                 e.prevent_default();

@@ -602,6 +602,24 @@ impl AppState {
         });
     }
 
+    /// Marks a block of the user's own set as not coded, or takes the mark back.
+    pub fn toggle_uncoded(&self, block_id: &str) {
+        let set = self.own_set();
+        let on = !self.is_uncoded(block_id);
+        self.apply(Command::Uncoded {
+            set,
+            block: block_id.into(),
+            on,
+        });
+    }
+
+    /// Whether the user marked a block as not coded (untracked).
+    pub fn is_uncoded(&self, block_id: &str) -> bool {
+        let set = self.own_set();
+        self.store
+            .with_untracked(|s| s.sets.get(&set).is_some_and(|x| x.is_uncoded(block_id)))
+    }
+
     pub fn set_note(&self, block_id: &str, text: String) {
         let set = self.own_set();
         if self.store.with_untracked(|s| s.note(&set, block_id) == text) {

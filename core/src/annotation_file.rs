@@ -71,7 +71,8 @@ pub fn export(doc: &Document, store: &Store, opts: &ExportOptions) -> String {
                 .filter(|(_, n)| !n.text.is_empty())
                 .map(|(block, n)| json!({"block": block, "text": n.text}))
                 .collect();
-            json!({"id": s.id, "name": s.name, "color": s.color, "kind": s.kind, "tags": tags, "notes": notes})
+            let uncoded: Vec<&String> = s.uncoded.iter().filter(|(_, u)| u.on).map(|(b, _)| b).collect();
+            json!({"id": s.id, "name": s.name, "color": s.color, "kind": s.kind, "tags": tags, "notes": notes, "uncoded": uncoded})
         })
         .collect();
     let annotator = opts
@@ -332,6 +333,19 @@ pub fn import(raw: &str, store: &Store) -> Result<Incoming, ImportError> {
                 return Err(ImportError::DuplicateId(format!("sets[{i}].notes: {block}")));
             }
         }
+        let mut uncoded = BTreeSet::new();
+        for (j, bv) in s.opt_array("uncoded")?.iter().enumerate() {
+            let block = bv
+                .as_str()
+                .filter(|b| !b.is_empty() && b.len() <= MAX_ID)
+                .ok_or_else(|| ImportError::WrongType {
+                    field: format!("sets[{i}].uncoded[{j}]"),
+                    expected: "a block id (string)",
+                })?;
+            if !uncoded.insert(block.to_string()) {
+                return Err(ImportError::DuplicateId(format!("sets[{i}].uncoded: {block}")));
+            }
+        }
         sets.push(IncomingSet {
             id,
             name: s.str("name", 200)?.to_string(),
@@ -339,6 +353,7 @@ pub fn import(raw: &str, store: &Store) -> Result<Incoming, ImportError> {
             kind,
             tags,
             notes,
+            uncoded,
         });
     }
     if sets.is_empty() {
@@ -523,6 +538,15 @@ mod tests {
                 text: "贸易与投资 \"quoted\", <script>".into(),
             })
             .unwrap();
+        for b in [&p[2], &p[7]] {
+            store
+                .apply(Command::Uncoded {
+                    set: "me".into(),
+                    block: b.clone(),
+                    on: true,
+                })
+                .unwrap();
+        }
         (doc, store)
     }
 
@@ -544,10 +568,10 @@ mod tests {
         Store::new("tab2", &AnnotationSet::new("you", "Wang", "#999999", SetKind::Coder))
     }
 
-    /// Live tags and notes of a set, for comparing stores.
+    /// Live tags, notes and not-coded marks of a set, for comparing stores.
     type Pairs = Vec<(String, String)>;
 
-    fn live(store: &Store, set: &str) -> (Pairs, Pairs) {
+    fn live(store: &Store, set: &str) -> (Pairs, Pairs, Vec<String>) {
         let s = &store.sets[set];
         (
             s.tags
@@ -560,6 +584,7 @@ mod tests {
                 .filter(|(_, n)| !n.text.is_empty())
                 .map(|(k, n)| (k.clone(), n.text.clone()))
                 .collect(),
+            s.uncoded.iter().filter(|(_, u)| u.on).map(|(k, _)| k.clone()).collect(),
         )
     }
 
@@ -618,6 +643,11 @@ mod tests {
         let inverse = mine.apply(plan(&inc, Mode::Merge, &doc, &mine, "you")).unwrap();
         assert_eq!(mine.themes_of("you", &p[1]), ["investment", "trade"]);
         assert_eq!(mine.themes_of("you", &p[2]), ["accountability"], "own tags kept");
+        assert!(mine.sets["you"].is_uncoded(&p[7]), "their not-coded mark comes in");
+        assert!(
+            !mine.sets["you"].is_uncoded(&p[2]),
+            "but not over a paragraph we tagged"
+        );
         assert_eq!(
             mine.note("you", &p[1]),
             "我的笔记\n— Li 李: 贸易与投资 \"quoted\", <script>"

@@ -7,7 +7,8 @@
 //! tagged, untagged or wrote a note on; paragraphs after that (not reached
 //! yet, or beyond the end of a partial file) are *not coded* and count as
 //! missing, never as "absent". A paragraph before that point with no tag is
-//! a decision that no theme applies.
+//! a decision that no theme applies, unless the coder marked it *not
+//! coded*: a marked paragraph is missing wherever it is.
 
 use std::collections::BTreeSet;
 
@@ -69,13 +70,14 @@ pub fn coding(doc: &Document, store: &Store, sub: SubThemes) -> Coding {
                         .filter(|(_, n)| !n.text.is_empty())
                         .map(|(b, _)| b.as_str()),
                 )
+                .chain(s.uncoded.iter().filter(|(_, u)| u.on).map(|(b, _)| b.as_str()))
                 .collect();
             let last = units.iter().rposition(|u| touched.contains(u));
             units
                 .iter()
                 .enumerate()
                 .map(|(i, u)| {
-                    last.filter(|l| i <= *l).map(|_| {
+                    last.filter(|l| i <= *l && !s.is_uncoded(u)).map(|_| {
                         counted
                             .iter()
                             .filter(|(_, ids)| ids.iter().any(|t| s.has_tag(u, t)))
@@ -212,6 +214,48 @@ mod tests {
         assert_eq!(c.coders, ["a", "b"]);
         assert!(c.values[0][0].is_some() && c.values[0][1].is_some());
         assert!(c.values[0][2].is_none() && c.values[1][3].is_none());
+    }
+
+    #[test]
+    fn a_paragraph_marked_not_coded_is_missing_even_before_the_last_touch() {
+        let (doc, mut store, p) = setup();
+        // a: p0, p1 tagged; b marks p0 as not coded and tags p2
+        for cmd in [
+            Command::Uncoded {
+                set: "b".into(),
+                block: p[0].clone(),
+                on: true,
+            },
+            Command::Tag {
+                set: "b".into(),
+                block: p[2].clone(),
+                theme: "trade".into(),
+                present: true,
+                how: TagOrigin::Hand,
+                at: 0,
+            },
+        ] {
+            store.apply(cmd).unwrap();
+        }
+        let c = coding(&doc, &store, SubThemes::Separate);
+        assert!(c.values[1][0].is_none(), "marked: missing, not absent");
+        assert!(c.values[1][1].is_some() && c.values[1][2].is_some());
+        // a paragraph whose only mark is "not coded" still moves the coded range
+        let (doc, mut store, p) = setup();
+        store
+            .apply(Command::Uncoded {
+                set: "b".into(),
+                block: p[3].clone(),
+                on: true,
+            })
+            .unwrap();
+        let c = coding(&doc, &store, SubThemes::Separate);
+        assert_eq!(
+            c.values[1][2].as_ref().map(|v| v.len()),
+            Some(0),
+            "p2 before the mark: absent"
+        );
+        assert!(c.values[1][3].is_none());
     }
 
     #[test]

@@ -36,6 +36,8 @@ pub struct IncomingSet {
     pub tags: Vec<IncomingTag>,
     /// Block id → note.
     pub notes: BTreeMap<String, String>,
+    /// Blocks the coder marked as not coded.
+    pub uncoded: BTreeSet<String>,
 }
 
 /// The document a file was made for.
@@ -293,6 +295,13 @@ pub fn plan(incoming: &Incoming, mode: Mode, doc: &Document, store: &Store, own:
                         text: n.clone(),
                     });
                 }
+                for b in s.uncoded.iter().filter(|b| known(b)) {
+                    cmds.push(Command::Uncoded {
+                        set: id.clone(),
+                        block: b.clone(),
+                        on: true,
+                    });
+                }
                 cmds.push(Command::SetReadonly {
                     set: id,
                     readonly: true,
@@ -334,6 +343,38 @@ pub fn plan(incoming: &Incoming, mode: Mode, doc: &Document, store: &Store, own:
             for ((b, t), origin) in &wanted {
                 if !has(b, t) {
                     cmds.push(tag(own, b, t, true, *origin));
+                }
+            }
+            // Not-coded marks: a replace takes the file's; a merge adds a mark
+            // only where nobody gave the paragraph a theme.
+            let marked: BTreeSet<&String> = incoming
+                .sets
+                .iter()
+                .flat_map(|s| &s.uncoded)
+                .filter(|b| known(b))
+                .collect();
+            let is_marked = |b: &str| mine.is_some_and(|s| s.is_uncoded(b));
+            if mode == Mode::Replace {
+                for b in mine.iter().flat_map(|s| s.uncoded.keys()) {
+                    if is_marked(b) && !marked.contains(b) {
+                        cmds.push(Command::Uncoded {
+                            set: own.into(),
+                            block: b.clone(),
+                            on: false,
+                        });
+                    }
+                }
+            }
+            for b in marked {
+                let tagged_in_file = wanted.keys().any(|(wb, _)| wb == b);
+                let tagged_here = mine.is_some_and(|s| s.tags.iter().any(|((tb, _), e)| tb == b && e.present));
+                let free = mode == Mode::Replace || !tagged_here;
+                if !is_marked(b) && !tagged_in_file && free {
+                    cmds.push(Command::Uncoded {
+                        set: own.into(),
+                        block: b.clone(),
+                        on: true,
+                    });
                 }
             }
             let single = incoming.sets.len() == 1;

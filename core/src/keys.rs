@@ -11,6 +11,8 @@ pub enum Action {
     EditNote,
     /// Accept the focused block's theme suggestions.
     AcceptSuggestions,
+    /// Mark the focused block as not coded, or take the mark back.
+    ToggleUncoded,
     Undo,
     Redo,
     /// Leave the note field, close a dialog.
@@ -58,6 +60,7 @@ pub fn action_for(c: &Chord) -> Option<Action> {
         "k" | "ArrowUp" => Some(Action::Previous),
         "n" => Some(Action::EditNote),
         "a" => Some(Action::AcceptSuggestions),
+        "x" => Some(Action::ToggleUncoded),
         k if k.len() == 1 => {
             let d = k.as_bytes()[0];
             (b'1'..=b'9').contains(&d).then(|| Action::Toggle(d - b'0'))
@@ -88,7 +91,8 @@ mod tests {
             (key("9"), Some(Action::Toggle(9))),
             (key("0"), None),
             (key("n"), Some(Action::EditNote)),
-            (key("x"), None),
+            (key("x"), Some(Action::ToggleUncoded)),
+            (key("q"), None),
             (key("a"), Some(Action::AcceptSuggestions)),
             (
                 Chord {

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::store::{AnnotationSet, NoteEntry, SetKind, Stamp, Store, TagEntry, TagOrigin, ThemeEntry};
+use crate::store::{AnnotationSet, NoteEntry, SetKind, Stamp, Store, TagEntry, TagOrigin, ThemeEntry, UncodedEntry};
 use crate::themes::Theme;
 
 /// Prefix of every key the app writes.
@@ -146,6 +146,8 @@ struct ThemeV1 {
 type TagV1 = (String, u8, u64, u8, u64, usize);
 /// One note, compact: `[text, t, by]`.
 type NoteV1 = (String, u64, usize);
+/// A not-coded mark: (on 0/1, clock, replica index).
+type UncodedV1 = (u8, u64, usize);
 
 #[derive(Serialize, Deserialize)]
 struct SetV1 {
@@ -161,6 +163,10 @@ struct SetV1 {
     /// Block id → its note.
     #[serde(default)]
     notes: serde_json::Map<String, Value>,
+    /// Block id → its not-coded mark (absent in values written before marks
+    /// existed, so version 1 still reads them).
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    uncoded: serde_json::Map<String, Value>,
 }
 
 /// Replica ids are long and repeat on every item: store each once.
@@ -226,12 +232,21 @@ pub fn encode_store(store: &Store, fingerprint: &str) -> String {
                     (block.clone(), serde_json::to_value(row).expect("plain data serialises"))
                 })
                 .collect();
+            let uncoded = s
+                .uncoded
+                .iter()
+                .map(|(block, u)| {
+                    let row: UncodedV1 = (u8::from(u.on), u.stamp.t, replicas.of(&u.stamp.by));
+                    (block.clone(), serde_json::to_value(row).expect("plain data serialises"))
+                })
+                .collect();
             SetV1 {
                 id: s.id.clone(),
                 name: s.name.clone(),
                 color: s.color.clone(),
                 kind: s.kind,
                 readonly: s.readonly,
+                uncoded,
                 tags: tags
                     .into_iter()
                     .map(|(b, rows)| {
@@ -377,6 +392,19 @@ pub fn decode_store(raw: &str, fingerprint: &str, replica: &str) -> Restored<Sto
                 Some((text, stamp)) => {
                     max_t = max_t.max(stamp.t);
                     set.notes.insert(block, NoteEntry { text, stamp });
+                }
+                None => bad_notes += 1,
+            }
+        }
+        for (block, row) in s.uncoded {
+            match serde_json::from_value::<UncodedV1>(row)
+                .ok()
+                .filter(|(on, _, _)| *on <= 1)
+                .and_then(|(on, t, by)| Some((on == 1, stamp(t, by)?)))
+            {
+                Some((on, stamp)) => {
+                    max_t = max_t.max(stamp.t);
+                    set.uncoded.insert(block, UncodedEntry { on, stamp });
                 }
                 None => bad_notes += 1,
             }
@@ -535,6 +563,14 @@ mod tests {
         s.apply(tag("p1", "investment", true)).unwrap();
         s.apply(tag("p2", "trade", true)).unwrap();
         s.apply(tag("p2", "trade", false)).unwrap();
+        for (block, on) in [("p3", true), ("p4", true), ("p4", false)] {
+            s.apply(Command::Uncoded {
+                set: "me".into(),
+                block: block.into(),
+                on,
+            })
+            .unwrap();
+        }
         s.apply(Command::Note {
             set: "me".into(),
             block: "p1".into(),

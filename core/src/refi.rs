@@ -868,6 +868,8 @@ impl Sets<'_> {
                 },
                 tags: Vec::new(),
                 notes: BTreeMap::new(),
+                // Not-coded marks travel in the app's own file only.
+                uncoded: Default::default(),
             },
             tags: HashMap::new(),
         });

@@ -58,6 +58,15 @@ pub struct NoteEntry {
     pub stamp: Stamp,
 }
 
+/// A coder's mark that a paragraph is *not coded*: skipped, or left for
+/// later. Statistics count it as missing, never as "no theme applies".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UncodedEntry {
+    /// `false` is a tombstone: the mark was taken back.
+    pub on: bool,
+    pub stamp: Stamp,
+}
+
 /// Whose annotations a set holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -79,6 +88,8 @@ pub struct AnnotationSet {
     pub tags: BTreeMap<(String, String), TagEntry>,
     /// Keyed by block id.
     pub notes: BTreeMap<String, NoteEntry>,
+    /// Blocks marked as not coded, keyed by block id.
+    pub uncoded: BTreeMap<String, UncodedEntry>,
 }
 
 impl AnnotationSet {
@@ -91,7 +102,13 @@ impl AnnotationSet {
             readonly: false,
             tags: BTreeMap::new(),
             notes: BTreeMap::new(),
+            uncoded: BTreeMap::new(),
         }
+    }
+
+    /// Whether the coder marked the block as not coded.
+    pub fn is_uncoded(&self, block: &str) -> bool {
+        self.uncoded.get(block).is_some_and(|e| e.on)
     }
 
     pub fn has_tag(&self, block: &str, theme: &str) -> bool {
@@ -115,6 +132,8 @@ pub enum Command {
     },
     /// Replace a block's note (empty removes it).
     Note { set: String, block: String, text: String },
+    /// Mark a block as not coded (or take the mark back).
+    Uncoded { set: String, block: String, on: bool },
     /// Create a theme, edit it, or bring a deleted one back.
     PutTheme(Theme),
     /// Delete a theme (a tombstone; its tags stay, hidden, so undo restores them).
@@ -238,7 +257,7 @@ pub enum Touched {
 impl Command {
     pub fn touched(&self) -> Touched {
         match self {
-            Command::Tag { block, .. } | Command::Note { block, .. } => {
+            Command::Tag { block, .. } | Command::Note { block, .. } | Command::Uncoded { block, .. } => {
                 Touched::Blocks(BTreeSet::from([block.clone()]))
             }
             Command::Batch(cmds) => {
@@ -483,6 +502,14 @@ impl Store {
                     text: prev.map(|p| p.text).unwrap_or_default(),
                 })
             }
+            Command::Uncoded { set, block, on } => {
+                self.writable_set(&set)?;
+                let stamp = self.tick();
+                let s = self.sets.get_mut(&set).expect("checked above");
+                let was = s.is_uncoded(&block);
+                s.uncoded.insert(block.clone(), UncodedEntry { on, stamp });
+                Ok(Command::Uncoded { set, block, on: was })
+            }
             Command::PutTheme(theme) => {
                 theme.validate().map_err(StoreError::InvalidTheme)?;
                 let stamp = self.tick();
@@ -585,56 +612,46 @@ impl Store {
     /// wins. Commutative, associative and idempotent, so tabs converge
     /// whatever order their writes arrive in. Returns whether anything changed.
     pub fn merge(&mut self, other: &Store) -> bool {
-        let mut changed = false;
-        for (id, theirs) in &other.codebook {
-            match self.codebook.get(id) {
-                Some(ours) if ours.stamp >= theirs.stamp => {}
-                _ => {
-                    self.codebook.insert(id.clone(), theirs.clone());
-                    changed = true;
-                }
-            }
-        }
-        for (id, theirs) in &other.themes {
-            match self.themes.get(id) {
-                Some(ours) if ours.stamp >= theirs.stamp => {}
-                _ => {
-                    self.themes.insert(id.clone(), theirs.clone());
-                    changed = true;
-                }
-            }
-        }
+        let mut changed = merge_items(&mut self.codebook, &other.codebook, |e| &e.stamp);
+        changed |= merge_items(&mut self.themes, &other.themes, |e| &e.stamp);
         for (id, theirs) in &other.sets {
             let ours = self.sets.entry(id.clone()).or_insert_with(|| {
                 changed = true;
                 AnnotationSet {
                     tags: BTreeMap::new(),
                     notes: BTreeMap::new(),
+                    uncoded: BTreeMap::new(),
                     ..theirs.clone()
                 }
             });
-            for (k, t) in &theirs.tags {
-                match ours.tags.get(k) {
-                    Some(o) if o.stamp >= t.stamp => {}
-                    _ => {
-                        ours.tags.insert(k.clone(), t.clone());
-                        changed = true;
-                    }
-                }
-            }
-            for (k, n) in &theirs.notes {
-                match ours.notes.get(k) {
-                    Some(o) if o.stamp >= n.stamp => {}
-                    _ => {
-                        ours.notes.insert(k.clone(), n.clone());
-                        changed = true;
-                    }
-                }
-            }
+            changed |= merge_items(&mut ours.tags, &theirs.tags, |e| &e.stamp);
+            changed |= merge_items(&mut ours.notes, &theirs.notes, |e| &e.stamp);
+            changed |= merge_items(&mut ours.uncoded, &theirs.uncoded, |e| &e.stamp);
         }
         self.clock = self.clock.max(other.clock);
         changed
     }
+}
+
+/// Per key, the item with the later stamp wins (ties keep ours: stamps are
+/// unique per replica, so equal stamps are the same write). Returns whether
+/// anything of theirs was taken.
+fn merge_items<K: Ord + Clone, V: Clone>(
+    ours: &mut BTreeMap<K, V>,
+    theirs: &BTreeMap<K, V>,
+    stamp: fn(&V) -> &Stamp,
+) -> bool {
+    let mut changed = false;
+    for (k, t) in theirs {
+        match ours.get(k) {
+            Some(o) if stamp(o) >= stamp(t) => {}
+            _ => {
+                ours.insert(k.clone(), t.clone());
+                changed = true;
+            }
+        }
+    }
+    changed
 }
 
 #[cfg(test)]
@@ -662,6 +679,33 @@ mod tests {
             block: block.into(),
             text: text.into(),
         }
+    }
+
+    #[test]
+    fn a_not_coded_mark_undoes_merges_and_respects_read_only_sets() {
+        let mut a = store("tab-a");
+        let mark = |on| Command::Uncoded {
+            set: "me".into(),
+            block: "p1".into(),
+            on,
+        };
+        let inverse = a.apply(mark(true)).unwrap();
+        assert!(a.sets["me"].is_uncoded("p1"));
+        assert_eq!(
+            mark(true).touched(),
+            Touched::Blocks(BTreeSet::from(["p1".to_string()]))
+        );
+        a.apply(inverse).unwrap();
+        assert!(!a.sets["me"].is_uncoded("p1"));
+        // another tab's later mark wins, and merging twice changes nothing
+        let mut b = store("tab-b");
+        b.clock = a.clock;
+        b.apply(mark(true)).unwrap();
+        assert!(a.merge(&b));
+        assert!(a.sets["me"].is_uncoded("p1"));
+        assert!(!a.merge(&b));
+        a.sets.get_mut("me").unwrap().readonly = true;
+        assert!(matches!(a.apply(mark(false)), Err(StoreError::ReadOnlySet(_))));
     }
 
     #[test]

@@ -1016,6 +1016,8 @@ impl<'a> Reader<'a> {
                 kind: record.map_or(SetKind::Coder, |r| r.kind),
                 tags: Vec::new(),
                 notes: BTreeMap::new(),
+                // Not-coded marks travel in the app's own file only.
+                uncoded: Default::default(),
             },
             tags: HashMap::new(),
             note_lines: HashSet::new(),

@@ -45,6 +45,14 @@ fn BlockView(block: Arc<Block>) -> impl IntoView {
         let id = id.clone();
         move |_| state.suggestions.with(|m| m.get(&id).cloned().unwrap_or_default())
     });
+    let uncoded = Memo::new({
+        let id = id.clone();
+        move |_| {
+            state.profile.track();
+            state.track_block(&id);
+            state.is_uncoded(&id)
+        }
+    });
     let hidden = {
         let block = block.clone();
         move || {
@@ -98,6 +106,7 @@ fn BlockView(block: Arc<Block>) -> impl IntoView {
     };
     view! {
         <div class="block" class:taggable=taggable class:focused=move || state.focused.get() == Some(index)
+            class:uncoded=move || uncoded.get() data-uncoded=move || uncoded.get().then_some("true")
             data-block=index data-kind=block.kind.as_str() data-block-id=id.clone()
             data-themes=move || themes.get().join(" ")
             data-suggested=move || suggested.with(|v| v.iter().map(|s| s.theme.clone()).collect::<Vec<_>>().join(" "))
@@ -105,7 +114,7 @@ fn BlockView(block: Arc<Block>) -> impl IntoView {
             aria-describedby=taggable.then(|| format!("themes-{index}"))
             hidden=hidden on:click=on_click>
             {body}
-            {taggable.then(|| view! { <BlockTags index=index id=id.clone() themes=themes/> <Suggestions suggested=suggested/> })}
+            {taggable.then(|| view! { <BlockTags index=index id=id.clone() themes=themes uncoded=uncoded/> <Suggestions suggested=suggested/> })}
         </div>
     }
 }
@@ -125,7 +134,7 @@ fn TermMark(term_index: usize, term: String, text: String) -> impl IntoView {
 }
 
 #[component]
-fn BlockTags(index: usize, id: String, themes: Memo<Vec<String>>) -> impl IntoView {
+fn BlockTags(index: usize, id: String, themes: Memo<Vec<String>>, uncoded: Memo<bool>) -> impl IntoView {
     let state = expect_context::<AppState>();
     // Shared memo: toggling a tag does not rebuild any block's toggles.
     let all_themes = move || state.theme_list.get();
@@ -187,7 +196,15 @@ fn BlockTags(index: usize, id: String, themes: Memo<Vec<String>>) -> impl IntoVi
                 on:click=move |ev| { ev.stop_propagation(); state.editing_note.set(Some(index)); focus_note(index); }>
                 "✎"
             </button>
-            <span class="sr-only" id=format!("themes-{index}")>{spoken}</span>
+            <button type="button" class="chip uncoded-toggle" data-uncoded-toggle="" aria-pressed=move || uncoded.get().to_string()
+                title="未编码：跳过此段，统计时算作缺失 (x) · Not coded: skip this paragraph; statistics count it as missing (x)"
+                on:click={
+                    let id = id.clone();
+                    move |ev| { ev.stop_propagation(); state.focused.set(Some(index)); state.toggle_uncoded(&id); }
+                }>
+                {move || if uncoded.get() { "⊘ 未编码 · not coded" } else { "⊘" }}
+            </button>
+            <span class="sr-only" id=format!("themes-{index}")>{spoken}{move || if uncoded.get() { "；未编码 · not coded" } else { "" }}</span>
         </div>
         <OtherCoders id=id.clone()/>
         <crate::view::compare::Adjudicate id=id.clone()/>

@@ -31,7 +31,7 @@ test('two coders code the first six paragraphs; one opens the other\'s file side
     await app.page.locator('[data-coder-name]').fill(name);
     await app.page.locator('[data-coder-name]').press('Enter');
     for (let i = 0; i < coding.length; i++) for (const t of coding[i]) await app.clickTheme(paras[i], t);
-    await app.writeNote(paras[2], `${name} 认为此段无主题`);
+    await app.writeNote(paras[1], `${name} 的理由`);
   }
   assert.equal(await b.page.locator('[data-agreement]').count(), 0, 'no panel with one coder');
   const file = await a.download('json');
@@ -51,7 +51,26 @@ test('the agreement panel shows α, κ and percent per theme and overall', async
   assert.match(await inv.getAttribute('data-kappa'), /^-?\d\.\d{3}$/);
   // every heading and paragraph up to the last one both coders touched
   const units = await b.page.$$eval('[data-kind="heading"],[data-kind="paragraph"]', (els, last) => els.filter((e) => Number(e.dataset.block) <= last).length, paras[5]);
-  assert.equal(await inv.locator('td').last().innerText(), String(units));
+  assert.equal(await inv.locator('td').nth(4).innerText(), String(units));
+  assert.equal(await inv.locator('td').nth(5).innerText(), '2', 'two coders');
+  // Cohen's kappa for the one pair of coders, pooled over themes
+  const pairs = b.page.locator('[data-kappa-pair]');
+  assert.equal(await pairs.count(), 1);
+  assert.match(await pairs.first().getAttribute('data-kappa'), /^0\.\d{3}$/);
+  assert.match(await pairs.first().innerText(), /甲 A/);
+});
+
+test('a paragraph marked "not coded" counts as missing, not as "no theme"', async () => {
+  const inv = b.page.locator('[data-agreement-theme="investment"]');
+  const units = Number(await inv.locator('td').nth(4).innerText());
+  await b.block(paras[2]).locator('[data-uncoded-toggle]').click();
+  assert.equal(await b.block(paras[2]).getAttribute('data-uncoded'), 'true');
+  await b.page.waitForFunction((n) => document.querySelector('[data-agreement-theme="investment"] td:nth-child(5)')?.textContent === String(n), units - 1);
+  // the x key takes the mark back
+  await b.focusBlock(paras[2]);
+  await b.press('x');
+  assert.equal(await b.block(paras[2]).getAttribute('data-uncoded'), null);
+  assert.equal(await inv.locator('td').nth(4).innerText(), String(units));
 });
 
 test('the disagreement filter shows only paragraphs where coders differ, side by side', async () => {
@@ -60,7 +79,16 @@ test('the disagreement filter shows only paragraphs where coders differ, side by
   assert.deepEqual(shown, [paras[1], paras[3]]);
   const other = b.block(paras[1]).locator('[data-coder]');
   assert.equal(await other.getAttribute('data-coder-themes'), 'investment trade');
-  assert.match(await b.block(paras[2]).innerText().catch(() => ''), /|/);
+  assert.match(await other.innerText(), /甲 A/, 'the other coder is named');
+  assert.equal(await other.locator('[data-coder-note]').innerText(), '✎ 甲 A 的理由', 'with their note');
+  assert.equal(await b.noteOf(paras[1]), '乙 B 的理由', 'beside our own');
+  // on one theme only: trade is agreed everywhere, investment differs twice
+  await b.page.locator('[data-filter-theme]').selectOption('trade');
+  await b.page.waitForFunction(() => document.querySelectorAll('[data-kind="paragraph"]:not([hidden])').length === 0);
+  await b.page.locator('[data-filter-theme]').selectOption('investment');
+  const onInvestment = await b.page.$$eval('[data-kind="paragraph"]:not([hidden])', (els) => els.map((e) => Number(e.dataset.block)));
+  assert.deepEqual(onInvestment, [paras[1], paras[3]]);
+  await b.page.locator('[data-filter-theme]').selectOption('');
 });
 
 test('adjudicating by union writes the consensus, and undo takes it back', async () => {
@@ -70,6 +98,11 @@ test('adjudicating by union writes the consensus, and undo takes it back', async
   assert.equal(await consensus.getAttribute('data-coder-themes'), 'investment trade');
   await b.block(paras[3]).locator('[data-adjudicate="intersection"]').click();
   assert.equal(await b.block(paras[3]).locator('[data-coder="consensus"]').getAttribute('data-coder-themes'), 'environment');
+  await b.press('Control+z');
+  assert.equal(await b.block(paras[3]).locator('[data-coder="consensus"]').getAttribute('data-coder-themes'), '');
+  // settled by hand: the consensus row's chips are toggles
+  await b.block(paras[3]).locator('[data-coder="consensus"] [data-consensus-toggle="accountability"]').click();
+  assert.equal(await b.block(paras[3]).locator('[data-coder="consensus"]').getAttribute('data-coder-themes'), 'accountability');
   await b.press('Control+z');
   assert.equal(await b.block(paras[3]).locator('[data-coder="consensus"]').getAttribute('data-coder-themes'), '');
   await b.settle();
@@ -97,11 +130,17 @@ test('REFI-QDA: the .qdpx project and .qdc codebook re-import into a fresh profi
     await dialog.locator('[data-import-mode="side-by-side"]').click();
     await c.page.locator('[data-agreement]').waitFor();
     assert.equal(await c.block(paras[1]).locator('[data-coder]').count(), 3, 'both coders and the consensus');
+    const pairIds = await c.page.locator('[data-kappa-pair]').evaluateAll((els) => els.map((e) => e.dataset.kappaPair));
+    assert.ok(pairIds.length > 0 && pairIds.every((p) => !p.includes('consensus')), `the consensus is not a coder: ${pairIds}`);
     const themes = await c.block(paras[1]).locator('[data-coder]').evaluateAll((els) => els.map((e) => e.dataset.coderThemes).sort());
     assert.deepEqual(themes, ['investment trade', 'investment trade', 'trade']);
+    // the team's codebook on its own: same themes, nothing duplicated
+    const themesBefore = await c.page.locator('[data-theme-filter]').count();
     await c.importFile(qdc);
     await c.page.locator('[data-import-preview]').waitFor();
-    await c.page.locator('[data-import-cancel]').click();
+    await c.page.locator('[data-import-mode="merge"]').click();
+    await c.page.locator('[data-import-preview]').waitFor({ state: 'detached' });
+    assert.equal(await c.page.locator('[data-theme-filter]').count(), themesBefore, 'no duplicate themes');
     await c.importFile({ name: 'evil.qdpx', bytes: Buffer.from('PK\u0003\u0004 not really a zip') });
     await c.page.locator('[role="alert"]').filter({ hasText: 'evil.qdpx' }).waitFor();
     c.assertNoConsoleErrors();

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { startServer } from './support/env.mjs';
 import { openProfile } from './support/browser.mjs';
 import { AnnotatorPage } from './support/annotator-page.mjs';
+import { annotationFileErrors } from './support/annotation-schema.mjs';
 
 let server, alice, bob, a, b, paras, exported;
 
@@ -38,6 +39,11 @@ test('export the annotation file and the CSV from one profile', async () => {
   assert.equal(file.version, 1);
   assert.ok(file.document.text.includes('外经贸'), 'the text travels with the file');
   assert.match(exported.name, /外经贸.*2022-07-14.*\.json$/);
+  assert.deepEqual(annotationFileErrors(file), [], 'the file conforms to docs/annotation-file.schema.json');
+  const broken = structuredClone(file);
+  broken.sets[0].tags[0].theme = 7;
+  broken.sets[0].uncoded = ['x', 'x'];
+  assert.equal(annotationFileErrors(broken).length, 2, 'and the schema check can fail');
   const csv = await a.download('csv');
   assert.ok(csv.text.startsWith('\uFEFF'), 'UTF-8 BOM for Excel');
   const rows = csv.text.trim().split('\r\n');

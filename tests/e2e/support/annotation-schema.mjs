@@ -1,0 +1,18 @@
+// Validates an exported annotation file against the JSON Schema documented
+// in docs/annotation-file.schema.json, so the documentation and the writer
+// cannot drift apart. Ajv 4 (the engine the W3C suite uses) reads the
+// schema's keywords; the draft 2020-12 meta-schema line is left out because
+// Ajv 4 does not ship it.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const Ajv = createRequire(import.meta.url)('ajv');
+const schema = JSON.parse(readFileSync(new URL('../../../docs/annotation-file.schema.json', import.meta.url), 'utf8'));
+delete schema.$schema;
+delete schema.$id;
+const validate = new Ajv({ allErrors: true, validateSchema: false }).compile(schema);
+
+/** The schema's complaints about `file` (empty when it conforms). */
+export function annotationFileErrors(file) {
+  return validate(file) ? [] : validate.errors.map((e) => `${e.dataPath} ${e.message}`);
+}
