@@ -115,36 +115,29 @@ pub fn builtin() -> Document {
 }
 
 /// Reads a settings value, backing it up and using the default when it
-/// cannot be read.
+/// cannot be read (see [`persist::load_value`]).
 fn load_setting<T: Default>(
     kv: &mut BrowserStorage,
     key: &str,
     decode: fn(&str) -> persist::Restored<T>,
+    encode: fn(&T) -> String,
     now: u64,
     recoveries: &mut Vec<Recovery>,
 ) -> T {
-    let Some(raw) = kv.get(key).ok().flatten() else {
-        return T::default();
-    };
-    let r = decode(&raw);
-    if r.needs_backup() {
-        recoveries.push(persist::recover(kv, key, raw, r.problems.clone(), false, now));
-    }
-    r.value.unwrap_or_default()
+    persist::load_value(kv, key, decode, encode, now, recoveries).unwrap_or_default()
 }
 
-fn load_library(kv: &mut BrowserStorage, now: u64) -> (Library, Option<Recovery>) {
+fn load_library(kv: &mut BrowserStorage, now: u64, recoveries: &mut Vec<Recovery>) -> Library {
     let key = library::library_key();
-    match kv.get(&key).ok().flatten() {
-        None => (Library::default(), None),
-        Some(raw) => {
-            let r = library::decode_library(&raw);
-            let rec = r
-                .needs_backup()
-                .then(|| persist::recover(kv, &key, raw, r.problems.clone(), r.value.is_some(), now));
-            (r.value.unwrap_or_default(), rec)
-        }
-    }
+    persist::load_value(
+        kv,
+        &key,
+        library::decode_library,
+        library::encode_library,
+        now,
+        recoveries,
+    )
+    .unwrap_or_default()
 }
 
 impl AppState {
@@ -162,8 +155,7 @@ impl AppState {
         let mut recoveries = Vec::new();
         let mut failure = None;
         let profile = persist::load_profile(&mut kv, fresh, now, &mut recoveries, &mut failure);
-        let (mut library, lib_recovery) = load_library(&mut kv, now);
-        recoveries.extend(lib_recovery);
+        let mut library = load_library(&mut kv, now, &mut recoveries);
         // Reopen the document that was open, if its text can still be read.
         let reopened = library
             .current
@@ -216,6 +208,7 @@ impl AppState {
             &mut kv,
             &settings::doc_settings_key(&doc.with_untracked(|d| d.fingerprint.clone())),
             settings::decode_doc_settings,
+            settings::encode_doc_settings,
             now,
             &mut recoveries,
         ));
@@ -223,6 +216,7 @@ impl AppState {
             &mut kv,
             &settings::user_settings_key(),
             settings::decode_user_settings,
+            settings::encode_user_settings,
             now,
             &mut recoveries,
         ));
@@ -412,6 +406,7 @@ impl AppState {
             &mut kv,
             &settings::doc_settings_key(&fp),
             settings::decode_doc_settings,
+            settings::encode_doc_settings,
             now,
             &mut recoveries,
         );
@@ -438,10 +433,30 @@ impl AppState {
         }
     }
 
+    /// Writes the library list, first folding in what another tab wrote
+    /// (documents it opened, renamed or deleted).
     pub fn save_library(&self) {
+        let mut kv = BrowserStorage::open();
+        let key = library::library_key();
+        if let Some(stored) = kv.get(&key).ok().flatten() {
+            if let Some(theirs) = library::decode_library(&stored).value {
+                self.merge_library(&theirs);
+            }
+        }
         let raw = self.library.with_untracked(library::encode_library);
-        if let Err(e) = BrowserStorage::open().set(&library::library_key(), &raw) {
+        if let Err(e) = kv.set(&key, &raw) {
             self.save_failure.set(Some(e));
+        }
+    }
+
+    /// Folds another tab's library list into ours, re-rendering only if it
+    /// brought something.
+    fn merge_library(&self, theirs: &Library) {
+        let changed = self.library.with_untracked(|l| l.clone().merge(theirs));
+        if changed {
+            self.library.update(|l| {
+                l.merge(theirs);
+            });
         }
     }
 
@@ -456,13 +471,7 @@ impl AppState {
         } else {
             "已保存的数据无法读取，已重新开始 · Saved data could not be read; starting afresh"
         };
-        let (kind, label) = if r.key.contains(":annotations:") {
-            ("annotations", "标注 · Annotations")
-        } else if r.key.contains(":view:") {
-            ("view", "视图 · View")
-        } else {
-            ("profile", "编码者资料 · Coder profile")
-        };
+        let (kind, label) = persist::key_label(&r.key);
         let filename = format!("speech-annotator-backup-{kind}-{}.json", now_ms());
         self.push_notice(
             Level::Error,
@@ -665,6 +674,8 @@ impl AppState {
         match result {
             Ok(saved) => {
                 self.library.update_untracked(|l| l.touch(&fp, now_ms()));
+                // "last edit" in the library list survives a reload
+                self.save_library();
                 if let Some(r) = saved.recovery {
                     self.report_recovery(r);
                 }
@@ -688,6 +699,12 @@ impl AppState {
     /// Another tab wrote the annotations: fold them in, and write back if
     /// this tab holds something the other did not.
     pub fn on_storage_event(&self, key: &str, new_value: Option<String>) {
+        if key == library::library_key() {
+            if let Some(theirs) = new_value.and_then(|raw| library::decode_library(&raw).value) {
+                self.merge_library(&theirs);
+            }
+            return;
+        }
         let fp = self.doc.with_untracked(|d| d.fingerprint.clone());
         if key != persist::annotations_key(&fp) {
             return;

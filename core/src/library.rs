@@ -4,6 +4,8 @@
 //! The built-in speech is always in the library and its text is never
 //! stored: it ships inside the app.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -44,6 +46,10 @@ pub struct Entry {
     /// Milliseconds since the epoch.
     pub added: u64,
     pub edited: u64,
+    /// When the user last renamed it (0: never), so that the later name wins
+    /// when two tabs' lists merge.
+    #[serde(default)]
+    pub renamed: u64,
 }
 
 impl Entry {
@@ -68,6 +74,7 @@ impl Entry {
             source,
             added: now_ms,
             edited: now_ms,
+            renamed: 0,
         }
     }
 }
@@ -77,6 +84,10 @@ pub struct Library {
     /// Fingerprint of the open document.
     pub current: Option<String>,
     pub entries: Vec<Entry>,
+    /// Documents deleted (fingerprint → when, ms), kept so that another
+    /// tab's copy of the list cannot bring them back. An entry edited or
+    /// restored after its deletion lives.
+    pub removed: BTreeMap<String, u64>,
 }
 
 impl Library {
@@ -87,6 +98,7 @@ impl Library {
     /// Adds a document, or refreshes it if it is already there (keeping the
     /// user's title and the date it was added).
     pub fn upsert(&mut self, entry: Entry) {
+        self.removed.remove(&entry.fingerprint);
         match self.entries.iter_mut().find(|e| e.fingerprint == entry.fingerprint) {
             Some(e) => {
                 e.edited = entry.edited.max(e.edited);
@@ -102,18 +114,52 @@ impl Library {
     }
 
     /// Removes a document; returns it and its position, for undo.
-    pub fn remove(&mut self, fp: &str) -> Option<(usize, Entry)> {
+    pub fn remove(&mut self, fp: &str, now_ms: u64) -> Option<(usize, Entry)> {
         let i = self.entries.iter().position(|e| e.fingerprint == fp)?;
-        Some((i, self.entries.remove(i)))
+        let entry = self.entries.remove(i);
+        self.removed.insert(fp.to_string(), now_ms.max(entry.edited));
+        Some((i, entry))
     }
 
-    pub fn restore(&mut self, at: usize, entry: Entry) {
+    /// Puts a removed document back (undo), newer than its deletion.
+    pub fn restore(&mut self, at: usize, mut entry: Entry, now_ms: u64) {
         if self.get(&entry.fingerprint).is_none() {
+            let removed = self.removed.remove(&entry.fingerprint).unwrap_or(0);
+            entry.edited = entry.edited.max(now_ms).max(removed + 1);
             self.entries.insert(at.min(self.entries.len()), entry);
         }
     }
 
-    pub fn rename(&mut self, fp: &str, title: &str) -> bool {
+    /// Folds another tab's list into this one: every document either knows,
+    /// unless deleted and not edited since; the later rename; the later edit
+    /// time. Commutative and idempotent on the entries (order: ours first).
+    /// The open document stays this tab's. Returns whether anything changed.
+    pub fn merge(&mut self, other: &Library) -> bool {
+        let before = self.clone();
+        for (fp, &t) in &other.removed {
+            let e = self.removed.entry(fp.clone()).or_insert(0);
+            *e = (*e).max(t);
+        }
+        for theirs in &other.entries {
+            match self.entries.iter_mut().find(|e| e.fingerprint == theirs.fingerprint) {
+                Some(ours) => {
+                    ours.edited = ours.edited.max(theirs.edited);
+                    ours.added = ours.added.min(theirs.added);
+                    if theirs.renamed > ours.renamed {
+                        ours.title = theirs.title.clone();
+                        ours.renamed = theirs.renamed;
+                    }
+                }
+                None => self.entries.push(theirs.clone()),
+            }
+        }
+        let removed = &self.removed;
+        self.entries
+            .retain(|e| removed.get(&e.fingerprint).is_none_or(|&t| e.edited > t));
+        *self != before
+    }
+
+    pub fn rename(&mut self, fp: &str, title: &str, now_ms: u64) -> bool {
         let title = title.trim();
         if title.is_empty() || char_len(title) > 200 {
             return false;
@@ -121,6 +167,7 @@ impl Library {
         match self.entries.iter_mut().find(|e| e.fingerprint == fp) {
             Some(e) => {
                 e.title = title.into();
+                e.renamed = now_ms.max(e.renamed + 1);
                 true
             }
             None => false,
@@ -131,6 +178,7 @@ impl Library {
 pub fn encode_library(lib: &Library) -> String {
     serde_json::json!({
         "type": LIBRARY_TYPE, "version": VERSION, "current": lib.current, "entries": lib.entries,
+        "removed": lib.removed,
     })
     .to_string()
 }
@@ -149,6 +197,10 @@ pub fn decode_library(raw: &str) -> Restored<Library> {
     let mut lib = Library {
         current: obj.get("current").and_then(Value::as_str).map(str::to_string),
         entries: Vec::new(),
+        removed: obj
+            .get("removed")
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+            .unwrap_or_default(),
     };
     let mut bad = 0;
     for v in obj
@@ -212,6 +264,7 @@ mod tests {
             source: Source::Pasted,
             added: 1,
             edited: 1,
+            renamed: 0,
         }
     }
 
@@ -220,6 +273,7 @@ mod tests {
         let mut lib = Library {
             current: Some("a".into()),
             entries: vec![entry("a"), entry("b")],
+            removed: BTreeMap::from([("z".to_string(), 5)]),
         };
         lib.entries[1].source = Source::File {
             name: "x.txt".into(),
@@ -242,15 +296,62 @@ mod tests {
         let mut lib = Library {
             current: None,
             entries: vec![entry("a"), entry("b"), entry("c")],
+            removed: BTreeMap::new(),
         };
-        let (at, e) = lib.remove("b").unwrap();
+        let (at, e) = lib.remove("b", 10).unwrap();
         assert_eq!(lib.entries.len(), 2);
-        lib.restore(at, e);
+        lib.restore(at, e, 11);
         let fps: Vec<_> = lib.entries.iter().map(|e| e.fingerprint.as_str()).collect();
         assert_eq!(fps, ["a", "b", "c"]);
-        assert!(lib.rename("a", " 新名 "));
+        assert!(lib.rename("a", " 新名 ", 12));
         assert_eq!(lib.get("a").unwrap().title, "新名");
-        assert!(!lib.rename("a", "  "));
+        assert!(!lib.rename("a", "  ", 13));
+    }
+
+    #[test]
+    fn two_tabs_lists_merge_without_losing_or_resurrecting_documents() {
+        let base = Library {
+            current: Some("a".into()),
+            entries: vec![entry("a"), entry("b")],
+            removed: BTreeMap::new(),
+        };
+        // tab 1 opens c and renames a; tab 2 deletes b and opens d
+        let mut one = base.clone();
+        one.upsert(entry("c"));
+        one.rename("a", "甲", 20);
+        let mut two = base.clone();
+        two.current = Some("d".into());
+        two.remove("b", 30).unwrap();
+        two.upsert(entry("d"));
+        let mut merged_12 = one.clone();
+        assert!(merged_12.merge(&two));
+        let mut merged_21 = two.clone();
+        assert!(merged_21.merge(&one));
+        let fps = |l: &Library| {
+            let mut v: Vec<String> = l.entries.iter().map(|e| e.fingerprint.clone()).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(fps(&merged_12), ["a", "c", "d"], "b stays deleted, c and d both kept");
+        assert_eq!(fps(&merged_12), fps(&merged_21));
+        assert_eq!(merged_12.get("a").unwrap().title, "甲");
+        assert_eq!(merged_21.get("a").unwrap().title, "甲", "the rename travels");
+        assert_eq!(
+            merged_21.current.as_deref(),
+            Some("d"),
+            "each tab keeps its open document"
+        );
+        assert!(!merged_12.clone().merge(&merged_21), "nothing new the second time");
+        // undoing the delete in tab 2 wins over the old tombstone in tab 1's copy
+        let (at, b) = (1, base.get("b").unwrap().clone());
+        merged_21.restore(at, b, 40);
+        merged_12.merge(&merged_21);
+        assert!(merged_12.get("b").is_some());
+        // and the tombstone round-trips through storage
+        assert_eq!(
+            decode_library(&encode_library(&two)).value.unwrap().removed,
+            two.removed
+        );
     }
 
     #[test]

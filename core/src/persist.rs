@@ -778,6 +778,49 @@ pub fn recover(
     }
 }
 
+/// What a stored key holds, for the recovery notice: a short kind (used in
+/// the backup's file name) and a label for the user.
+pub fn key_label(key: &str) -> (&'static str, &'static str) {
+    let rest = key.strip_prefix(PREFIX).unwrap_or(key);
+    match rest.split(':').next().unwrap_or("") {
+        "annotations" => ("annotations", "标注 · Annotations"),
+        "view" => ("view", "视图 · View"),
+        "profile" => ("profile", "编码者资料 · Coder profile"),
+        "terms" => ("terms", "关键词设置 · Key-term settings"),
+        "settings" => ("settings", "用户设置与词典 · Settings and dictionary"),
+        "library" => ("library", "文档库 · Library"),
+        "doc" => ("document", "文档文本 · Document text"),
+        _ => ("data", "数据 · Data"),
+    }
+}
+
+/// Reads a stored value other than annotations (settings, the library).
+/// What cannot be read is backed up and reported; once the backup is
+/// written, the original gives way to what was restored (or is removed when
+/// nothing was), so the next start neither loses it nor backs it up again.
+pub fn load_value<T>(
+    kv: &mut dyn KeyValue,
+    key: &str,
+    decode: impl Fn(&str) -> Restored<T>,
+    encode: impl Fn(&T) -> String,
+    now_ms: u64,
+    recoveries: &mut Vec<Recovery>,
+) -> Option<T> {
+    let raw = kv.get(key).ok().flatten()?;
+    let r = decode(&raw);
+    if r.needs_backup() {
+        let rec = recover(kv, key, raw, r.problems.clone(), r.value.is_some(), now_ms);
+        if rec.backup_key.is_some() {
+            let _ = match &r.value {
+                Some(v) => kv.set(key, &encode(v)),
+                None => kv.remove(key),
+            };
+        }
+        recoveries.push(rec);
+    }
+    r.value
+}
+
 /// Restores the profile, the annotations and the view of one document.
 /// Never fails: what cannot be read is backed up and reported, and a fresh
 /// value takes its place.
@@ -917,6 +960,31 @@ mod storage_tests {
     use super::*;
     use crate::store::Command;
     use std::collections::HashMap;
+
+    #[test]
+    fn an_unreadable_setting_is_backed_up_once_and_replaced() {
+        let mut kv = Mem::default();
+        let key = format!("{PREFIX}settings");
+        kv.set(&key, "{not json").unwrap();
+        let decode = |raw: &str| decode_profile(raw);
+        let mut recoveries = Vec::new();
+        let got = load_value(&mut kv, &key, decode, encode_profile, 7, &mut recoveries);
+        assert!(got.is_none());
+        assert_eq!(recoveries.len(), 1);
+        let backup = recoveries[0].backup_key.clone().expect("backed up");
+        assert_eq!(
+            kv.get(&backup).unwrap().as_deref(),
+            Some("{not json"),
+            "kept byte for byte"
+        );
+        assert_eq!(kv.get(&key).unwrap(), None, "the original gave way");
+        // the next start finds nothing to back up
+        let mut again = Vec::new();
+        assert!(load_value(&mut kv, &key, decode, encode_profile, 8, &mut again).is_none());
+        assert!(again.is_empty());
+        assert_eq!(key_label(&format!("{PREFIX}library")).0, "library");
+        assert_eq!(key_label(&format!("{PREFIX}terms:abc")).0, "terms");
+    }
 
     /// In-memory storage with a quota, like a browser's.
     #[derive(Default)]

@@ -8,7 +8,7 @@ use annotator_core::persist::{self, KeyValue};
 use leptos::prelude::*;
 
 use crate::state::{builtin, AppState, Level, NoticeAction};
-use crate::storage::{BrowserStorage, QUOTA_UNITS};
+use crate::storage::{now_ms, BrowserStorage, QUOTA_UNITS};
 
 /// Opens a decoded text as a document, or says why not.
 pub fn open_text(state: AppState, text: &str, source: Source, how: Option<&str>) -> bool {
@@ -161,7 +161,7 @@ pub fn LibraryPanel(open: RwSignal<bool>) -> impl IntoView {
                                             on:keydown=move |ev: leptos::ev::KeyboardEvent| {
                                                 if ev.key() == "Enter" {
                                                     let v = event_target_value(&ev);
-                                                    state.library.update(|l| { l.rename(&fp, &v); });
+                                                    state.library.update(|l| { l.rename(&fp, &v, now_ms()); });
                                                     state.save_library();
                                                     renaming.set(None);
                                                 } else if ev.key() == "Escape" { renaming.set(None); }
@@ -237,7 +237,7 @@ fn delete_document(state: AppState, fp: &str) {
         .iter()
         .filter_map(|k| kv.get(k).ok().flatten().map(|v| (k.clone(), v)))
         .collect();
-    let Some((at, entry)) = state.library.try_update(|l| l.remove(fp)).flatten() else {
+    let Some((at, entry)) = state.library.try_update(|l| l.remove(fp, now_ms())).flatten() else {
         return;
     };
     for k in &keys {
@@ -264,7 +264,7 @@ pub fn restore_document(state: AppState, at: usize, entry: library::Entry, value
             state.save_failure.set(Some(e));
         }
     }
-    state.library.update(|l| l.restore(at, entry));
+    state.library.update(|l| l.restore(at, entry, now_ms()));
     state.save_library();
 }
 
@@ -400,7 +400,21 @@ pub fn restore_values(state: AppState, values: &[(String, Option<String>)], befo
             None => kv.remove(k),
         };
     }
-    state.library.set(before);
+    // Documents the import added are deleted (tombstoned, so that a merge
+    // with the stored list cannot bring them back); the rest is as before.
+    let now = now_ms();
+    state.library.update(|l| {
+        let added: Vec<String> = l
+            .entries
+            .iter()
+            .filter(|e| before.get(&e.fingerprint).is_none())
+            .map(|e| e.fingerprint.clone())
+            .collect();
+        for fp in added {
+            l.remove(&fp, now);
+        }
+        l.current = before.current.clone();
+    });
     state.save_library();
     reload_current(state);
 }

@@ -65,6 +65,27 @@ test('reload: the open document and both documents\' tags are intact', async () 
   assert.match(await app.page.locator('[data-kind="title"]').innerText(), /城市更新/, 'the open document survives a reload');
 });
 
+test('two tabs: a document opened in one appears in the other\'s library, and neither list loses it', async () => {
+  const other = new AnnotatorPage(await profile.context.newPage());
+  await other.goto(server.url);
+  await other.openLibrary();
+  await other.page.locator('[data-paste-text]').fill('第二个标签页的讲话\n一、标题\n这是在另一个标签页里打开的文档，用来检查文档库的合并。');
+  await other.page.locator('[data-paste-open]').click();
+  await other.page.waitForFunction(() => document.querySelector('[data-kind="title"]')?.innerText.includes('第二个标签页'));
+  // the first tab hears of it, and its own next save keeps it
+  await app.openLibrary();
+  await app.page.locator('[data-doc-id]').filter({ hasText: '第二个标签页' }).waitFor();
+  await app.clickTheme((await app.blockIndexes('paragraph'))[0], 'investment');
+  await app.settle();
+  await other.page.close();
+  await app.reload();
+  await app.openLibrary();
+  assert.equal(await app.page.locator('[data-doc-id]').filter({ hasText: '第二个标签页' }).count(), 1);
+  assert.equal(await app.page.locator('[data-doc-id]').count(), 3);
+  app.assertNoConsoleErrors();
+  other.assertNoConsoleErrors();
+});
+
 test('a GB18030 file with CRLF opens without mojibake', async () => {
   await app.openLibrary();
   await app.page.locator('input[type=file][data-open-text]').setInputFiles(GB_FILE);

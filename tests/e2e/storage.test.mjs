@@ -98,9 +98,14 @@ test('garbage under the app keys: the app starts, keeps a backup and offers it',
     const app = await AnnotatorPage.open(profile.context, server.url);
     const key = await annotationsKey(app);
     const garbage = '{"type":"speech-annotator/annotations","version":1,"sets":[tru';
-    await app.seedStorage(server.url, [[key, garbage], ['speech-annotator:v1:profile', '\u0000\u0001 not json']]);
+    await app.seedStorage(server.url, [
+      [key, garbage],
+      ['speech-annotator:v1:profile', '\u0000\u0001 not json'],
+      ['speech-annotator:v1:settings', '[1,2'],
+    ]);
     const alert = app.page.locator('[role="alert"][data-recovery="annotations"]');
     await alert.waitFor();
+    await app.page.locator('[role="alert"][data-recovery="settings"]').waitFor();
     assert.match(await alert.innerText(), /backup|备份/);
     const backups = await app.page.evaluate((k) => Object.keys(localStorage).filter((x) => x.startsWith('speech-annotator:backup:') && x.endsWith(k)).map((x) => localStorage.getItem(x)), key);
     assert.deepEqual(backups, [garbage]);
@@ -116,7 +121,10 @@ test('garbage under the app keys: the app starts, keeps a backup and offers it',
     await app.reload();
     assert.deepEqual(await app.themesOf(paras[0]), ['investment']);
     const still = await app.page.evaluate(() => Object.keys(localStorage).filter((x) => x.startsWith('speech-annotator:backup:')).length);
-    assert.ok(still >= 2, 'backups of both values kept');
+    assert.equal(still, 3, 'backups of the three values kept');
+    assert.equal(await app.page.locator('[role="alert"][data-recovery]').count(), 0, 'a reload backs nothing up again');
+    await app.reload();
+    assert.equal(await app.page.evaluate(() => Object.keys(localStorage).filter((x) => x.startsWith('speech-annotator:backup:')).length), 3);
   } finally {
     await profile.close();
   }
@@ -132,6 +140,7 @@ test('a value from a future version is kept aside, not overwritten', async () =>
     await app.seedStorage(server.url, [[key, future]]);
     const alert = app.page.locator('[role="alert"][data-recovery="annotations"]');
     await alert.waitFor();
+    await app.page.locator('[role="alert"][data-recovery="settings"]').waitFor();
     assert.match(await alert.innerText(), /newer version/);
     const kept = await app.page.evaluate((v) => Object.keys(localStorage).some((x) => x.startsWith('speech-annotator:backup:') && localStorage.getItem(x) === v), future);
     assert.ok(kept);
