@@ -63,7 +63,7 @@ pub fn App() -> impl IntoView {
         }
     });
     on_cleanup(move || drop.remove());
-    let library_open = RwSignal::new(false);
+    let library_open = state.library_open;
 
     let title = move || {
         state
@@ -229,6 +229,7 @@ fn on_key(state: AppState, e: &web_sys::KeyboardEvent) {
                 }
             }
             state.active_term.set(None);
+            state.library_open.set(false);
         }
     }
 }

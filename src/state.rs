@@ -42,11 +42,10 @@ pub struct Notice {
 #[derive(Clone, Debug)]
 pub enum NoticeAction {
     /// Download a value that could not be read.
-    DownloadBackup {
-        filename: String,
-        raw: Arc<String>,
-    },
-    Undo,
+    DownloadBackup { filename: String, raw: Arc<String> },
+    /// Undo the last change; after an import, also put back the key-term
+    /// settings it changed (they live beside the store, not in its history).
+    Undo { terms: Option<Box<TermSettings>> },
     /// Bring back a deleted document: its library entry and stored values.
     RestoreDocument {
         at: usize,
@@ -89,6 +88,8 @@ pub struct AppState {
     pub theme_list: Memo<Vec<annotator_core::themes::Theme>>,
     /// Codebook entries as text by theme id, for the toggles' tooltips.
     pub definitions: Memo<std::collections::BTreeMap<String, String>>,
+    /// Whether the library dialog is open (Esc closes it).
+    pub library_open: RwSignal<bool>,
     /// Show only paragraphs where coders differ.
     pub disagreements_only: RwSignal<bool>,
     /// The theme the disagreement filter looks at (`None`: any theme).
@@ -258,6 +259,7 @@ impl AppState {
             editing_note: RwSignal::new(None),
             notices: RwSignal::new(Vec::new()),
             save_failure: RwSignal::new(failure),
+            library_open: RwSignal::new(false),
             disagreements_only: RwSignal::new(false),
             disagreement_theme,
             sub_themes,
@@ -735,6 +737,7 @@ impl AppState {
     pub fn export(&self, kind: ExportKind) {
         let own = self.own_set();
         let created = annotation_file::iso_utc(now_ms() / 1000);
+        let terms = self.doc_settings.with_untracked(|d| d.terms.clone());
         let (name, mime, content) = self.doc.with_untracked(|doc| {
             self.store.with_untracked(|store| {
                 let base = export_base_name(doc);
@@ -749,6 +752,7 @@ impl AppState {
                             exported_at: &created,
                             app_version: env!("CARGO_PKG_VERSION"),
                             annotator: Some(&own),
+                            terms: Some(&terms),
                         };
                         (
                             format!("{base}-annotations.json"),

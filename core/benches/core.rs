@@ -151,6 +151,7 @@ fn main() {
             exported_at: "2026-11-25T00:00:00Z",
             app_version: "0",
             annotator: Some("me"),
+            terms: None,
         };
         let file = annotation_file::export(d, &store, &opts);
         let t = median_ms(11, || {

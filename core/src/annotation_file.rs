@@ -19,6 +19,7 @@ use crate::exchange::{
     json_error, ImportError, Incoming, IncomingDocument, IncomingSet, IncomingTag, MAX_IMPORT_BYTES,
 };
 use crate::store::{SetKind, Store, TagOrigin, MAX_NOTE};
+use crate::terms::TermSettings;
 use crate::text::{char_len, fingerprint};
 use crate::themes::{Theme, MAX_NAME};
 
@@ -36,6 +37,8 @@ pub struct ExportOptions<'a> {
     pub app_version: &'a str,
     /// The exporting coder's set id, named as the annotator.
     pub annotator: Option<&'a str>,
+    /// The document's key-term settings and curation, to travel with it.
+    pub terms: Option<&'a TermSettings>,
 }
 
 /// Writes the annotation file.
@@ -88,7 +91,7 @@ pub fn export(doc: &Document, store: &Store, opts: &ExportOptions) -> String {
     if opts.include_text {
         document["text"] = Value::String(doc.text.clone());
     }
-    serde_json::to_string_pretty(&json!({
+    let mut file = json!({
         "type": FILE_TYPE,
         "version": FILE_VERSION,
         "app": {"name": APP_NAME, "version": opts.app_version},
@@ -97,8 +100,74 @@ pub fn export(doc: &Document, store: &Store, opts: &ExportOptions) -> String {
         "document": document,
         "themes": themes,
         "sets": sets,
-    }))
-    .expect("plain data serialises")
+    });
+    if let Some(t) = opts.terms {
+        file["keyTerms"] = json!({
+            "topK": t.top_k,
+            "method": t.method,
+            "partsOfSpeech": t.allowed_pos,
+            "added": t.curation.added,
+            "dropped": t.curation.dropped,
+            "pinned": t.curation.pinned,
+        });
+    }
+    serde_json::to_string_pretty(&file).expect("plain data serialises")
+}
+
+/// Most terms a curation list may hold, and the longest term, in a file.
+const MAX_CURATED: usize = 2000;
+const MAX_TERM: usize = 40;
+
+/// Reads the optional `keyTerms` object: every field checked, none required
+/// (missing ones take the defaults).
+fn read_terms(root: &Obj) -> Result<Option<TermSettings>, ImportError> {
+    let t = match root.map.get("keyTerms") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(v) => Obj::new(v, "keyTerms")?,
+    };
+    let list = |k: &str| -> Result<Vec<String>, ImportError> {
+        let items = t.opt_array(k)?;
+        if items.len() > MAX_CURATED {
+            return Err(ImportError::TooLong {
+                field: t.field(k),
+                limit: MAX_CURATED,
+            });
+        }
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| match v.as_str() {
+                Some(s) if !s.trim().is_empty() && char_len(s) <= MAX_TERM => Ok(s.trim().to_string()),
+                _ => Err(ImportError::WrongType {
+                    field: format!("{}[{i}]", t.field(k)),
+                    expected: "a term of 1–40 characters",
+                }),
+            })
+            .collect()
+    };
+    let mut out = TermSettings::default();
+    if let Some(v) = t.map.get("topK").filter(|v| !v.is_null()) {
+        out.top_k = v
+            .as_u64()
+            .filter(|n| (1..=500).contains(n))
+            .ok_or(ImportError::WrongType {
+                field: t.field("topK"),
+                expected: "an integer from 1 to 500",
+            })? as usize;
+    }
+    if let Some(m) = t.opt_str("method", 20)? {
+        out.method = serde_json::from_value(Value::String(m.into())).map_err(|_| ImportError::WrongType {
+            field: t.field("method"),
+            expected: "\"tfidf\", \"textrank\" or \"fused\"",
+        })?;
+    }
+    if t.map.contains_key("partsOfSpeech") {
+        out.allowed_pos = list("partsOfSpeech")?;
+    }
+    out.curation.added = list("added")?;
+    out.curation.dropped = list("dropped")?;
+    out.curation.pinned = list("pinned")?;
+    Ok(Some(out))
 }
 
 /// Walks a JSON object, naming the path of whatever is wrong.
@@ -368,6 +437,7 @@ pub fn import(raw: &str, store: &Store) -> Result<Incoming, ImportError> {
         themes,
         codebook,
         sets,
+        terms: read_terms(&root)?,
     })
 }
 
@@ -560,6 +630,7 @@ mod tests {
                 exported_at: "2026-11-25T04:59:40Z",
                 app_version: "0.1.0",
                 annotator: Some("me"),
+                terms: None,
             },
         )
     }
@@ -613,9 +684,81 @@ mod tests {
                 exported_at: "2026-11-25T04:59:40Z",
                 app_version: "0.1.0",
                 annotator: Some("you"),
+                terms: None,
             },
         );
         assert_eq!(import(&again, &fresh()).unwrap().sets[0].tags, inc.sets[0].tags);
+    }
+
+    #[test]
+    fn key_term_curation_travels_and_merges_without_undoing_a_pin() {
+        let (doc, store) = coded();
+        let mut theirs = TermSettings {
+            top_k: 12,
+            ..Default::default()
+        };
+        theirs.curation.added.push("外经贸调度".into());
+        theirs
+            .curation
+            .dropped
+            .extend(["园区".to_string(), "稳外贸".to_string()]);
+        theirs.curation.pinned.push("招商引资".into());
+        let raw = export(
+            &doc,
+            &store,
+            &ExportOptions {
+                sets: &["me"],
+                include_text: false,
+                exported_at: "2026-11-25T04:59:40Z",
+                app_version: "0.1.0",
+                annotator: Some("me"),
+                terms: Some(&theirs),
+            },
+        );
+        let inc = import(&raw, &fresh()).unwrap();
+        assert_eq!(inc.terms.as_ref(), Some(&theirs), "round trip");
+
+        let mut mine = TermSettings::default();
+        mine.curation.pinned.push("园区".into());
+        let merged = crate::exchange::merge_terms(&mine, inc.terms.as_ref(), Mode::Merge).unwrap();
+        assert_eq!(merged.top_k, mine.top_k, "a merge keeps my settings");
+        assert_eq!(merged.curation.added, ["外经贸调度"]);
+        assert_eq!(merged.curation.dropped, ["稳外贸"], "my pinned 园区 is not dropped");
+        assert_eq!(merged.curation.pinned, ["园区", "招商引资"]);
+        assert_eq!(
+            crate::exchange::merge_terms(&merged, inc.terms.as_ref(), Mode::Merge),
+            None,
+            "idempotent"
+        );
+        assert_eq!(
+            crate::exchange::merge_terms(&mine, inc.terms.as_ref(), Mode::Replace),
+            Some(theirs.clone())
+        );
+        assert_eq!(
+            crate::exchange::merge_terms(&mine, inc.terms.as_ref(), Mode::SideBySide),
+            None
+        );
+        assert_eq!(crate::exchange::merge_terms(&mine, None, Mode::Merge), None);
+
+        // bad key-term fields are refused with their path
+        let with = |f: &dyn Fn(&mut Value)| {
+            let mut v: Value = serde_json::from_str(&raw).unwrap();
+            f(&mut v);
+            import(&v.to_string(), &fresh())
+        };
+        for (what, r) in [
+            ("topK 0", with(&|v| v["keyTerms"]["topK"] = json!(0))),
+            ("method", with(&|v| v["keyTerms"]["method"] = json!("magic"))),
+            (
+                "long term",
+                with(&|v| v["keyTerms"]["added"] = json!(["长".repeat(41)])),
+            ),
+            ("not a string", with(&|v| v["keyTerms"]["dropped"] = json!([1]))),
+            ("not an object", with(&|v| v["keyTerms"] = json!([]))),
+        ] {
+            assert!(r.is_err(), "{what}: {r:?}");
+        }
+        assert!(with(&|v| v["keyTerms"] = Value::Null).unwrap().terms.is_none());
     }
 
     #[test]

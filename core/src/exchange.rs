@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::document::Document;
 use crate::store::{AnnotationSet, Command, SetKind, Store, TagOrigin};
+use crate::terms::TermSettings;
 use crate::themes::Theme;
 
 /// Largest import file accepted, in bytes (checked before reading).
@@ -65,6 +66,8 @@ pub struct Incoming {
     /// Codebook entries by theme id (files without a codebook still import).
     pub codebook: BTreeMap<String, crate::store::Codebook>,
     pub sets: Vec<IncomingSet>,
+    /// Key-term settings and curation (the app's own file only).
+    pub terms: Option<TermSettings>,
 }
 
 /// Why a file cannot be imported, with the message the user sees. A file
@@ -398,6 +401,42 @@ pub fn plan(incoming: &Incoming, mode: Mode, doc: &Document, store: &Store, own:
     Command::Batch(cmds)
 }
 
+/// The key-term settings an import leaves the document with, or `None` if
+/// they do not change: a replace takes the file's; a merge keeps the user's
+/// settings and adds the file's curation (a term the user pinned is never
+/// dropped by a colleague's file); side by side leaves them alone.
+pub fn merge_terms(mine: &TermSettings, theirs: Option<&TermSettings>, mode: Mode) -> Option<TermSettings> {
+    let theirs = theirs?;
+    let next = match mode {
+        Mode::SideBySide => return None,
+        Mode::Replace => theirs.clone(),
+        Mode::Merge => {
+            let mut t = mine.clone();
+            let union = |a: &mut Vec<String>, b: &[String]| {
+                for x in b {
+                    if !a.contains(x) {
+                        a.push(x.clone());
+                    }
+                }
+            };
+            union(&mut t.curation.added, &theirs.curation.added);
+            union(&mut t.curation.pinned, &theirs.curation.pinned);
+            let keep: Vec<String> = theirs
+                .curation
+                .dropped
+                .iter()
+                .filter(|d| !mine.curation.pinned.contains(d) && !mine.curation.added.contains(d))
+                .cloned()
+                .collect();
+            union(&mut t.curation.dropped, &keep);
+            let dropped = t.curation.dropped.clone();
+            t.curation.pinned.retain(|p| !dropped.contains(p));
+            t
+        }
+    };
+    (next != *mine).then_some(next)
+}
+
 fn tag(set: &str, block: &str, theme: &str, present: bool, (at, how): (u64, TagOrigin)) -> Command {
     Command::Tag {
         set: set.into(),
@@ -506,6 +545,7 @@ pub fn read_bytes(bytes: &[u8], doc: &Document, store: &Store) -> Result<Incomin
             themes,
             codebook,
             sets: Vec::new(),
+            terms: None,
         });
     }
     read_any(text, doc, store)

@@ -979,6 +979,7 @@ pub fn import_project(bytes: &[u8], doc: &Document, store: &Store) -> Result<Inc
         themes,
         codebook,
         sets: Vec::new(),
+        terms: None,
     };
     let Some((source, raw)) = found else {
         if sources.is_empty() {

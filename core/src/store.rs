@@ -608,6 +608,45 @@ impl Store {
         }
     }
 
+    /// The command that brings a document's annotations back to pristine:
+    /// the user's own tags, notes and not-coded marks removed, every other
+    /// set (coders opened side by side, the consensus) closed. Themes and
+    /// the codebook stay: they are the user's scheme, not this text's
+    /// coding. One step, so one undo brings it all back.
+    pub fn pristine(&self, own: &str) -> Command {
+        let mut cmds = Vec::new();
+        if let Some(set) = self.sets.get(own) {
+            for ((block, theme), e) in set.tags.iter().filter(|(_, e)| e.present) {
+                cmds.push(Command::Tag {
+                    set: own.into(),
+                    block: block.clone(),
+                    theme: theme.clone(),
+                    present: false,
+                    how: e.how,
+                    at: e.at,
+                });
+            }
+            for (block, _) in set.notes.iter().filter(|(_, n)| !n.text.is_empty()) {
+                cmds.push(Command::Note {
+                    set: own.into(),
+                    block: block.clone(),
+                    text: String::new(),
+                });
+            }
+            for (block, _) in set.uncoded.iter().filter(|(_, u)| u.on) {
+                cmds.push(Command::Uncoded {
+                    set: own.into(),
+                    block: block.clone(),
+                    on: false,
+                });
+            }
+        }
+        for id in self.sets.keys().filter(|id| id.as_str() != own) {
+            cmds.push(Command::RemoveSet { id: id.clone() });
+        }
+        Command::Batch(cmds)
+    }
+
     /// Folds another replica's store into this one: per item the later stamp
     /// wins. Commutative, associative and idempotent, so tabs converge
     /// whatever order their writes arrive in. Returns whether anything changed.
@@ -679,6 +718,38 @@ mod tests {
             block: block.into(),
             text: text.into(),
         }
+    }
+
+    #[test]
+    fn pristine_clears_the_coding_and_one_undo_brings_it_back() {
+        let mut a = store("tab-a");
+        a.apply(tag("p1", "trade", true)).unwrap();
+        a.apply(Command::Note {
+            set: "me".into(),
+            block: "p1".into(),
+            text: "注".into(),
+        })
+        .unwrap();
+        a.apply(Command::Uncoded {
+            set: "me".into(),
+            block: "p2".into(),
+            on: true,
+        })
+        .unwrap();
+        let mut other = AnnotationSet::new("b", "B", "#000000", SetKind::Coder);
+        other.readonly = true;
+        a.apply(Command::AddSet(Box::new(other))).unwrap();
+        let before = a.clone();
+        let inverse = a.apply(a.pristine("me")).unwrap();
+        assert!(a.themes_of("me", "p1").is_empty() && a.note("me", "p1").is_empty());
+        assert!(!a.sets["me"].is_uncoded("p2"));
+        assert_eq!(a.sets.keys().collect::<Vec<_>>(), ["me"]);
+        assert_eq!(a.themes().len(), before.themes().len(), "themes stay");
+        a.apply(inverse).unwrap();
+        assert_eq!(a.themes_of("me", "p1"), ["trade"]);
+        assert_eq!(a.note("me", "p1"), "注");
+        assert!(a.sets["me"].is_uncoded("p2"));
+        assert_eq!(a.sets["b"], before.sets["b"]);
     }
 
     #[test]

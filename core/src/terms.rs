@@ -245,7 +245,7 @@ pub struct Curation {
 ///
 /// Fields missing from stored settings take their defaults, so settings
 /// saved before a field existed still load.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TermSettings {
     /// How many terms to keep by score (added and pinned terms come on top).

@@ -1073,6 +1073,7 @@ impl<'a> Reader<'a> {
             themes,
             codebook: Default::default(),
             sets,
+            terms: None,
         })
     }
 }

@@ -127,6 +127,12 @@ pub fn ImportDialog(pending: ImportState) -> impl IntoView {
         });
         pending.0.set(None);
         if state.apply(cmd) {
+            // The file's key-term curation, where the mode takes it.
+            let mine = state.doc_settings.with_untracked(|d| d.terms.clone());
+            let previous = exchange::merge_terms(&mine, p.incoming.terms.as_ref(), mode).map(|next| {
+                state.update_terms(|t| *t = next);
+                Box::new(mine)
+            });
             let skipped = if pv.unmatched_blocks > 0 {
                 format!(
                     "；{} 段在本文档中找不到，未导入 · {} paragraphs not in this document were left out",
@@ -146,7 +152,7 @@ pub fn ImportDialog(pending: ImportState) -> impl IntoView {
                     "已导入 {} · Imported {}: {} 标签 tags, {} 笔记 notes ({how}){skipped}",
                     p.file_name, p.file_name, pv.tags, pv.notes
                 ),
-                Some(NoticeAction::Undo),
+                Some(NoticeAction::Undo { terms: previous }),
             );
         }
     };

@@ -232,6 +232,7 @@ fn delete_document(state: AppState, fp: &str) {
         library::doc_key(fp),
         persist::annotations_key(fp),
         persist::view_key(fp),
+        annotator_core::settings::doc_settings_key(fp),
     ];
     let values: Vec<(String, String)> = keys
         .iter()
@@ -419,43 +420,25 @@ pub fn restore_values(state: AppState, values: &[(String, Option<String>)], befo
     reload_current(state);
 }
 
-/// Resets the built-in speech to pristine: all of the user's tags and notes
-/// on it removed, as one undoable step.
+/// Resets the built-in speech to pristine ([`annotator_core::store::Store::pristine`]
+/// and the default key-term settings), as one undoable step.
 pub fn reset_builtin(state: AppState) {
     let b = builtin();
     if state.doc.with_untracked(|d| d.fingerprint != b.fingerprint) {
         state.open_document(b, Source::Builtin);
     }
     let own = state.own_set();
-    let cmds: Vec<annotator_core::store::Command> =
-        state.store.with_untracked(|s| {
-            let Some(set) = s.sets.get(&own) else { return Vec::new() };
-            let tags =
-                set.tags
-                    .iter()
-                    .filter(|(_, e)| e.present)
-                    .map(|((b, t), e)| annotator_core::store::Command::Tag {
-                        set: own.clone(),
-                        block: b.clone(),
-                        theme: t.clone(),
-                        present: false,
-                        how: e.how,
-                        at: e.at,
-                    });
-            let notes = set.notes.iter().filter(|(_, n)| !n.text.is_empty()).map(|(b, _)| {
-                annotator_core::store::Command::Note {
-                    set: own.clone(),
-                    block: b.clone(),
-                    text: String::new(),
-                }
-            });
-            tags.chain(notes).collect()
+    let cmd = state.store.with_untracked(|s| s.pristine(&own));
+    if state.apply(cmd) {
+        let previous = state.doc_settings.with_untracked(|d| d.terms.clone());
+        let terms = (previous != Default::default()).then(|| {
+            state.update_terms(|t| *t = Default::default());
+            Box::new(previous)
         });
-    if state.apply(annotator_core::store::Command::Batch(cmds)) {
         state.notify(
             Level::Info,
             "内置讲话已重置 · The built-in speech is pristine again".into(),
-            Some(NoticeAction::Undo),
+            Some(NoticeAction::Undo { terms }),
         );
     }
 }

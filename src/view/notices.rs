@@ -43,8 +43,14 @@ pub fn Notices() -> impl IntoView {
                                 state.dismiss(id);
                             }>"撤销 · Undo"</button>
                         }.into_any(),
-                        NoticeAction::Undo => view! {
-                            <button type="button" data-action="notice-undo" on:click=move |_| { state.undo(); state.dismiss(id); }>
+                        NoticeAction::Undo { terms } => view! {
+                            <button type="button" data-action="notice-undo" on:click=move |_| {
+                                state.undo();
+                                if let Some(t) = terms.clone() {
+                                    state.update_terms(|x| *x = *t);
+                                }
+                                state.dismiss(id);
+                            }>
                                 "撤销 · Undo"
                             </button>
                         }.into_any(),

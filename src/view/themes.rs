@@ -65,7 +65,7 @@ pub fn ThemePanel() -> impl IntoView {
             state.notify(
                 Level::Info,
                 format!("已删除主题「{label}」 · Theme deleted"),
-                Some(NoticeAction::Undo),
+                Some(NoticeAction::Undo { terms: None }),
             );
         }
     };

@@ -75,6 +75,8 @@ test('two tabs: a document opened in one appears in the other\'s library, and ne
   // the first tab hears of it, and its own next save keeps it
   await app.openLibrary();
   await app.page.locator('[data-doc-id]').filter({ hasText: '第二个标签页' }).waitFor();
+  await app.press('Escape');
+  await app.page.locator('aside.library').waitFor({ state: 'hidden' });
   await app.clickTheme((await app.blockIndexes('paragraph'))[0], 'investment');
   await app.settle();
   await other.page.close();

@@ -70,4 +70,29 @@ test('suggested themes are shown apart from tags; accept and reject', async () =
   assert.match(await app.block(thirdIndex).getAttribute('data-themes'), /environment/);
 });
 
+test('the curation travels in the annotation file: a colleague who merges it gets the same list, and the notice undoes it', async () => {
+  const file = await app.download('json');
+  const keyTerms = JSON.parse(file.text).keyTerms;
+  assert.deepEqual(keyTerms.pinned, ['园区']);
+  assert.equal(keyTerms.dropped.length, 1);
+  const victim = keyTerms.dropped[0];
+  const fresh = await openProfile();
+  try {
+    const other = await AnnotatorPage.open(fresh.context, server.url);
+    await other.waitForTerms();
+    const theirs = () => other.page.$$eval('[data-term-rank]', (li) => li.map((l) => l.dataset.term));
+    assert.ok((await theirs()).includes(victim));
+    await other.importFile(file);
+    await other.page.locator('[data-import-mode="merge"]').click();
+    await other.page.waitForFunction((v) => !document.querySelector(`[data-term-rank][data-term="${v}"]`), victim);
+    assert.equal((await theirs())[0], '园区', 'the pin came along');
+    await other.page.locator('[data-action="notice-undo"]').click();
+    await other.page.waitForFunction((v) => document.querySelector(`[data-term-rank][data-term="${v}"]`), victim);
+    assert.notEqual((await theirs())[0], '园区');
+    other.assertNoConsoleErrors();
+  } finally {
+    await fresh.close();
+  }
+});
+
 test('no console errors', () => app.assertNoConsoleErrors());
