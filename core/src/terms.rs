@@ -571,12 +571,97 @@ pub fn split_marks<'a>(text: &'a str, marks: &[Mark]) -> Vec<(&'a str, Option<us
     out
 }
 
+/// A run of a block's text as the view draws it: inside a key-term mark or
+/// not, and underlined as a word that suggests a theme or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Run<'a> {
+    pub text: &'a str,
+    pub term: Option<usize>,
+    pub underlined: bool,
+}
+
+/// [`split_marks`] with a second layer: char ranges to underline (the
+/// words behind a theme suggestion). Runs break wherever either layer
+/// starts or ends; overlapping underline ranges are joined.
+///
+/// ```
+/// use annotator_core::terms::{layer_runs, Mark};
+/// let runs = layer_runs("利用外资方面", &[Mark { start: 2, end: 4, term: 0 }], &[(0, 4)]);
+/// let parts: Vec<_> = runs.iter().map(|r| (r.text, r.term, r.underlined)).collect();
+/// assert_eq!(parts, [("利用", None, true), ("外资", Some(0), true), ("方面", None, false)]);
+/// ```
+pub fn layer_runs<'a>(text: &'a str, marks: &[Mark], underline: &[(usize, usize)]) -> Vec<Run<'a>> {
+    let mut ranges: Vec<(usize, usize)> = underline.iter().copied().filter(|(s, e)| e > s).collect();
+    ranges.sort_unstable();
+    let mut joined: Vec<(usize, usize)> = Vec::with_capacity(ranges.len());
+    for (s, e) in ranges {
+        match joined.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => joined.push((s, e)),
+        }
+    }
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for (piece, term) in split_marks(text, marks) {
+        let len = char_len(piece);
+        let (start, end) = (offset, offset + len);
+        // Cut points inside this piece, from the underline ranges.
+        let mut cuts = vec![start, end];
+        for &(s, e) in &joined {
+            for c in [s, e] {
+                if c > start && c < end {
+                    cuts.push(c);
+                }
+            }
+        }
+        cuts.sort_unstable();
+        cuts.dedup();
+        let bytes: Vec<usize> = piece
+            .char_indices()
+            .map(|(i, _)| i)
+            .chain(std::iter::once(piece.len()))
+            .collect();
+        for w in cuts.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            out.push(Run {
+                text: &piece[bytes[a - start]..bytes[b - start]],
+                term,
+                underlined: joined.iter().any(|&(s, e)| s <= a && b <= e),
+            });
+        }
+        offset = end;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::sync::OnceLock;
 
     const SPEECH: &str = include_str!("../../assets/speech-foreign-trade-2022-07-14.txt");
+
+    #[test]
+    fn layered_runs_cover_the_text_once_whatever_the_ranges() {
+        let text = "招商引资和利用外资";
+        let marks = [Mark {
+            start: 5,
+            end: 9,
+            term: 1,
+        }];
+        let runs = layer_runs(text, &marks, &[(0, 4), (2, 6), (20, 30), (3, 3)]);
+        assert_eq!(runs.iter().map(|r| r.text).collect::<String>(), text);
+        let parts: Vec<_> = runs.iter().map(|r| (r.text, r.term, r.underlined)).collect();
+        assert_eq!(
+            parts,
+            [
+                ("招商引资和", None, true),
+                ("利", Some(1), true),
+                ("用外资", Some(1), false)
+            ]
+        );
+        assert_eq!(layer_runs("", &[], &[(0, 2)]), []);
+    }
 
     fn segmenter() -> &'static Segmenter {
         static S: OnceLock<Segmenter> = OnceLock::new();

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use annotator_core::document::{Block, BlockKind};
 use annotator_core::navigate;
 use annotator_core::store::{Command, SetKind, TagOrigin};
-use annotator_core::terms::split_marks;
+use annotator_core::terms::layer_runs;
 use annotator_core::themes::Theme;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -68,22 +68,30 @@ fn BlockView(block: Arc<Block>) -> impl IntoView {
                 .with_untracked(|s| navigate::is_visible(&block, s, &set, filter.as_deref()))
         }
     };
+    // Key-term marks, with the words behind a theme suggestion underlined.
     let text = {
         let block = block.clone();
         move || {
+            let underline: Vec<(usize, usize)> =
+                suggested.with(|v| v.iter().flat_map(|s| s.matches.iter().copied()).collect());
             state.analysis.with(|a| {
                 let marks = a.as_ref().and_then(|a| a.marks.get(index).cloned()).unwrap_or_default();
                 let terms = a
                     .as_ref()
                     .map(|a| a.terms.iter().map(|t| t.term.clone()).collect::<Vec<_>>())
                     .unwrap_or_default();
-                split_marks(&block.text, &marks)
+                layer_runs(&block.text, &marks, &underline)
                     .into_iter()
-                    .map(|(run, term)| match term {
-                        None => run.to_string().into_any(),
-                        Some(t) => {
-                            view! { <TermMark term_index=t term=terms[t].clone() text=run.to_string()/> }.into_any()
+                    .map(|run| match (run.term, run.underlined) {
+                        (None, false) => run.text.to_string().into_any(),
+                        (None, true) => view! {
+                            <u class="suggest-match" data-suggest-match="">{run.text.to_string()}</u>
                         }
+                        .into_any(),
+                        (Some(t), underlined) => view! {
+                            <TermMark term_index=t term=terms[t].clone() text=run.text.to_string() underlined=underlined/>
+                        }
+                        .into_any(),
                     })
                     .collect_view()
             })
@@ -120,7 +128,7 @@ fn BlockView(block: Arc<Block>) -> impl IntoView {
 }
 
 #[component]
-fn TermMark(term_index: usize, term: String, text: String) -> impl IntoView {
+fn TermMark(term_index: usize, term: String, text: String, underlined: bool) -> impl IntoView {
     let state = expect_context::<AppState>();
     let lit = move || state.active_term.get() == Some(term_index) || state.hover_term.get() == Some(term_index);
     view! {
@@ -128,7 +136,11 @@ fn TermMark(term_index: usize, term: String, text: String) -> impl IntoView {
             on:mouseenter=move |_| state.hover_term.set(Some(term_index))
             on:mouseleave=move |_| state.hover_term.set(None)
             on:click=move |_| state.active_term.update(|a| *a = if *a == Some(term_index) { None } else { Some(term_index) })>
-            {text}
+            {if underlined {
+                view! { <u class="suggest-match" data-suggest-match="">{text}</u> }.into_any()
+            } else {
+                text.into_any()
+            }}
         </mark>
     }
 }

@@ -49,6 +49,10 @@ test('suggested themes are shown apart from tags; accept and reject', async () =
   const block = suggested.first();
   const index = Number(await block.getAttribute('data-block'));
   assert.doesNotMatch(await block.getAttribute('data-themes'), /investment/, 'a suggestion is not a tag');
+  const words = await block.locator('[data-suggest-match]').allInnerTexts();
+  assert.ok(words.length > 0, 'the matching words are underlined');
+  const listed = (await block.locator('.suggestion .evidence').allInnerTexts()).join(' ');
+  assert.ok(words.some((w) => listed.includes(w)), `underlined ${words} are the words the suggestion names: ${listed}`);
   await block.locator('[data-suggestion-accept="investment"]').click();
   assert.match(await app.block(index).getAttribute('data-themes'), /investment/);
   assert.doesNotMatch(await app.block(index).getAttribute('data-suggested'), /investment/);
