@@ -344,6 +344,15 @@ impl AppState {
         });
     }
 
+    /// Takes a phrase out of the user dictionary (and out of this document's
+    /// added terms): the segmenter is rebuilt without it.
+    pub fn remove_phrase(&self, phrase: &str) {
+        self.user_settings.update(|u| u.words.retain(|w| w != phrase));
+        self.save_user_settings();
+        self.segmenter.set_value(None);
+        self.update_terms(|t| t.curation.added.retain(|w| w != phrase));
+    }
+
     /// Accepts suggestions: tags marked as accepted suggestions, one undo step.
     pub fn accept_suggestions(&self, list: &[Suggestion]) {
         if list.is_empty() {
@@ -742,9 +751,9 @@ impl AppState {
             self.store.with_untracked(|store| {
                 let base = export_base_name(doc);
                 let all: Vec<&str> = store.sets.keys().map(String::as_str).collect();
+                let own_only = [own.as_str()];
                 match kind {
                     ExportKind::Json { all_sets, include_text } => {
-                        let own_only = [own.as_str()];
                         let sets: &[&str] = if all_sets { &all } else { &own_only };
                         let opts = annotation_file::ExportOptions {
                             sets,
@@ -780,10 +789,10 @@ impl AppState {
                         "application/xml",
                         annotator_core::refi::export_codebook(store).into_bytes(),
                     ),
-                    ExportKind::Csv => (
+                    ExportKind::Csv { all_sets } => (
                         format!("{base}-codes.csv"),
                         "text/csv;charset=utf-8",
-                        annotation_file::csv(doc, store, &own).into_bytes(),
+                        annotation_file::csv(doc, store, if all_sets { &all } else { &own_only }).into_bytes(),
                     ),
                 }
             })
@@ -802,7 +811,10 @@ pub enum ExportKind {
         include_text: bool,
     },
     W3c,
-    Csv,
+    /// The user's own set, or every set (one row per coder and paragraph).
+    Csv {
+        all_sets: bool,
+    },
     /// REFI-QDA project: the text and every coder's codings.
     Qdpx,
     /// REFI-QDA codebook.

@@ -166,7 +166,7 @@ fn main() {
         });
         row(&format!("import annotation file, {name}"), format!("{t:.3} ms"));
         let t = median_ms(11, || {
-            black_box(annotation_file::csv(d, &store, "me"));
+            black_box(annotation_file::csv(d, &store, &["me"]));
         });
         row(&format!("export CSV, {name}"), format!("{t:.3} ms"));
         let w3c_file = w3c::export(d, &store, &["me"], "2026-11-25T00:00:00Z");

@@ -18,7 +18,7 @@ use crate::document::Document;
 use crate::exchange::{
     json_error, ImportError, Incoming, IncomingDocument, IncomingSet, IncomingTag, MAX_IMPORT_BYTES,
 };
-use crate::store::{SetKind, Store, TagOrigin, MAX_NOTE};
+use crate::store::{AnnotationSet, SetKind, Store, TagOrigin, MAX_NOTE};
 use crate::terms::TermSettings;
 use crate::text::{char_len, fingerprint};
 use crate::themes::{Theme, MAX_NAME};
@@ -505,30 +505,36 @@ fn write_theme(out: &mut String, store: &Store, t: &Theme, level: &str) {
     }
 }
 
-/// One row per taggable block, a 0/1 column per theme, the note and the
+/// One row per taggable block (per coder, with a `coder` column, when
+/// several sets are exported: the long format R and pandas group by), a 0/1
+/// column per theme, whether the coder marked it not coded, the note and the
 /// text; UTF-8 with a BOM so Excel shows Chinese. Cells that a spreadsheet
 /// would run as a formula are prefixed with `'`.
-pub fn csv(doc: &Document, store: &Store, set: &str) -> String {
+pub fn csv(doc: &Document, store: &Store, sets: &[&str]) -> String {
     let themes = store.themes();
+    let sets: Vec<&AnnotationSet> = sets.iter().filter_map(|id| store.sets.get(*id)).collect();
+    let several = sets.len() > 1;
     let mut out = String::from("\u{feff}");
     let mut header = vec!["block".to_string(), "block_id".into(), "kind".into()];
+    if several {
+        header.push("coder".into());
+    }
     header.extend(themes.iter().map(|t| t.label()));
-    header.extend(["note".to_string(), "text".into()]);
+    header.extend(["not_coded".to_string(), "note".into(), "text".into()]);
     push_row(&mut out, &header);
-    for b in doc.taggable() {
-        let mut row = vec![b.index.to_string(), b.id.clone(), b.kind.as_str().to_string()];
-        let s = store.sets.get(set);
-        row.extend(themes.iter().map(|t| {
-            if s.is_some_and(|s| s.has_tag(&b.id, &t.id)) {
-                "1"
-            } else {
-                "0"
+    for s in sets {
+        for b in doc.taggable() {
+            let mut row = vec![b.index.to_string(), b.id.clone(), b.kind.as_str().to_string()];
+            if several {
+                row.push(s.name.clone());
             }
-            .to_string()
-        }));
-        row.push(store.note(set, &b.id).to_string());
-        row.push(b.text.clone());
-        push_row(&mut out, &row);
+            let flag = |on: bool| if on { "1" } else { "0" }.to_string();
+            row.extend(themes.iter().map(|t| flag(s.has_tag(&b.id, &t.id))));
+            row.push(flag(s.is_uncoded(&b.id)));
+            row.push(store.note(&s.id, &b.id).to_string());
+            row.push(b.text.clone());
+            push_row(&mut out, &row);
+        }
     }
     out
 }
@@ -1000,7 +1006,7 @@ mod tests {
                 text: "=HYPERLINK(\"x\")".into(),
             })
             .unwrap();
-        let csv = csv(&doc, &store, "me");
+        let csv = csv(&doc, &store, &["me"]);
         assert!(csv.starts_with('\u{feff}'));
         let lines: Vec<&str> = csv.trim_end().split("\r\n").collect();
         assert_eq!(lines.len(), 1 + doc.taggable().count());
@@ -1010,7 +1016,24 @@ mod tests {
             "formula neutralised and quoted"
         );
         let second = lines.iter().find(|l| l.contains(&p[1])).unwrap();
-        assert!(second.contains(",1,1,0,0,0,"), "{second}");
+        assert!(second.contains(",1,1,0,0,0,0,"), "{second}");
+        let third = lines.iter().find(|l| l.contains(&p[2])).unwrap();
+        assert!(third.contains(",0,0,0,0,0,1,"), "not coded: {third}");
+
+        // several coders: long format with a coder column
+        store
+            .apply(Command::AddSet(Box::new(AnnotationSet::new(
+                "b",
+                "Wang 王",
+                "#999999",
+                SetKind::Coder,
+            ))))
+            .unwrap();
+        let both = super::csv(&doc, &store, &["b", "me"]);
+        let lines: Vec<&str> = both.trim_end().split("\r\n").collect();
+        assert_eq!(lines.len(), 1 + 2 * doc.taggable().count());
+        assert!(lines[0].starts_with("\u{feff}block,block_id,kind,coder,"));
+        assert!(lines[1].contains(",Wang 王,"));
     }
 
     proptest! {

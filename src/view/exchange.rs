@@ -87,7 +87,7 @@ pub fn ExportMenu(pending: ImportState) -> impl IntoView {
                 <button type="button" data-export="w3c" on:click=move |_| state.export(ExportKind::W3c)>
                     "W3C Web Annotation (.jsonld)"
                 </button>
-                <button type="button" data-export="csv" on:click=move |_| state.export(ExportKind::Csv)>
+                <button type="button" data-export="csv" on:click=move |_| state.export(ExportKind::Csv { all_sets: all_sets.get_untracked() })>
                     "表格 · Spreadsheet (.csv)"
                 </button>
                 <button type="button" data-export="qdpx" on:click=move |_| state.export(ExportKind::Qdpx)>

@@ -84,6 +84,7 @@ fn TermControls() -> impl IntoView {
         phrase.set(String::new());
     };
     let dropped = move || state.doc_settings.with(|d| d.terms.curation.dropped.clone());
+    let dictionary = move || state.user_settings.with(|u| u.words.clone());
     view! {
         <div class="term-controls">
             <div class="row">
@@ -115,6 +116,14 @@ fn TermControls() -> impl IntoView {
                             state.update_terms(|t| t.allowed_pos = pos);
                         }/>
                 </label>
+                <Show when=move || !dictionary().is_empty()>
+                    <p class="hint" data-dictionary="">"用户词典（所有文档） · Your dictionary (every document): "
+                        {move || dictionary().into_iter().map(|w| view! {
+                            <button type="button" class="goto" data-dictionary-remove=w.clone() title="从词典删除 · Remove from the dictionary"
+                                on:click={ let w = w.clone(); move |_| state.remove_phrase(&w) }>{format!("{w} ✕")}</button>
+                        }).collect_view()}
+                    </p>
+                </Show>
                 <Show when=move || !dropped().is_empty()>
                     <p class="hint">"已删除 · Dropped: "
                         {move || dropped().into_iter().map(|w| view! {

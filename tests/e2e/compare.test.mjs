@@ -113,6 +113,10 @@ test('adjudicating by union writes the consensus, and undo takes it back', async
   await b.page.locator('[data-export-all-sets]').check();
   const file = await b.download('json');
   assert.ok(JSON.parse(file.text).sets.some((s) => s.kind === 'consensus'));
+  const csv = await b.download('csv');
+  const header = csv.text.split('\r\n')[0];
+  assert.match(header, /,coder,/, 'one row per coder and paragraph');
+  assert.ok(csv.text.split('\r\n').some((row) => row.includes(',共识 · Consensus,')), 'the consensus is a coder column value');
 });
 
 test('REFI-QDA: the .qdpx project and .qdc codebook re-import into a fresh profile', async () => {

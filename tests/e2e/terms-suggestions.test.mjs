@@ -41,6 +41,16 @@ test('add a phrase: it is cut whole, listed and highlighted', async () => {
   await app.page.locator('[data-term-add]').press('Enter');
   await app.page.waitForFunction(() => document.querySelector('[data-term-rank][data-term="调度会议"]'));
   assert.ok((await app.page.locator('mark[data-term="调度会议"]').count()) >= 1);
+  // it is in the user dictionary, from which it can be taken out again
+  await app.page.locator('.term-controls details summary').click();
+  const entry = app.page.locator('[data-dictionary-remove="调度会议"]');
+  await entry.click();
+  await app.page.waitForFunction(() => !document.querySelector('[data-term-rank][data-term="调度会议"]'));
+  assert.equal(await app.page.locator('mark[data-term="调度会议"]').count(), 0);
+  await app.page.locator('[data-term-add]').fill('调度会议');
+  await app.page.locator('[data-term-add]').press('Enter');
+  await app.page.waitForFunction(() => document.querySelector('[data-term-rank][data-term="调度会议"]'));
+  await app.page.locator('.term-controls details summary').click();
 });
 
 test('suggested themes are shown apart from tags; accept and reject', async () => {
