@@ -32,6 +32,26 @@ const OBSERVE = `
   }).observe(document, { childList: true, subtree: true });
 `;
 
+// Save cost as a user pays it: the page's own save (read what another tab
+// wrote, merge, serialise the whole store, write it), triggered synchronously
+// by `pagehide`, after accepting every theme suggestion so most paragraphs
+// carry tags. Returns the median and the stored size.
+async function saveCost(page, runs = 11) {
+  for (const b of await page.locator('[data-suggestion-accept-all]').all()) await b.click();
+  return page.evaluate((n) => {
+    const times = [];
+    for (let i = 0; i < n; i++) {
+      const s = performance.now();
+      window.dispatchEvent(new Event('pagehide'));
+      times.push(performance.now() - s);
+    }
+    times.sort((a, b) => a - b);
+    const key = Object.keys(localStorage).find((k) => k.includes(':annotations:') && localStorage.getItem(k).length > 1000);
+    const tags = document.querySelectorAll('[data-themes]:not([data-themes=""])').length;
+    return { ms: times[Math.floor(n / 2)], kb: key ? localStorage.getItem(key).length * 2 / 1024 : 0, tags };
+  }, runs);
+}
+
 const wasm = readFileSync(join(root, 'dist', 'speech-annotator_bg.wasm'));
 row('wasm raw', `${(wasm.length / 1e6).toFixed(2)} MB`);
 row('wasm gzip -9', `${(gzipSync(wasm, { level: 9 }).length / 1e6).toFixed(2)} MB`);
@@ -54,6 +74,16 @@ try {
   row(`navigation → text shown (median of ${RUNS})`, `${median(text).toFixed(0)} ms`);
   row(`navigation → key terms highlighted (median of ${RUNS})`, `${median(terms).toFixed(0)} ms`);
   row('wasm fetch + compile + instantiate (boot.js)', `${median(boot).toFixed(0)} ms`);
+
+  {
+    const p = await openProfile();
+    const page = p.context.pages()[0];
+    await page.goto(server.url);
+    await page.waitForSelector('mark[data-term]');
+    const c = await saveCost(page);
+    row(`save the whole store, the speech (${c.tags} tagged blocks, ${c.kb.toFixed(0)} KB UTF-16)`, `${c.ms.toFixed(2)} ms`);
+    await p.close();
+  }
 
   // A 1,000-paragraph document, pasted through the library.
   const paras = speech.split('\n').filter((l) => l.length > 60);
@@ -99,6 +129,41 @@ try {
     return out;
   });
   row('tag keypress → next frame painted, 1,000 paragraphs (median of 11)', `${median(frames).toFixed(1)} ms`);
+  const longSave = await saveCost(page);
+  row(`save the whole store, 1,000 paragraphs (${longSave.tags} tagged blocks, ${longSave.kb.toFixed(0)} KB UTF-16)`, `${longSave.ms.toFixed(2)} ms`);
+  // Agreement as the panel recomputes it: a second coder's file opened side
+  // by side, then a tag keypress until the panel shows the new figure.
+  {
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      (async () => {
+        const menu = page.locator('[data-menu="share"]');
+        if ((await menu.getAttribute('open')) === null) await menu.locator('summary').click();
+        await page.locator('[data-export="json"]').click();
+      })(),
+    ]);
+    const file = JSON.parse(readFileSync(await download.path(), 'utf8'));
+    for (const [i, s] of file.sets.entries()) { s.id = `bench-${i}`; s.name = `B ${i}`; s.tags = s.tags.filter((_, j) => j % 3); }
+    await page.locator('input[type=file][data-import]').setInputFiles({ name: 'other.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(file)) });
+    await page.locator('[data-import-mode="side-by-side"]').click();
+    await page.waitForSelector('[data-agreement-alpha]');
+    const recompute = await page.evaluate(async () => {
+      const out = [];
+      const alpha = document.querySelector('[data-agreement]');
+      for (let i = 0; i < 9; i++) {
+        const done = new Promise((resolve) => {
+          const obs = new MutationObserver(() => { obs.disconnect(); resolve(performance.now()); });
+          obs.observe(alpha, { subtree: true, characterData: true, childList: true, attributes: true });
+        });
+        const start = performance.now();
+        window.dispatchEvent(new KeyboardEvent('keydown', { key: '3', bubbles: true }));
+        out.push((await done) - start);
+      }
+      out.sort((a, b) => a - b);
+      return out[4];
+    });
+    row('tag keypress → agreement panel updated, 1,000 paragraphs × 2 coders (median of 9)', `${recompute.toFixed(1)} ms`);
+  }
 
   // Side by side: the same text segmented in the same browser.
   const sample = speech.repeat(100);
