@@ -204,9 +204,7 @@ fn on_key(state: AppState, e: &web_sys::KeyboardEvent) {
             let Some(id) = state.doc.with_untracked(|d| d.blocks.get(i).map(|b| b.id.clone())) else {
                 return;
             };
-            let list = state
-                .suggestions
-                .with_untracked(|m| m.get(&id).cloned().unwrap_or_default());
+            let list = state.pending_suggestions(Some(&id), None);
             e.prevent_default();
             state.accept_suggestions(&list);
         }

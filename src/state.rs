@@ -82,8 +82,11 @@ pub struct AppState {
     pub save_failure: RwSignal<Option<StorageFailure>>,
     pub doc_settings: RwSignal<DocSettings>,
     pub user_settings: RwSignal<UserSettings>,
-    /// Pending theme suggestions of the open document, by block id.
-    pub suggestions: Memo<std::collections::BTreeMap<String, Vec<Suggestion>>>,
+    /// Every lexicon match of the open document, by block id, whatever is
+    /// tagged (depends on the text, themes and lexicons only).
+    pub candidates: Memo<std::collections::BTreeMap<String, Vec<Suggestion>>>,
+    /// Pending suggestions per theme id, for the themes panel.
+    pub pending_counts: Memo<std::collections::BTreeMap<String, usize>>,
     /// Live themes in display order, shared by every block's toggles.
     pub theme_list: Memo<Vec<annotator_core::themes::Theme>>,
     /// Codebook entries as text by theme id, for the toggles' tooltips.
@@ -197,8 +200,14 @@ impl AppState {
                 })
             })
         });
+        // Themes and the codebook change only with a command that touches
+        // everything (`Touched::All`): these memos follow that trigger, not
+        // the store, so a tag does not wake the thousands of toggles that
+        // read them.
+        let all_rev = Trigger::new();
         let theme_list = Memo::new(move |_| {
-            store.with(|s| {
+            all_rev.track();
+            store.with_untracked(|s| {
                 s.themes()
                     .into_iter()
                     .cloned()
@@ -226,25 +235,32 @@ impl AppState {
         // then filtered cheaply by the tags on every change.
         let candidates = Memo::new(move |_| {
             let themes: Vec<String> = theme_list.with(|t| t.iter().map(|t| t.id.clone()).collect());
-            doc.with(|d| user_settings.with(|u| suggest::candidates(d, &themes, &u.lexicons)))
+            suggest::by_block(doc.with(|d| user_settings.with(|u| suggest::candidates(d, &themes, &u.lexicons))))
         });
-        let suggestions = Memo::new(move |_| {
-            let mut by_block: std::collections::BTreeMap<String, Vec<Suggestion>> = Default::default();
-            let list =
-                store.with(|s| doc_settings.with(|ds| suggest::pending(candidates.get(), s, &own, &ds.rejected)));
-            for sg in list {
-                by_block.entry(sg.block.clone()).or_default().push(sg);
-            }
-            by_block
+        // Counts only: no suggestion is cloned on a keypress.
+        let pending_counts = Memo::new(move |_| {
+            let mut counts = std::collections::BTreeMap::new();
+            store.with(|s| {
+                doc_settings.with(|ds| {
+                    candidates.with(|c| {
+                        for sg in suggest::pending_refs(c.values().flatten(), s, &own, &ds.rejected) {
+                            *counts.entry(sg.theme.clone()).or_insert(0) += 1;
+                        }
+                    })
+                })
+            });
+            counts
         });
         let definitions = Memo::new(move |_| {
-            store.with(|s| s.codebook.iter().map(|(k, e)| (k.clone(), e.entry.summary())).collect())
+            all_rev.track();
+            store.with_untracked(|s| s.codebook.iter().map(|(k, e)| (k.clone(), e.entry.summary())).collect())
         });
         let state = AppState {
             definitions,
             doc_settings,
             user_settings,
-            suggestions,
+            candidates,
+            pending_counts,
             theme_list,
             doc,
             analysis: RwSignal::new(None),
@@ -268,7 +284,7 @@ impl AppState {
             can_redo: RwSignal::new(false),
             save_timer: StoredValue::new(None),
             block_revs: StoredValue::new(Default::default()),
-            all_rev: Trigger::new(),
+            all_rev,
             next_notice: StoredValue::new(0),
             segmenter: StoredValue::new(None),
         };
@@ -351,6 +367,23 @@ impl AppState {
         self.save_user_settings();
         self.segmenter.set_value(None);
         self.update_terms(|t| t.curation.added.retain(|w| w != phrase));
+    }
+
+    /// The pending suggestions of one block, or of every block (`None`),
+    /// optionally for one theme only. Untracked: for click handlers.
+    pub fn pending_suggestions(&self, block: Option<&str>, theme: Option<&str>) -> Vec<Suggestion> {
+        let own = self.own_set();
+        self.candidates.with_untracked(|c| {
+            let list: Vec<&Suggestion> = match block {
+                Some(b) => c.get(b).into_iter().flatten().collect(),
+                None => c.values().flatten().collect(),
+            };
+            let list = list.into_iter().filter(|s| theme.is_none_or(|t| s.theme == t));
+            self.store.with_untracked(|s| {
+                self.doc_settings
+                    .with_untracked(|d| suggest::pending(list, s, &own, &d.rejected))
+            })
+        })
     }
 
     /// Accepts suggestions: tags marked as accepted suggestions, one undo step.

@@ -398,11 +398,18 @@ impl Store {
     }
 
     /// Number of blocks (among `blocks`) carrying each live theme in a set.
+    /// Walks the set's tags once (it runs on every keypress, for the panel).
     pub fn counts<'a>(&self, set: &str, blocks: impl IntoIterator<Item = &'a str>) -> BTreeMap<String, usize> {
         let mut counts: BTreeMap<String, usize> = self.themes().iter().map(|t| (t.id.clone(), 0)).collect();
-        for b in blocks {
-            for t in self.themes_of(set, b) {
-                *counts.entry(t).or_default() += 1;
+        let Some(s) = self.sets.get(set) else {
+            return counts;
+        };
+        let blocks: BTreeSet<&str> = blocks.into_iter().collect();
+        for ((block, theme), e) in &s.tags {
+            if e.present && blocks.contains(block.as_str()) {
+                if let Some(n) = counts.get_mut(theme) {
+                    *n += 1;
+                }
             }
         }
         counts

@@ -160,7 +160,7 @@ pub fn suggest(
     rejected: &BTreeSet<(String, String)>,
 ) -> Vec<Suggestion> {
     let themes: Vec<String> = store.themes().iter().map(|t| t.id.clone()).collect();
-    pending(candidates(doc, &themes, lexicons), store, set, rejected)
+    pending(&candidates(doc, &themes, lexicons), store, set, rejected)
 }
 
 /// Every lexicon match in the document, for the given theme ids (display
@@ -199,20 +199,61 @@ pub fn candidates(doc: &Document, themes: &[String], lexicons: &BTreeMap<String,
 
 /// The candidates still to decide: not tagged in `set`, not rejected. An
 /// unknown or read-only set gets none: nothing could be accepted into it.
-pub fn pending(
-    candidates: Vec<Suggestion>,
+pub fn pending<'a>(
+    candidates: impl IntoIterator<Item = &'a Suggestion>,
     store: &Store,
     set: &str,
     rejected: &BTreeSet<(String, String)>,
 ) -> Vec<Suggestion> {
+    pending_refs(candidates, store, set, rejected)
+        .into_iter()
+        .cloned()
+        .collect()
+}
+
+/// [`pending`] without cloning: it runs over the whole document on every
+/// keypress (the panel's counts), so a long list is checked against sets of
+/// borrowed keys instead of a lookup that allocates per candidate.
+pub fn pending_refs<'a>(
+    candidates: impl IntoIterator<Item = &'a Suggestion>,
+    store: &Store,
+    set: &str,
+    rejected: &BTreeSet<(String, String)>,
+) -> Vec<&'a Suggestion> {
     let Some(tags) = store.sets.get(set).filter(|s| !s.readonly) else {
         return Vec::new();
     };
-    candidates
+    let candidates: Vec<&Suggestion> = candidates
         .into_iter()
         .filter(|s| store.theme(&s.theme).is_some())
-        .filter(|s| !tags.has_tag(&s.block, &s.theme) && !rejected.contains(&(s.block.clone(), s.theme.clone())))
+        .collect();
+    if candidates.len() <= 16 {
+        return candidates
+            .into_iter()
+            .filter(|s| !tags.has_tag(&s.block, &s.theme) && !rejected.contains(&(s.block.clone(), s.theme.clone())))
+            .collect();
+    }
+    let decided: std::collections::HashSet<(&str, &str)> = tags
+        .tags
+        .iter()
+        .filter(|(_, e)| e.present)
+        .map(|((b, t), _)| (b.as_str(), t.as_str()))
+        .chain(rejected.iter().map(|(b, t)| (b.as_str(), t.as_str())))
+        .collect();
+    candidates
+        .into_iter()
+        .filter(|s| !decided.contains(&(s.block.as_str(), s.theme.as_str())))
         .collect()
+}
+
+/// Candidates grouped by block id, so a paragraph's view looks up only its
+/// own (and a tag re-filters one paragraph, not the document).
+pub fn by_block(candidates: Vec<Suggestion>) -> BTreeMap<String, Vec<Suggestion>> {
+    let mut out: BTreeMap<String, Vec<Suggestion>> = BTreeMap::new();
+    for s in candidates {
+        out.entry(s.block.clone()).or_default().push(s);
+    }
+    out
 }
 
 /// The tag that accepts a suggestion, marked as machine-proposed.
@@ -360,6 +401,12 @@ mod tests {
         assert!(!again.iter().any(|s| s.block == b.block && s.theme == b.theme));
         assert_eq!(again.len(), first.len() - 2);
         assert!(suggest(&doc, &st, "nobody", &lex, &rejected).is_empty());
+        // the long-list path and the per-paragraph path agree
+        assert!(first.len() > 16);
+        let whole = pending(&first, &st, "me", &rejected);
+        let piecewise: Vec<Suggestion> = first.chunks(3).flat_map(|c| pending(c, &st, "me", &rejected)).collect();
+        assert_eq!(whole, piecewise);
+        assert_eq!(whole, again);
     }
 
     #[test]

@@ -43,7 +43,16 @@ fn BlockView(block: Arc<Block>) -> impl IntoView {
     });
     let suggested = Memo::new({
         let id = id.clone();
-        move |_| state.suggestions.with(|m| m.get(&id).cloned().unwrap_or_default())
+        move |_| {
+            // Only this block's tags and the rejections decide what is pending.
+            if state.candidates.with(|c| !c.contains_key(&id)) {
+                return Vec::new();
+            }
+            state.profile.track();
+            state.track_block(&id);
+            state.doc_settings.track();
+            state.pending_suggestions(Some(&id), None)
+        }
     });
     let uncoded = Memo::new({
         let id = id.clone();

@@ -28,8 +28,9 @@ pub fn ThemePanel() -> impl IntoView {
                 .with(|s| s.counts(&set, d.taggable().map(|b| b.id.as_str())))
         })
     });
-    // Parents, each followed by its sub-themes (one level).
-    let themes = move || {
+    // Parents, each followed by its sub-themes (one level). A memo: a tag
+    // changes the store but not this list, so the panel is not rebuilt.
+    let themes = Memo::new(move |_| {
         state.store.with(|s| {
             let all = s.themes();
             let mut out: Vec<annotator_core::themes::Theme> = Vec::new();
@@ -49,9 +50,9 @@ pub fn ThemePanel() -> impl IntoView {
             out.extend(rest);
             out
         })
-    };
+    });
     // Keyed by position too, so a new sub-theme lands under its parent.
-    let indexed = move || themes().into_iter().enumerate().collect::<Vec<_>>();
+    let indexed = move || themes.get().into_iter().enumerate().collect::<Vec<_>>();
     let delete = move |id: String| {
         let label = state
             .store
@@ -316,15 +317,7 @@ fn SuggestionTally(theme: String) -> impl IntoView {
     let state = expect_context::<AppState>();
     let pending = Memo::new({
         let theme = theme.clone();
-        move |_| {
-            state.suggestions.with(|m| {
-                m.values()
-                    .flatten()
-                    .filter(|s| s.theme == theme)
-                    .cloned()
-                    .collect::<Vec<_>>()
-            })
-        }
+        move |_| state.pending_counts.with(|c| c.get(&theme).copied().unwrap_or(0))
     });
     let tally = {
         let theme = theme.clone();
@@ -341,10 +334,13 @@ fn SuggestionTally(theme: String) -> impl IntoView {
     };
     view! {
         <span class="tally" data-suggestion-tally=theme.clone() title="已接受/已拒绝的建议 · suggestions accepted/rejected">{tally}</span>
-        <Show when=move || pending.with(|p| !p.is_empty())>
+        <Show when=move || pending.get() != 0>
             <button type="button" class="icon" data-suggestion-accept-all=theme.clone() title="接受该主题的全部建议 · Accept all suggestions for this theme"
-                on:click=move |_| state.accept_suggestions(&pending.get_untracked())>
-                {move || format!("✓ {}", pending.with(Vec::len))}
+                on:click={
+                    let theme = theme.clone();
+                    move |_| state.accept_suggestions(&state.pending_suggestions(None, Some(&theme)))
+                }>
+                {move || format!("✓ {}", pending.get())}
             </button>
         </Show>
     }
