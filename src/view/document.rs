@@ -18,7 +18,8 @@ use crate::state::AppState;
 pub fn DocumentView() -> impl IntoView {
     let state = expect_context::<AppState>();
     view! {
-        <article class="document" aria-label="讲话正文 · Speech text" data-fingerprint=move || state.doc.with(|d| d.fingerprint.clone())>
+        <article class="document" aria-label="讲话正文 · Speech text" data-fingerprint=move || state.doc.with(|d| d.fingerprint.clone())
+            class:long=move || state.doc.with(|d| d.blocks.len() > LONG_DOCUMENT)>
             {move || {
                 let doc = state.doc.get();
                 doc.blocks.iter().map(|b| view! { <BlockView block=Arc::new(b.clone())/> }).collect_view()
@@ -26,6 +27,9 @@ pub fn DocumentView() -> impl IntoView {
         </article>
     }
 }
+
+/// Blocks above which the document skips rendering what is off screen.
+const LONG_DOCUMENT: usize = 300;
 
 #[component]
 fn BlockView(block: Arc<Block>) -> impl IntoView {

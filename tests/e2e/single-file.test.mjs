@@ -1,5 +1,5 @@
 // The single-file build opened from the file system (file://): it loads,
-// tags, keeps its work across a reload, and exports.
+// tags, keeps its work across a reload, exports, and imports.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -40,6 +40,19 @@ test('exports download from the file system', async () => {
   assert.equal(parsed.sets[0].tags.length, 2);
   const csv = await app.download('csv');
   assert.ok(csv.text.startsWith('\uFEFF'));
+});
+
+test('imports a colleague\'s file from the file system, side by side', async () => {
+  const file = await app.download('json');
+  const colleague = JSON.parse(file.text);
+  colleague.sets[0].id = 'colleague';
+  colleague.sets[0].name = '同事 Colleague';
+  colleague.annotator = null;
+  await app.importFile({ name: 'colleague.json', text: JSON.stringify(colleague) });
+  await app.page.locator('[data-import-mode="side-by-side"]').click();
+  const paras = await app.blockIndexes('paragraph');
+  assert.equal(await app.block(paras[0]).locator('[data-coder="colleague"]').getAttribute('data-coder-themes'), 'trade');
+  await app.page.locator('[data-agreement-alpha]').waitFor();
 });
 
 test('no console errors', () => app.assertNoConsoleErrors());
