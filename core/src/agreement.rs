@@ -578,6 +578,36 @@ mod tests {
         assert_eq!(round3(k.kappa.unwrap()), 0.400);
     }
 
+    // Source: Fleiss, Levin & Paik (2003), Statistical Methods for Rates and
+    // Proportions, 3rd ed., ch. 18, the textbook's opening kappa example: two
+    // raters' diagnoses (psychotic, neurotic, organic) of 100 subjects, as
+    // proportions .75 .01 .04 / .05 .04 .01 / .00 .00 .10; p_o = .89,
+    // p_e = .66, κ = .23/.34 (.68 there, rounded to two decimals).
+    #[test]
+    fn fleiss_levin_paik_three_category_diagnoses() {
+        let cells = [
+            ("psychotic", "psychotic", 75),
+            ("psychotic", "neurotic", 1),
+            ("psychotic", "organic", 4),
+            ("neurotic", "psychotic", 5),
+            ("neurotic", "neurotic", 4),
+            ("neurotic", "organic", 1),
+            ("organic", "organic", 10),
+        ];
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for (x, y, n) in cells {
+            for _ in 0..n {
+                a.push(Some(x));
+                b.push(Some(y));
+            }
+        }
+        let k = cohen_kappa(&a, &b);
+        assert_eq!(k.units, 100);
+        assert_eq!(round3(k.observed.unwrap()), 0.890);
+        assert_eq!(round3(k.expected.unwrap()), 0.660);
+        assert_eq!(round3(k.kappa.unwrap()), 0.676);
+    }
+
     // Source: Wikipedia, "Cohen's kappa", section "Same percentages but
     // different numbers": two 2×2 tables of 100 items with the same p_o = 0.60,
     // (45, 15, 25, 15) giving κ = 0.1304 and (25, 35, 5, 35) giving κ = 0.2593.
