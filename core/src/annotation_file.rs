@@ -853,6 +853,11 @@ mod tests {
         type Case = (&'static str, String, fn(&ImportError) -> bool);
         let cases: Vec<Case> = vec![
             ("empty", String::new(), |e| *e == ImportError::Empty),
+            (
+                "a 50 MB file",
+                format!("{{\"type\":\"{}\"}}", "长".repeat(50 * 1024 * 1024 / 3)),
+                |e| matches!(e, ImportError::TooLarge(n) if *n > 50_000_000),
+            ),
             ("not json", "hello".into(), |e| matches!(e, ImportError::NotJson(_))),
             (
                 "truncated",

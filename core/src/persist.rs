@@ -593,6 +593,24 @@ mod tests {
     }
 
     #[test]
+    fn values_written_before_not_coded_marks_existed_still_load() {
+        // Version 1 grew an optional field; a value without it is read as
+        // "no marks", and nothing else changes.
+        let s = sample();
+        let mut v: Value = serde_json::from_str(&encode_store(&s, "fp")).unwrap();
+        for set in v["sets"].as_array_mut().unwrap() {
+            set.as_object_mut().unwrap().remove("uncoded");
+        }
+        let back = decode_store(&v.to_string(), "fp", "tab-a");
+        assert_eq!(back.problems, vec![]);
+        let mut expected = s.clone();
+        for set in expected.sets.values_mut() {
+            set.uncoded.clear();
+        }
+        assert_eq!(back.value.unwrap(), expected);
+    }
+
+    #[test]
     fn a_store_round_trips() {
         let s = sample();
         let raw = encode_store(&s, "fp");
