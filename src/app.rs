@@ -164,13 +164,7 @@ fn on_key(state: AppState, e: &web_sys::KeyboardEvent) {
             }
         }
         Action::Toggle(k) => {
-            let Some(i) = state.focused.get_untracked() else {
-                return;
-            };
-            let Some(block) = state
-                .doc
-                .with_untracked(|d| d.blocks.get(i).filter(|b| b.kind.is_taggable()).map(|b| b.id.clone()))
-            else {
+            let Some(block) = state.focused_block_id() else {
                 return;
             };
             let Some(theme) = state.store.with_untracked(|s| s.theme_for_key(k).map(|t| t.id.clone())) else {
@@ -180,13 +174,7 @@ fn on_key(state: AppState, e: &web_sys::KeyboardEvent) {
             state.toggle(&block, &theme);
         }
         Action::ToggleUncoded => {
-            let Some(i) = state.focused.get_untracked() else {
-                return;
-            };
-            let Some(block) = state
-                .doc
-                .with_untracked(|d| d.blocks.get(i).filter(|b| b.kind.is_taggable()).map(|b| b.id.clone()))
-            else {
+            let Some(block) = state.focused_block_id() else {
                 return;
             };
             e.prevent_default();

@@ -552,6 +552,13 @@ impl AppState {
         self.notices.update(|n| n.retain(|x| x.id != id));
     }
 
+    /// The id of the focused block, if it can carry themes (for the keys).
+    pub fn focused_block_id(&self) -> Option<String> {
+        let i = self.focused.get_untracked()?;
+        self.doc
+            .with_untracked(|d| d.blocks.get(i).filter(|b| b.kind.is_taggable()).map(|b| b.id.clone()))
+    }
+
     /// The set the user edits.
     pub fn own_set(&self) -> String {
         self.profile.with_untracked(|p| p.coder_id.clone())
