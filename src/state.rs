@@ -43,9 +43,13 @@ pub struct Notice {
 pub enum NoticeAction {
     /// Download a value that could not be read.
     DownloadBackup { filename: String, raw: Arc<String> },
-    /// Undo the last change; after an import, also put back the key-term
+    /// Undo the step the notice reports (only while it is still the next
+    /// one to undo); after an import or a reset, also put back the key-term
     /// settings it changed (they live beside the store, not in its history).
-    Undo { terms: Option<Box<TermSettings>> },
+    Undo {
+        step: Option<u64>,
+        terms: Option<Box<TermSettings>>,
+    },
     /// Bring back a deleted document: its library entry and stored values.
     RestoreDocument {
         at: usize,
@@ -187,16 +191,18 @@ impl AppState {
         let sub_themes = RwSignal::new(SubThemes::Separate);
         let disputed = Memo::new(move |_| {
             let sub = sub_themes.get();
-            disagreement_theme.with(|theme| {
-                doc.with(|d| {
-                    store.with(|s| {
-                        if compare::coders(s).len() < 2 {
-                            return Default::default();
-                        }
-                        compare::disagreements(d, s, theme.as_deref(), sub)
-                            .into_iter()
-                            .collect()
-                    })
+            // A theme deleted (or absent from another document) is "any theme".
+            let theme = disagreement_theme
+                .get()
+                .filter(|t| store.with(|s| s.theme(t).is_some()));
+            doc.with(|d| {
+                store.with(|s| {
+                    if compare::coders(s).len() < 2 {
+                        return Default::default();
+                    }
+                    compare::disagreements(d, s, theme.as_deref(), sub)
+                        .into_iter()
+                        .collect()
                 })
             })
         });
@@ -392,7 +398,10 @@ impl AppState {
             return;
         }
         let own = self.own_set();
-        let cmds: Vec<Command> = list.iter().map(|s| suggest::accept(s, &own, now_ms() / 1000)).collect();
+        let mut cmds = self
+            .store
+            .with_untracked(|s| s.unmark(&own, list.iter().map(|x| x.block.as_str())));
+        cmds.extend(list.iter().map(|s| suggest::accept(s, &own, now_ms() / 1000)));
         self.apply(Command::Batch(cmds));
     }
 
@@ -423,6 +432,8 @@ impl AppState {
     /// the library, and restores its annotations.
     pub fn open_document(&self, doc: Document, source: Source) {
         self.save_now();
+        self.disagreements_only.set(false);
+        self.disagreement_theme.set(None);
         let now = now_ms();
         let mut kv = BrowserStorage::open();
         let fp = doc.fingerprint.clone();
@@ -552,6 +563,32 @@ impl AppState {
         self.notices.update(|n| n.retain(|x| x.id != id));
     }
 
+    /// An "undo" for a notice about the step just applied.
+    pub fn undo_notice(&self, terms: Option<Box<TermSettings>>) -> NoticeAction {
+        NoticeAction::Undo {
+            step: self.history.with_value(|h| h.top()),
+            terms,
+        }
+    }
+
+    /// The notice's undo: the step it reports, if nothing came after it.
+    pub fn undo_step(&self, step: Option<u64>, terms: Option<&TermSettings>) -> bool {
+        if self.history.with_value(|h| h.top()) != step {
+            self.notify(
+                Level::Info,
+                "之后已有新的更改，请先用 Ctrl+Z 撤销它们 · Newer changes came after it: undo them first with Ctrl+Z"
+                    .into(),
+                None,
+            );
+            return false;
+        }
+        self.undo();
+        if let Some(t) = terms {
+            self.update_terms(|x| *x = t.clone());
+        }
+        true
+    }
+
     /// The id of the focused block, if it can carry themes (for the keys).
     pub fn focused_block_id(&self) -> Option<String> {
         let i = self.focused.get_untracked()?;
@@ -624,6 +661,12 @@ impl AppState {
         trigger.track();
     }
 
+    /// Tracks changes that may touch everything (themes, codebook, sets),
+    /// not single tags: for views of the scheme rather than the coding.
+    pub fn track_all(&self) {
+        self.all_rev.track();
+    }
+
     /// Tells the block views a change happened.
     pub fn changed(&self, touched: &Touched) {
         match touched {
@@ -649,16 +692,29 @@ impl AppState {
     /// Toggles a theme on a block of the user's own set.
     pub fn toggle(&self, block_id: &str, theme: &str) {
         let set = self.own_set();
-        let present = self
-            .store
-            .with_untracked(|s| s.sets.get(&set).is_some_and(|x| x.has_tag(block_id, theme)));
-        self.apply(Command::Tag {
+        let (present, mut cmds) = self.store.with_untracked(|s| {
+            let present = s.sets.get(&set).is_some_and(|x| x.has_tag(block_id, theme));
+            // Giving a theme codes the paragraph: a not-coded mark goes.
+            let unmark = if present {
+                Vec::new()
+            } else {
+                s.unmark(&set, [block_id])
+            };
+            (present, unmark)
+        });
+        let tag = Command::Tag {
             set,
             block: block_id.into(),
             theme: theme.into(),
             present: !present,
             how: TagOrigin::Hand,
             at: now_ms() / 1000,
+        };
+        self.apply(if cmds.is_empty() {
+            tag
+        } else {
+            cmds.push(tag);
+            Command::Batch(cmds)
         });
     }
 

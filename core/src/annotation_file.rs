@@ -505,7 +505,7 @@ fn write_theme(out: &mut String, store: &Store, t: &Theme, level: &str) {
     }
 }
 
-/// One row per taggable block (per coder, with a `coder` column, when
+/// One row per taggable block (per coder, with `coder` and `coder_id` columns, when
 /// several sets are exported: the long format R and pandas group by), a 0/1
 /// column per theme, whether the coder marked it not coded, the note and the
 /// text; UTF-8 with a BOM so Excel shows Chinese. Cells that a spreadsheet
@@ -517,7 +517,8 @@ pub fn csv(doc: &Document, store: &Store, sets: &[&str]) -> String {
     let mut out = String::from("\u{feff}");
     let mut header = vec!["block".to_string(), "block_id".into(), "kind".into()];
     if several {
-        header.push("coder".into());
+        // The id tells coders apart when two never changed the default name.
+        header.extend(["coder".to_string(), "coder_id".into()]);
     }
     header.extend(themes.iter().map(|t| t.label()));
     header.extend(["not_coded".to_string(), "note".into(), "text".into()]);
@@ -526,7 +527,7 @@ pub fn csv(doc: &Document, store: &Store, sets: &[&str]) -> String {
         for b in doc.taggable() {
             let mut row = vec![b.index.to_string(), b.id.clone(), b.kind.as_str().to_string()];
             if several {
-                row.push(s.name.clone());
+                row.extend([s.name.clone(), s.id.clone()]);
             }
             let flag = |on: bool| if on { "1" } else { "0" }.to_string();
             row.extend(themes.iter().map(|t| flag(s.has_tag(&b.id, &t.id))));
@@ -788,6 +789,12 @@ mod tests {
             text: "我的笔记".into(),
         })
         .unwrap();
+        mine.apply(Command::Uncoded {
+            set: "you".into(),
+            block: p[1].clone(),
+            on: true,
+        })
+        .unwrap();
         let before = mine.clone();
         let inverse = mine.apply(plan(&inc, Mode::Merge, &doc, &mine, "you")).unwrap();
         assert_eq!(mine.themes_of("you", &p[1]), ["investment", "trade"]);
@@ -796,6 +803,10 @@ mod tests {
         assert!(
             !mine.sets["you"].is_uncoded(&p[2]),
             "but not over a paragraph we tagged"
+        );
+        assert!(
+            !mine.sets["you"].is_uncoded(&p[1]),
+            "a paragraph the file tags is coded now"
         );
         assert_eq!(
             mine.note("you", &p[1]),
@@ -807,6 +818,43 @@ mod tests {
         mine.apply(inverse).unwrap();
         assert_eq!(live(&mine, "you"), live(&before, "you"));
         assert!(mine.theme("u-1").is_none(), "the imported theme went with the undo");
+    }
+
+    #[test]
+    fn a_consensus_opened_side_by_side_stays_open_for_adjudication() {
+        let (doc, mut theirs) = coded();
+        let p: Vec<_> = doc.taggable().map(|b| b.id.clone()).collect();
+        theirs
+            .apply(Command::AddSet(Box::new(AnnotationSet::new(
+                crate::compare::CONSENSUS,
+                "共识 · Consensus",
+                "#444444",
+                SetKind::Consensus,
+            ))))
+            .unwrap();
+        let raw = export(
+            &doc,
+            &theirs,
+            &ExportOptions {
+                sets: &["me", crate::compare::CONSENSUS],
+                include_text: false,
+                exported_at: "2026-11-25T04:59:40Z",
+                app_version: "0.1.0",
+                annotator: Some("me"),
+                terms: None,
+            },
+        );
+        let inc = import(&raw, &fresh()).unwrap();
+        let mut mine = fresh();
+        mine.apply(plan(&inc, Mode::SideBySide, &doc, &mine, "you")).unwrap();
+        assert!(mine.sets["me"].readonly, "a coder is read-only");
+        assert!(!mine.sets[crate::compare::CONSENSUS].readonly);
+        let rule = crate::compare::adjudicate(&doc, &mine, &p[1], &crate::compare::Ruling::Coder("me".into()), 1);
+        mine.apply(rule).unwrap();
+        assert_eq!(
+            mine.themes_of(crate::compare::CONSENSUS, &p[1]),
+            ["investment", "trade"]
+        );
     }
 
     #[test]
@@ -1037,8 +1085,8 @@ mod tests {
         let both = super::csv(&doc, &store, &["b", "me"]);
         let lines: Vec<&str> = both.trim_end().split("\r\n").collect();
         assert_eq!(lines.len(), 1 + 2 * doc.taggable().count());
-        assert!(lines[0].starts_with("\u{feff}block,block_id,kind,coder,"));
-        assert!(lines[1].contains(",Wang 王,"));
+        assert!(lines[0].starts_with("\u{feff}block,block_id,kind,coder,coder_id,"));
+        assert!(lines[1].contains(",Wang 王,b,"));
     }
 
     proptest! {

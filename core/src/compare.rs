@@ -40,7 +40,13 @@ pub enum SubThemes {
 pub fn coding(doc: &Document, store: &Store, sub: SubThemes) -> Coding {
     let units: Vec<&str> = doc.taggable().map(|b| b.id.as_str()).collect();
     let themes: Vec<String> = store.themes().iter().map(|t| t.id.clone()).collect();
-    // Each theme with the themes whose tags count for it.
+    // Each theme with the themes whose tags count for it (the parent map is
+    // read once: this runs on every keypress while coders are compared).
+    let parent: std::collections::BTreeMap<&str, &str> = store
+        .codebook
+        .iter()
+        .filter_map(|(id, e)| e.entry.parent.as_deref().map(|p| (id.as_str(), p)))
+        .collect();
     let counted: Vec<(String, Vec<String>)> = themes
         .iter()
         .map(|t| {
@@ -49,7 +55,7 @@ pub fn coding(doc: &Document, store: &Store, sub: SubThemes) -> Coding {
                 ids.extend(
                     themes
                         .iter()
-                        .filter(|c| store.codebook(c).parent.as_deref() == Some(t.as_str()))
+                        .filter(|c| parent.get(c.as_str()) == Some(&t.as_str()))
                         .cloned(),
                 );
             }

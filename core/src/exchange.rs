@@ -305,10 +305,14 @@ pub fn plan(incoming: &Incoming, mode: Mode, doc: &Document, store: &Store, own:
                         on: true,
                     });
                 }
-                cmds.push(Command::SetReadonly {
-                    set: id,
-                    readonly: true,
-                });
+                // Other coders are read-only; a consensus that becomes this
+                // document's consensus set stays open for adjudication.
+                if !(s.kind == SetKind::Consensus && id == crate::compare::CONSENSUS) {
+                    cmds.push(Command::SetReadonly {
+                        set: id,
+                        readonly: true,
+                    });
+                }
             }
         }
         Mode::Merge | Mode::Replace => {
@@ -368,15 +372,26 @@ pub fn plan(incoming: &Incoming, mode: Mode, doc: &Document, store: &Store, own:
                     }
                 }
             }
-            for b in marked {
-                let tagged_in_file = wanted.keys().any(|(wb, _)| wb == b);
-                let tagged_here = mine.is_some_and(|s| s.tags.iter().any(|((tb, _), e)| tb == b && e.present));
-                let free = mode == Mode::Replace || !tagged_here;
-                if !is_marked(b) && !tagged_in_file && free {
+            for b in &marked {
+                let tagged_in_file = wanted.keys().any(|(wb, _)| wb == *b);
+                let tagged_here = mine.is_some_and(|s| s.tags.iter().any(|((tb, _), e)| tb == *b && e.present));
+                let take = mode == Mode::Replace || (!tagged_here && !tagged_in_file);
+                if !is_marked(b) && take {
+                    cmds.push(Command::Uncoded {
+                        set: own.into(),
+                        block: (*b).clone(),
+                        on: true,
+                    });
+                }
+            }
+            // A paragraph the file gives a theme is coded now: our mark goes.
+            if mode == Mode::Merge {
+                let tagged: BTreeSet<&String> = wanted.keys().map(|(b, _)| b).collect();
+                for b in tagged.into_iter().filter(|b| is_marked(b) && !marked.contains(b)) {
                     cmds.push(Command::Uncoded {
                         set: own.into(),
                         block: b.clone(),
-                        on: true,
+                        on: false,
                     });
                 }
             }

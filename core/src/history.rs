@@ -10,10 +10,14 @@ pub const LIMIT: usize = 500;
 
 #[derive(Debug, Default, Clone)]
 pub struct History {
-    undo: Vec<Command>,
-    redo: Vec<Command>,
+    /// Inverses with the number of the step they undo.
+    undo: Vec<(u64, Command)>,
+    redo: Vec<(u64, Command)>,
     /// The note being typed: successive edits of one note are one step.
     typing: Option<(String, String)>,
+    /// Numbers the steps, so a notice's "undo" can check that its step is
+    /// still the next one to undo.
+    next_step: u64,
 }
 
 impl History {
@@ -31,7 +35,8 @@ impl History {
             self.redo.clear();
             return Ok(());
         }
-        self.undo.push(inverse);
+        self.next_step += 1;
+        self.undo.push((self.next_step, inverse));
         if self.undo.len() > LIMIT {
             self.undo.remove(0);
         }
@@ -56,17 +61,17 @@ impl History {
         } else {
             (&mut self.redo, &mut self.undo)
         };
-        let Some(cmd) = from.pop() else {
+        let Some((n, cmd)) = from.pop() else {
             return Ok(false);
         };
         match store.apply(cmd.clone()) {
             Ok(inverse) => {
-                to.push(inverse);
+                to.push((n, inverse));
                 Ok(true)
             }
             Err(e) => {
                 // e.g. the set became read-only meanwhile: keep the step.
-                from.push(cmd);
+                from.push((n, cmd));
                 Err(e)
             }
         }
@@ -83,10 +88,15 @@ impl History {
     /// What the next undo (or redo) would change.
     pub fn next(&self, undo: bool) -> Option<&Command> {
         if undo {
-            self.undo.last()
+            self.undo.last().map(|(_, c)| c)
         } else {
-            self.redo.last()
+            self.redo.last().map(|(_, c)| c)
         }
+    }
+
+    /// The number of the step the next undo would take back.
+    pub fn top(&self) -> Option<u64> {
+        self.undo.last().map(|(n, _)| *n)
     }
 }
 
@@ -104,6 +114,32 @@ mod tests {
             how: TagOrigin::Hand,
             at: 0,
         }
+    }
+
+    #[test]
+    fn steps_are_numbered_so_a_notice_can_tell_if_its_step_is_next() {
+        let mut store = crate::store::Store::new(
+            "t",
+            &crate::store::AnnotationSet::new("me", "Me", "#000000", crate::store::SetKind::Coder),
+        );
+        let mut h = History::default();
+        let tag = |b: &str| Command::Tag {
+            set: "me".into(),
+            block: b.into(),
+            theme: "trade".into(),
+            present: true,
+            how: crate::store::TagOrigin::Hand,
+            at: 0,
+        };
+        assert_eq!(h.top(), None);
+        h.apply(&mut store, tag("a")).unwrap();
+        let import = h.top();
+        h.apply(&mut store, tag("b")).unwrap();
+        assert_ne!(h.top(), import, "a later step is on top");
+        h.undo(&mut store).unwrap();
+        assert_eq!(h.top(), import);
+        h.redo(&mut store).unwrap();
+        assert_ne!(h.top(), import, "redo brings the later step back on top");
     }
 
     #[test]

@@ -97,8 +97,12 @@ impl Library {
 
     /// Adds a document, or refreshes it if it is already there (keeping the
     /// user's title and the date it was added).
-    pub fn upsert(&mut self, entry: Entry) {
-        self.removed.remove(&entry.fingerprint);
+    pub fn upsert(&mut self, mut entry: Entry) {
+        // Added again after a deletion: newer than the tombstone, so a merge
+        // with a list that still holds the tombstone keeps it.
+        if let Some(t) = self.removed.remove(&entry.fingerprint) {
+            entry.edited = entry.edited.max(t + 1);
+        }
         match self.entries.iter_mut().find(|e| e.fingerprint == entry.fingerprint) {
             Some(e) => {
                 e.edited = entry.edited.max(e.edited);
@@ -347,6 +351,14 @@ mod tests {
         merged_21.restore(at, b, 40);
         merged_12.merge(&merged_21);
         assert!(merged_12.get("b").is_some());
+        // a document deleted, then brought back by a library import carrying an
+        // old edit time, survives the merge with the stored list
+        let mut stored = merged_12.clone();
+        stored.remove("c", 50).unwrap();
+        let mut tab = stored.clone();
+        tab.upsert(entry("c"));
+        tab.merge(&stored);
+        assert!(tab.get("c").is_some());
         // and the tombstone round-trips through storage
         assert_eq!(
             decode_library(&encode_library(&two)).value.unwrap().removed,

@@ -143,7 +143,7 @@ const THEME_ID_LINE: &str = "speech-annotator theme ";
 /// codebook entry ([`Codebook::summary`]).
 fn codes_xml(store: &Store, indent: &str) -> String {
     let themes = store.themes();
-    let parent_of = |id: &str| store.codebook(id).parent.filter(|p| store.theme(p).is_some());
+    let parent_of = |id: &str| store.top_parent(id);
     let code = |t: &Theme, indent: &str, children: &str| {
         let mut description = format!("{THEME_ID_LINE}{}", t.id);
         let summary = store.codebook(&t.id).summary();

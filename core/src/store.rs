@@ -284,6 +284,8 @@ pub enum StoreError {
     InvalidTheme(ThemeError),
     NoteTooLong(usize),
     DuplicateSet(String),
+    /// A parent that is itself a sub-theme, or a theme with sub-themes given a parent.
+    TooDeep(String),
 }
 
 impl StoreError {
@@ -294,6 +296,9 @@ impl StoreError {
             StoreError::UnknownTheme(t) => format!("没有这个主题 · No theme {t}"),
             StoreError::InvalidTheme(e) => e.message(),
             StoreError::DuplicateSet(s) => format!("标注集已存在 · Annotation set {s} already exists"),
+            StoreError::TooDeep(t) => {
+                format!("子主题只能有一层（{t}） · Sub-themes go one level deep ({t})")
+            }
             StoreError::NoteTooLong(n) => {
                 format!("笔记过长（{n} 字，上限 {MAX_NOTE}） · Note too long ({n} characters, limit {MAX_NOTE})")
             }
@@ -350,6 +355,28 @@ impl Store {
             t: self.clock,
             by: self.replica.clone(),
         }
+    }
+
+    /// The top-level theme a theme sits under (following parents through
+    /// live themes), or `None` for a top-level theme. Entries merged from two
+    /// tabs can nest deeper or loop; a loop counts as top level, so every
+    /// theme has exactly one place in a tree.
+    pub fn top_parent(&self, theme: &str) -> Option<String> {
+        let mut seen = vec![theme.to_string()];
+        let mut at = theme.to_string();
+        while let Some(p) = self
+            .codebook
+            .get(&at)
+            .and_then(|e| e.entry.parent.clone())
+            .filter(|p| self.theme(p).is_some())
+        {
+            if seen.contains(&p) {
+                return None;
+            }
+            seen.push(p.clone());
+            at = p;
+        }
+        (at != theme).then_some(at)
     }
 
     pub fn codebook(&self, theme: &str) -> Codebook {
@@ -562,10 +589,18 @@ impl Store {
                     return Err(StoreError::NoteTooLong(char_len(f)));
                 }
                 if let Some(p) = &entry.parent {
-                    // One level only, and never itself.
+                    // One level only: never itself, never under a sub-theme,
+                    // and a theme with sub-themes cannot become one.
                     let parent_is_sub = self.codebook.get(p).is_some_and(|e| e.entry.parent.is_some());
-                    if p == &theme || !self.themes.contains_key(p) || parent_is_sub {
+                    let has_children = self
+                        .codebook
+                        .values()
+                        .any(|e| e.entry.parent.as_deref() == Some(theme.as_str()));
+                    if p == &theme || !self.themes.contains_key(p) {
                         return Err(StoreError::UnknownTheme(p.clone()));
+                    }
+                    if parent_is_sub || has_children {
+                        return Err(StoreError::TooDeep(theme.clone()));
                     }
                 }
                 let stamp = self.tick();
@@ -613,6 +648,23 @@ impl Store {
                 Ok(Command::Batch(inverses))
             }
         }
+    }
+
+    /// The commands that take `set`'s not-coded marks off `blocks`: a block
+    /// given a theme is coded, so tagging it clears the mark in the same step.
+    pub fn unmark<'a>(&self, set: &str, blocks: impl IntoIterator<Item = &'a str>) -> Vec<Command> {
+        let Some(s) = self.sets.get(set) else {
+            return Vec::new();
+        };
+        let blocks: BTreeSet<&str> = blocks.into_iter().filter(|b| s.is_uncoded(b)).collect();
+        blocks
+            .into_iter()
+            .map(|b| Command::Uncoded {
+                set: set.into(),
+                block: b.into(),
+                on: false,
+            })
+            .collect()
     }
 
     /// The command that brings a document's annotations back to pristine:
@@ -728,6 +780,36 @@ mod tests {
     }
 
     #[test]
+    fn sub_themes_stay_one_level_and_merged_loops_do_not_hide_a_theme() {
+        let mut a = store("tab-a");
+        let parent = |theme: &str, p: &str| Command::PutCodebook {
+            theme: theme.into(),
+            entry: Codebook {
+                parent: Some(p.into()),
+                ..Default::default()
+            },
+        };
+        a.apply(parent("trade", "investment")).unwrap();
+        assert_eq!(a.top_parent("trade").as_deref(), Some("investment"));
+        assert_eq!(a.top_parent("investment"), None);
+        assert!(
+            a.apply(parent("environment", "trade")).is_err(),
+            "not under a sub-theme"
+        );
+        assert!(
+            a.apply(parent("investment", "environment")).is_err(),
+            "a parent cannot become a sub-theme"
+        );
+        // two tabs each set one parent: a loop after merging
+        let mut b = store("tab-b");
+        b.clock = a.clock;
+        b.apply(parent("investment", "trade")).unwrap();
+        a.merge(&b);
+        assert_eq!(a.top_parent("trade"), None);
+        assert_eq!(a.top_parent("investment"), None);
+    }
+
+    #[test]
     fn pristine_clears_the_coding_and_one_undo_brings_it_back() {
         let mut a = store("tab-a");
         a.apply(tag("p1", "trade", true)).unwrap();
@@ -782,6 +864,8 @@ mod tests {
         assert!(a.merge(&b));
         assert!(a.sets["me"].is_uncoded("p1"));
         assert!(!a.merge(&b));
+        assert_eq!(a.unmark("me", ["p1", "p2"]), [mark(false)], "only marked blocks");
+        assert!(a.unmark("nobody", ["p1"]).is_empty());
         a.sets.get_mut("me").unwrap().readonly = true;
         assert!(matches!(a.apply(mark(false)), Err(StoreError::ReadOnlySet(_))));
     }

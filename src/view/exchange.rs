@@ -10,7 +10,7 @@ use annotator_core::exchange::{self, ImportError, Incoming, Mode, MAX_IMPORT_BYT
 use annotator_core::library::Source;
 use leptos::prelude::*;
 
-use crate::state::{AppState, ExportKind, Level, NoticeAction};
+use crate::state::{AppState, ExportKind, Level};
 
 /// A file read and validated, waiting for the user's choice.
 #[derive(Clone)]
@@ -152,7 +152,7 @@ pub fn ImportDialog(pending: ImportState) -> impl IntoView {
                     "已导入 {} · Imported {}: {} 标签 tags, {} 笔记 notes ({how}){skipped}",
                     p.file_name, p.file_name, pv.tags, pv.notes
                 ),
-                Some(NoticeAction::Undo { terms: previous }),
+                Some(state.undo_notice(previous)),
             );
         }
     };

@@ -438,7 +438,7 @@ pub fn reset_builtin(state: AppState) {
         state.notify(
             Level::Info,
             "内置讲话已重置 · The built-in speech is pristine again".into(),
-            Some(NoticeAction::Undo { terms }),
+            Some(state.undo_notice(terms)),
         );
     }
 }

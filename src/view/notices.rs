@@ -43,13 +43,11 @@ pub fn Notices() -> impl IntoView {
                                 state.dismiss(id);
                             }>"撤销 · Undo"</button>
                         }.into_any(),
-                        NoticeAction::Undo { terms } => view! {
+                        NoticeAction::Undo { step, terms } => view! {
                             <button type="button" data-action="notice-undo" on:click=move |_| {
-                                state.undo();
-                                if let Some(t) = terms.clone() {
-                                    state.update_terms(|x| *x = *t);
+                                if state.undo_step(step, terms.as_deref()) {
+                                    state.dismiss(id);
                                 }
-                                state.dismiss(id);
                             }>
                                 "撤销 · Undo"
                             </button>

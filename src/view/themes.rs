@@ -5,7 +5,7 @@ use annotator_core::store::Command;
 use annotator_core::themes::{Theme, PALETTE};
 use leptos::prelude::*;
 
-use crate::state::{AppState, Level, NoticeAction};
+use crate::state::{AppState, Level};
 use crate::view::document::scroll_to_block;
 
 /// What the theme editor is editing.
@@ -31,7 +31,8 @@ pub fn ThemePanel() -> impl IntoView {
     // Parents, each followed by its sub-themes (one level). A memo: a tag
     // changes the store but not this list, so the panel is not rebuilt.
     let themes = Memo::new(move |_| {
-        state.store.with(|s| {
+        state.track_all();
+        state.store.with_untracked(|s| {
             let all = s.themes();
             let mut out: Vec<annotator_core::themes::Theme> = Vec::new();
             for t in all.iter().filter(|t| s.codebook(&t.id).parent.is_none()) {
@@ -66,7 +67,7 @@ pub fn ThemePanel() -> impl IntoView {
             state.notify(
                 Level::Info,
                 format!("已删除主题「{label}」 · Theme deleted"),
-                Some(NoticeAction::Undo { terms: None }),
+                Some(state.undo_notice(None)),
             );
         }
     };
@@ -176,11 +177,16 @@ fn ThemeEditor(
     let example = RwSignal::new(cb.example.clone());
     let parent = RwSignal::new(cb.parent.clone().unwrap_or_default());
     let own_id = base.id.clone();
+    // One level: a theme with sub-themes gets no parent to choose.
     let parents = move || {
         state.store.with(|s| {
+            let has_children = s
+                .codebook
+                .values()
+                .any(|e| e.entry.parent.as_deref() == Some(own_id.as_str()));
             s.themes()
                 .into_iter()
-                .filter(|t| t.id != own_id && s.codebook(&t.id).parent.is_none())
+                .filter(|t| !has_children && t.id != own_id && s.codebook(&t.id).parent.is_none())
                 .map(|t| (t.id.clone(), t.label()))
                 .collect::<Vec<_>>()
         })

@@ -43,7 +43,9 @@ test('export the annotation file and the CSV from one profile', async () => {
   const broken = structuredClone(file);
   broken.sets[0].tags[0].theme = 7;
   broken.sets[0].uncoded = ['x', 'x'];
-  assert.equal(annotationFileErrors(broken).length, 2, 'and the schema check can fail');
+  broken.type = 'something/else';
+  broken.undocumented = true;
+  assert.equal(annotationFileErrors(broken).length, 4, `and the schema check can fail: ${annotationFileErrors(broken)}`);
   const csv = await a.download('csv');
   assert.ok(csv.text.startsWith('\uFEFF'), 'UTF-8 BOM for Excel');
   const rows = csv.text.trim().split('\r\n');
