@@ -2,10 +2,24 @@
 //!
 //! Most Chinese government sites still serve GB18030/GBK. The rule: a BOM
 //! decides; otherwise valid UTF-8 is UTF-8; otherwise valid GB18030 is
-//! GB18030; otherwise the file is refused with a message, unless the user
-//! chose an encoding, in which case undecodable bytes are reported.
+//! GB18030, unless the bytes are also valid Big5 and read far more like
+//! Chinese that way (Taiwan and Hong Kong texts: most Big5 files are also
+//! "valid" GBK, as mojibake); otherwise the file is refused with a message,
+//! unless the user chose an encoding, in which case undecodable bytes are
+//! reported.
 
-use encoding_rs::{Encoding, GB18030, UTF_8};
+use encoding_rs::{Encoding, BIG5, GB18030, UTF_8};
+
+/// Very common characters written the same in simplified and traditional
+/// Chinese. A text decoded with the right encoding is full of them; the
+/// same bytes decoded with the wrong one almost never produce them.
+const COMMON: &str =
+    "的一是不了在人有我他大中上和年要以地出就也之而可其此所下自工作市全加重新力高外各等好求企在今日月成同合分公民主";
+
+/// How many of the decoded characters are [`COMMON`] ones.
+fn commonness(text: &str) -> usize {
+    text.chars().filter(|c| COMMON.contains(*c)).count()
+}
 
 /// Largest text file accepted (bytes).
 pub const MAX_TEXT_BYTES: usize = 8 * 1024 * 1024;
@@ -120,6 +134,13 @@ pub fn decode(bytes: &[u8], choice: Option<&str>) -> Result<Decoded, DecodeError
         });
     }
     if let Some(text) = strict(GB18030, bytes) {
+        if let Some(big5) = strict(BIG5, bytes).filter(|b| commonness(b) > 2 * commonness(&text)) {
+            return Ok(Decoded {
+                text: big5,
+                encoding: BIG5.name(),
+                how: "not UTF-8, reads as Big5 (traditional) · 非 UTF-8，按 Big5（繁体）",
+            });
+        }
         return Ok(Decoded {
             text,
             encoding: GB18030.name(),
@@ -153,6 +174,22 @@ mod tests {
         let d = decode(&bytes, None).unwrap();
         assert_eq!(d.encoding, "gb18030");
         assert_eq!(d.text, SPEECH);
+    }
+
+    #[test]
+    fn big5_is_told_from_gbk_by_what_reads_as_chinese() {
+        let traditional = "市長在全市外經貿工作調度會議上的講話\n一、要充分認識當前外經貿工作的重要性\n我們要加大招商引資力度，穩定外資企業的生產經營。";
+        let (bytes, _, unmappable) = BIG5.encode(traditional);
+        assert!(!unmappable);
+        assert!(
+            strict(GB18030, &bytes).is_some(),
+            "the trap: Big5 bytes are also valid GBK"
+        );
+        let d = decode(&bytes, None).unwrap();
+        assert_eq!((d.encoding, d.text.as_str()), ("Big5", traditional));
+        // and GBK text is not taken for Big5
+        let (gbk, _, _) = GB18030.encode(SPEECH);
+        assert_eq!(decode(&gbk, None).unwrap().encoding, "gb18030");
     }
 
     #[test]
