@@ -12,7 +12,7 @@ use annotator_core::history::History;
 use annotator_core::library::{self, Entry, Library, Source};
 use annotator_core::persist::{self, KeyValue, Profile, Recovery, StorageFailure, ViewState};
 use annotator_core::settings::{self, DocSettings, UserSettings};
-use annotator_core::store::{Command, Store, TagOrigin, Touched};
+use annotator_core::store::{Command, Store, Touched};
 use annotator_core::suggest::{self, Suggestion};
 use annotator_core::terms::{Analysis, Segmenter, TermSettings};
 use leptos::prelude::*;
@@ -398,11 +398,10 @@ impl AppState {
             return;
         }
         let own = self.own_set();
-        let mut cmds = self
+        let cmd = self
             .store
-            .with_untracked(|s| s.unmark(&own, list.iter().map(|x| x.block.as_str())));
-        cmds.extend(list.iter().map(|s| suggest::accept(s, &own, now_ms() / 1000)));
-        self.apply(Command::Batch(cmds));
+            .with_untracked(|s| suggest::accept_all(s, list, &own, now_ms() / 1000));
+        self.apply(cmd);
     }
 
     /// Rejects a suggestion: it is not offered again for that paragraph.
@@ -692,30 +691,10 @@ impl AppState {
     /// Toggles a theme on a block of the user's own set.
     pub fn toggle(&self, block_id: &str, theme: &str) {
         let set = self.own_set();
-        let (present, mut cmds) = self.store.with_untracked(|s| {
-            let present = s.sets.get(&set).is_some_and(|x| x.has_tag(block_id, theme));
-            // Giving a theme codes the paragraph: a not-coded mark goes.
-            let unmark = if present {
-                Vec::new()
-            } else {
-                s.unmark(&set, [block_id])
-            };
-            (present, unmark)
-        });
-        let tag = Command::Tag {
-            set,
-            block: block_id.into(),
-            theme: theme.into(),
-            present: !present,
-            how: TagOrigin::Hand,
-            at: now_ms() / 1000,
-        };
-        self.apply(if cmds.is_empty() {
-            tag
-        } else {
-            cmds.push(tag);
-            Command::Batch(cmds)
-        });
+        let cmd = self
+            .store
+            .with_untracked(|s| s.toggle_tag(&set, block_id, theme, now_ms() / 1000));
+        self.apply(cmd);
     }
 
     /// Marks a block of the user's own set as not coded, or takes the mark back.

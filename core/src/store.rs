@@ -650,6 +650,26 @@ impl Store {
         }
     }
 
+    /// Toggles a hand tag on a block. Giving a theme codes the paragraph, so
+    /// a not-coded mark there goes in the same step (one undo for both).
+    pub fn toggle_tag(&self, set: &str, block: &str, theme: &str, at: u64) -> Command {
+        let present = self.sets.get(set).is_some_and(|s| s.has_tag(block, theme));
+        let tag = Command::Tag {
+            set: set.into(),
+            block: block.into(),
+            theme: theme.into(),
+            present: !present,
+            how: TagOrigin::Hand,
+            at,
+        };
+        let mut cmds = if present { Vec::new() } else { self.unmark(set, [block]) };
+        if cmds.is_empty() {
+            return tag;
+        }
+        cmds.push(tag);
+        Command::Batch(cmds)
+    }
+
     /// The commands that take `set`'s not-coded marks off `blocks`: a block
     /// given a theme is coded, so tagging it clears the mark in the same step.
     pub fn unmark<'a>(&self, set: &str, blocks: impl IntoIterator<Item = &'a str>) -> Vec<Command> {
@@ -777,6 +797,27 @@ mod tests {
             block: block.into(),
             text: text.into(),
         }
+    }
+
+    #[test]
+    fn toggling_a_tag_on_codes_a_not_coded_paragraph_in_one_step() {
+        let mut a = store("tab-a");
+        a.apply(a.toggle_tag("me", "p1", "trade", 1)).unwrap();
+        assert_eq!(a.themes_of("me", "p1"), ["trade"]);
+        a.apply(Command::Uncoded {
+            set: "me".into(),
+            block: "p1".into(),
+            on: true,
+        })
+        .unwrap();
+        // untagging leaves the mark alone
+        a.apply(a.toggle_tag("me", "p1", "trade", 2)).unwrap();
+        assert!(a.themes_of("me", "p1").is_empty() && a.sets["me"].is_uncoded("p1"));
+        // tagging takes it away, and one undo brings both back
+        let inverse = a.apply(a.toggle_tag("me", "p1", "investment", 3)).unwrap();
+        assert!(!a.sets["me"].is_uncoded("p1"));
+        a.apply(inverse).unwrap();
+        assert!(a.sets["me"].is_uncoded("p1") && a.themes_of("me", "p1").is_empty());
     }
 
     #[test]

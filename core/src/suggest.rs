@@ -268,16 +268,13 @@ pub fn accept(s: &Suggestion, set: &str, at: u64) -> Command {
     }
 }
 
-/// Accepts every suggestion of one theme as a single step, so one undo
-/// takes them all back.
-pub fn accept_all(suggestions: &[Suggestion], theme: &str, set: &str, at: u64) -> Command {
-    Command::Batch(
-        suggestions
-            .iter()
-            .filter(|s| s.theme == theme)
-            .map(|s| accept(s, set, at))
-            .collect(),
-    )
+/// Accepts suggestions (one paragraph's, or one theme's across the text) as
+/// a single step, so one undo takes them all back. An accepted suggestion
+/// codes its paragraph, so a not-coded mark there goes in the same step.
+pub fn accept_all(store: &Store, suggestions: &[Suggestion], set: &str, at: u64) -> Command {
+    let mut cmds = store.unmark(set, suggestions.iter().map(|s| s.block.as_str()));
+    cmds.extend(suggestions.iter().map(|s| accept(s, set, at)));
+    Command::Batch(cmds)
 }
 
 /// How the coder answered the suggestions of one theme.
@@ -438,15 +435,29 @@ mod tests {
         })
         .unwrap();
         assert_eq!(tally(&st, "me", &no_rejections())["accountability"].accepted, before);
-        let trade: Vec<&Suggestion> = out.iter().filter(|s| s.theme == "trade").collect();
-        let inverse = st.apply(accept_all(&out, "trade", "me", 43)).unwrap();
+        let trade: Vec<Suggestion> = out.iter().filter(|s| s.theme == "trade").cloned().collect();
+        let inverse = st.apply(accept_all(&st, &trade, "me", 43)).unwrap();
         assert_eq!(tally(&st, "me", &no_rejections())["trade"].accepted, trade.len());
         st.apply(inverse).unwrap();
         assert_eq!(tally(&st, "me", &no_rejections())["trade"].accepted, 0);
-        match accept_all(&out, "trade", "me", 43) {
+        match accept_all(&st, &trade, "me", 43) {
             Command::Batch(cmds) => assert_eq!(cmds.len(), trade.len()),
             other => panic!("not a batch: {other:?}"),
         }
+        // accepting codes the paragraph: its not-coded mark goes in the same step
+        st.apply(Command::Uncoded {
+            set: "me".into(),
+            block: trade[0].block.clone(),
+            on: true,
+        })
+        .unwrap();
+        let inverse = st.apply(accept_all(&st, &trade[..1], "me", 44)).unwrap();
+        assert!(!st.sets["me"].is_uncoded(&trade[0].block));
+        st.apply(inverse).unwrap();
+        assert!(
+            st.sets["me"].is_uncoded(&trade[0].block),
+            "one undo brings the mark back"
+        );
     }
 
     #[test]
