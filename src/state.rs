@@ -488,18 +488,19 @@ impl AppState {
     }
 
     /// Writes the library list, first folding in what another tab wrote
-    /// (documents it opened, renamed or deleted).
+    /// (documents it opened, renamed or deleted; see [`library::save_library`]).
     pub fn save_library(&self) {
-        let mut kv = BrowserStorage::open();
-        let key = library::library_key();
-        if let Some(stored) = kv.get(&key).ok().flatten() {
-            if let Some(theirs) = library::decode_library(&stored).value {
-                self.merge_library(&theirs);
+        let mut lib = self.library.get_untracked();
+        match library::save_library(&mut BrowserStorage::open(), &mut lib, now_ms()) {
+            Ok(saved) => {
+                if saved.merged {
+                    self.library.set(lib);
+                }
+                if let Some(r) = saved.recovery {
+                    self.report_recovery(r);
+                }
             }
-        }
-        let raw = self.library.with_untracked(library::encode_library);
-        if let Err(e) = kv.set(&key, &raw) {
-            self.save_failure.set(Some(e));
+            Err(e) => self.save_failure.set(Some(e)),
         }
     }
 
@@ -759,9 +760,10 @@ impl AppState {
         });
         match result {
             Ok(saved) => {
-                self.library.update_untracked(|l| l.touch(&fp, now_ms()));
                 // "last edit" in the library list survives a reload
-                self.save_library();
+                if self.library.try_update_untracked(|l| l.touch(&fp, now_ms())) == Some(true) {
+                    self.save_library();
+                }
                 if let Some(r) = saved.recovery {
                     self.report_recovery(r);
                 }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::document::Document;
-use crate::persist::{open_envelope, Problem, Restored, PREFIX, VERSION};
+use crate::persist::{self, open_envelope, KeyValue, Problem, Restored, Saved, StorageFailure, PREFIX, VERSION};
 use crate::text::{char_len, fingerprint};
 
 pub const LIBRARY_TYPE: &str = "speech-annotator/library";
@@ -111,10 +111,33 @@ impl Library {
         }
     }
 
-    pub fn touch(&mut self, fp: &str, now_ms: u64) {
-        if let Some(e) = self.entries.iter_mut().find(|e| e.fingerprint == fp) {
-            e.edited = now_ms;
+    /// Records an edit of a document. The list shows the last edit to the
+    /// minute, so it moves (and returns `true`: worth writing) only once a
+    /// minute, not on every save.
+    pub fn touch(&mut self, fp: &str, now_ms: u64) -> bool {
+        match self.entries.iter_mut().find(|e| e.fingerprint == fp) {
+            Some(e) if now_ms >= e.edited + EDIT_RESOLUTION_MS => {
+                e.edited = now_ms;
+                true
+            }
+            _ => false,
         }
+    }
+
+    /// Undoes a whole-library import: the documents it added are deleted
+    /// (with tombstones, so another tab's list cannot bring them back), and
+    /// the open document is the one open before.
+    pub fn undo_import(&mut self, before: &Library, now_ms: u64) {
+        let added: Vec<String> = self
+            .entries
+            .iter()
+            .filter(|e| before.get(&e.fingerprint).is_none())
+            .map(|e| e.fingerprint.clone())
+            .collect();
+        for fp in added {
+            self.remove(&fp, now_ms);
+        }
+        self.current = before.current.clone();
     }
 
     /// Removes a document; returns it and its position, for undo.
@@ -177,6 +200,24 @@ impl Library {
             None => false,
         }
     }
+}
+
+/// How precisely "last edit" is kept (ms).
+pub const EDIT_RESOLUTION_MS: u64 = 60_000;
+
+/// Writes the library list after folding in what another tab wrote
+/// ([`persist::write_merged`]: an unreadable stored list is backed up, not
+/// overwritten). The open document stays this tab's.
+pub fn save_library(kv: &mut dyn KeyValue, lib: &mut Library, now_ms: u64) -> Result<Saved, StorageFailure> {
+    persist::write_merged(
+        kv,
+        &library_key(),
+        lib,
+        decode_library,
+        |ours, theirs| ours.merge(&theirs),
+        encode_library,
+        now_ms,
+    )
 }
 
 pub fn encode_library(lib: &Library) -> String {
@@ -359,6 +400,19 @@ mod tests {
         tab.upsert(entry("c"));
         tab.merge(&stored);
         assert!(tab.get("c").is_some());
+        // undoing a library import deletes what it added, for good
+        let before = merged_12.clone();
+        let mut after = before.clone();
+        after.upsert(entry("x"));
+        after.current = Some("x".into());
+        after.undo_import(&before, 60);
+        assert!(after.get("x").is_none() && after.removed.contains_key("x"));
+        assert_eq!(after.current, before.current);
+        // the last edit moves once a minute, not on every save
+        assert!(!after.touch("a", 30));
+        assert!(after.touch("a", EDIT_RESOLUTION_MS + 100));
+        assert!(!after.touch("a", EDIT_RESOLUTION_MS + 200));
+        assert!(!after.touch("nowhere", u64::MAX));
         // and the tombstone round-trips through storage
         assert_eq!(
             decode_library(&encode_library(&two)).value.unwrap().removed,

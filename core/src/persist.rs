@@ -952,13 +952,37 @@ pub struct Saved {
 /// (read, merge, write), so neither tab's work is overwritten. A stored value
 /// that cannot be read is backed up before it is replaced.
 pub fn save(kv: &mut dyn KeyValue, store: &mut Store, fingerprint: &str, now_ms: u64) -> Result<Saved, StorageFailure> {
-    let key = annotations_key(fingerprint);
+    let replica = store.replica.clone();
+    write_merged(
+        kv,
+        &annotations_key(fingerprint),
+        store,
+        |raw| decode_store(raw, fingerprint, &replica),
+        |ours, theirs| ours.merge(&theirs),
+        |s| encode_store(s, fingerprint),
+        now_ms,
+    )
+}
+
+/// Read, merge, write, for any value several tabs write: whatever another
+/// tab stored is folded into `ours` first; a stored value that cannot be read
+/// is kept under a backup key before it is replaced, and if there is no room
+/// for the backup nothing is overwritten.
+pub fn write_merged<T>(
+    kv: &mut dyn KeyValue,
+    key: &str,
+    ours: &mut T,
+    decode: impl Fn(&str) -> Restored<T>,
+    merge: impl Fn(&mut T, T) -> bool,
+    encode: impl Fn(&T) -> String,
+    now_ms: u64,
+) -> Result<Saved, StorageFailure> {
     let mut saved = Saved::default();
-    if let Some(raw) = kv.get(&key)? {
-        let theirs = decode_store(&raw, fingerprint, &store.replica);
+    if let Some(raw) = kv.get(key)? {
+        let theirs = decode(&raw);
         if theirs.needs_backup() {
             let partial = theirs.value.is_some();
-            let r = recover(kv, &key, raw, theirs.problems.clone(), partial, now_ms);
+            let r = recover(kv, key, raw, theirs.problems.clone(), partial, now_ms);
             if r.backup_key.is_none() {
                 // Nowhere to keep it: do not overwrite what cannot be restored.
                 return Err(StorageFailure::Full);
@@ -966,10 +990,10 @@ pub fn save(kv: &mut dyn KeyValue, store: &mut Store, fingerprint: &str, now_ms:
             saved.recovery = Some(r);
         }
         if let Some(theirs) = theirs.value {
-            saved.merged = store.merge(&theirs);
+            saved.merged = merge(ours, theirs);
         }
     }
-    kv.set(&key, &encode_store(store, fingerprint))?;
+    kv.set(key, &encode(ours))?;
     Ok(saved)
 }
 
@@ -978,6 +1002,39 @@ mod storage_tests {
     use super::*;
     use crate::store::Command;
     use std::collections::HashMap;
+
+    #[test]
+    fn saving_the_library_merges_another_tabs_list_and_backs_up_a_bad_one() {
+        use crate::library::{self, Entry, Library, Source};
+        let entry = |fp: &str| Entry {
+            fingerprint: fp.into(),
+            title: fp.into(),
+            date: None,
+            chars: 1,
+            paragraphs: 1,
+            source: Source::Pasted,
+            added: 1,
+            edited: 1,
+            renamed: 0,
+        };
+        let mut kv = Mem::default();
+        let mut other = Library::default();
+        other.upsert(entry("b"));
+        library::save_library(&mut kv, &mut other, 5).unwrap();
+        let mut ours = Library::default();
+        ours.upsert(entry("a"));
+        let saved = library::save_library(&mut kv, &mut ours, 6).unwrap();
+        assert!(
+            saved.merged && ours.get("b").is_some(),
+            "the other tab's document is kept"
+        );
+        kv.set(&library::library_key(), "{broken").unwrap();
+        let saved = library::save_library(&mut kv, &mut ours, 7).unwrap();
+        let backup = saved.recovery.and_then(|r| r.backup_key).expect("backed up first");
+        assert_eq!(kv.get(&backup).unwrap().as_deref(), Some("{broken"));
+        let stored = library::decode_library(&kv.get(&library::library_key()).unwrap().unwrap());
+        assert_eq!(stored.value.unwrap().entries.len(), 2);
+    }
 
     #[test]
     fn an_unreadable_setting_is_backed_up_once_and_replaced() {

@@ -401,21 +401,7 @@ pub fn restore_values(state: AppState, values: &[(String, Option<String>)], befo
             None => kv.remove(k),
         };
     }
-    // Documents the import added are deleted (tombstoned, so that a merge
-    // with the stored list cannot bring them back); the rest is as before.
-    let now = now_ms();
-    state.library.update(|l| {
-        let added: Vec<String> = l
-            .entries
-            .iter()
-            .filter(|e| before.get(&e.fingerprint).is_none())
-            .map(|e| e.fingerprint.clone())
-            .collect();
-        for fp in added {
-            l.remove(&fp, now);
-        }
-        l.current = before.current.clone();
-    });
+    state.library.update(|l| l.undo_import(&before, now_ms()));
     state.save_library();
     reload_current(state);
 }
