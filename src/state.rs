@@ -91,6 +91,9 @@ pub struct AppState {
     pub candidates: Memo<std::collections::BTreeMap<String, Vec<Suggestion>>>,
     /// Pending suggestions per theme id, for the themes panel.
     pub pending_counts: Memo<std::collections::BTreeMap<String, usize>>,
+    /// Suggestions accepted and rejected per theme, computed once per change
+    /// for every theme's row.
+    pub tallies: Memo<std::collections::BTreeMap<String, suggest::Tally>>,
     /// Live themes in display order, shared by every block's toggles.
     pub theme_list: Memo<Vec<annotator_core::themes::Theme>>,
     /// Codebook entries as text by theme id, for the toggles' tooltips.
@@ -244,6 +247,9 @@ impl AppState {
             suggest::by_block(doc.with(|d| user_settings.with(|u| suggest::candidates(d, &themes, &u.lexicons))))
         });
         // Counts only: no suggestion is cloned on a keypress.
+        let tally_set = profile.coder_id.clone();
+        let tallies =
+            Memo::new(move |_| store.with(|s| doc_settings.with(|d| suggest::tally(s, &tally_set, &d.rejected))));
         let pending_counts = Memo::new(move |_| {
             let mut counts = std::collections::BTreeMap::new();
             store.with(|s| {
@@ -267,6 +273,7 @@ impl AppState {
             user_settings,
             candidates,
             pending_counts,
+            tallies,
             theme_list,
             doc,
             analysis: RwSignal::new(None),

@@ -328,13 +328,9 @@ fn SuggestionTally(theme: String) -> impl IntoView {
     let tally = {
         let theme = theme.clone();
         move || {
-            let own = state.own_set();
-            let t = state.store.with(|s| {
-                state
-                    .doc_settings
-                    .with(|d| annotator_core::suggest::tally(s, &own, &d.rejected).remove(&theme))
-            });
-            t.map(|t| format!("✓{} ✗{}", t.accepted, t.rejected))
+            state
+                .tallies
+                .with(|t| t.get(&theme).map(|t| format!("✓{} ✗{}", t.accepted, t.rejected)))
                 .unwrap_or_default()
         }
     };
