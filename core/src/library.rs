@@ -296,10 +296,11 @@ pub fn decode_text(raw: &str, fp: &str) -> Result<String, Problem> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn entry(fp: &str) -> Entry {
+    /// A one-paragraph pasted document's entry (also used by persist's tests).
+    pub(crate) fn entry(fp: &str) -> Entry {
         Entry {
             fingerprint: fp.into(),
             title: "t".into(),

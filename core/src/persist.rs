@@ -1005,18 +1005,7 @@ mod storage_tests {
 
     #[test]
     fn saving_the_library_merges_another_tabs_list_and_backs_up_a_bad_one() {
-        use crate::library::{self, Entry, Library, Source};
-        let entry = |fp: &str| Entry {
-            fingerprint: fp.into(),
-            title: fp.into(),
-            date: None,
-            chars: 1,
-            paragraphs: 1,
-            source: Source::Pasted,
-            added: 1,
-            edited: 1,
-            renamed: 0,
-        };
+        use crate::library::{self, tests::entry, Library};
         let mut kv = Mem::default();
         let mut other = Library::default();
         other.upsert(entry("b"));
