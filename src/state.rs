@@ -5,9 +5,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use annotator_core::annotation_file;
 use annotator_core::compare::{self, SubThemes};
 use annotator_core::document::Document;
+use annotator_core::formats::own_json as annotation_file;
 use annotator_core::history::History;
 use annotator_core::library::{self, Entry, Library, Source};
 use annotator_core::persist::{self, KeyValue, Profile, Recovery, StorageFailure, ViewState};
@@ -829,7 +829,7 @@ impl AppState {
     /// Downloads an export of the open document's annotations.
     pub fn export(&self, kind: ExportKind) {
         let own = self.own_set();
-        let created = annotation_file::iso_utc(now_ms() / 1000);
+        let created = annotator_core::formats::dates::iso_utc(now_ms() / 1000);
         let terms = self.doc_settings.with_untracked(|d| d.terms.clone());
         let (name, mime, content) = self.doc.with_untracked(|doc| {
             self.store.with_untracked(|store| {
@@ -856,27 +856,29 @@ impl AppState {
                     ExportKind::W3c => (
                         format!("{base}-w3c.jsonld"),
                         "application/ld+json",
-                        annotator_core::w3c::export(doc, store, &all, &created).into_bytes(),
+                        annotator_core::formats::w3c::export(doc, store, &all, &created).into_bytes(),
                     ),
                     ExportKind::Qdpx => (
                         format!("{base}.qdpx"),
                         "application/zip",
-                        annotator_core::refi::export_project(doc, store, &all, &created),
+                        annotator_core::formats::refi::export_project(doc, store, &all, &created),
                     ),
                     ExportKind::CodebookMarkdown => (
                         format!("{base}-codebook.md"),
                         "text/markdown;charset=utf-8",
-                        annotation_file::codebook_markdown(store, doc.title.as_deref().unwrap_or("")).into_bytes(),
+                        annotator_core::formats::markdown::codebook_markdown(store, doc.title.as_deref().unwrap_or(""))
+                            .into_bytes(),
                     ),
                     ExportKind::Qdc => (
                         format!("{base}-codebook.qdc"),
                         "application/xml",
-                        annotator_core::refi::export_codebook(store).into_bytes(),
+                        annotator_core::formats::refi::export_codebook(store).into_bytes(),
                     ),
                     ExportKind::Csv { all_sets } => (
                         format!("{base}-codes.csv"),
                         "text/csv;charset=utf-8",
-                        annotation_file::csv(doc, store, if all_sets { &all } else { &own_only }).into_bytes(),
+                        annotator_core::formats::csv::csv(doc, store, if all_sets { &all } else { &own_only })
+                            .into_bytes(),
                     ),
                 }
             })

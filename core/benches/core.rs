@@ -7,9 +7,9 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use annotator_core::annotation_file::{self, ExportOptions};
 use annotator_core::compare::SubThemes;
 use annotator_core::document::Document;
+use annotator_core::formats::own_json::{self as annotation_file, ExportOptions};
 use annotator_core::store::{AnnotationSet, Command, SetKind, Store, TagOrigin};
 use annotator_core::terms::{Segmenter, TermSettings};
 use annotator_core::{compare, persist, refi, w3c};
@@ -166,7 +166,7 @@ fn main() {
         });
         row(&format!("import annotation file, {name}"), format!("{t:.3} ms"));
         let t = median_ms(11, || {
-            black_box(annotation_file::csv(d, &store, &["me"]));
+            black_box(annotator_core::formats::csv::csv(d, &store, &["me"]));
         });
         row(&format!("export CSV, {name}"), format!("{t:.3} ms"));
         let w3c_file = w3c::export(d, &store, &["me"], "2026-11-25T00:00:00Z");

@@ -11,9 +11,10 @@
 //! - [`themes`]: themes as data, with the four built-ins;
 //! - [`suggest`]: theme suggestions from each theme's words, accepted or rejected;
 //! - [`store`]: annotation sets, commands with inverses, merge;
-//! - [`annotation_file`]: the app's own export file and CSV;
-//! - [`w3c`]: W3C Web Annotation (JSON-LD) export and import;
-//! - [`refi`]: REFI-QDA codebook (`.qdc`) and project (`.qdpx`) exchange;
+//! - [`exchange`]: what an import brings, its preview, and the plan that
+//!   applies it (merge, replace, side by side);
+//! - [`formats`]: every file format (own JSON, W3C Web Annotation,
+//!   REFI-QDA, CSV, Markdown), detected and parsed once;
 //! - [`agreement`]: intercoder agreement (Krippendorff's alpha, Cohen's
 //!   kappa, percent agreement) per theme and pooled over themes;
 //! - [`compare`]: coders compared on a document, disagreements, adjudication;
@@ -27,21 +28,19 @@
 //! The UI crate only wires signals to these types.
 
 pub mod agreement;
-pub mod annotation_file;
 pub mod compare;
 pub mod document;
 pub mod encoding;
 pub mod exchange;
+pub mod formats;
 pub mod history;
 pub mod keys;
 pub mod library;
 pub mod navigate;
 pub mod persist;
-pub mod refi;
 pub mod settings;
 pub mod store;
 pub mod suggest;
 pub mod terms;
 pub mod text;
 pub mod themes;
-pub mod w3c;

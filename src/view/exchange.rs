@@ -25,9 +25,11 @@ pub struct ImportState(pub RwSignal<Option<PendingImport>>);
 
 /// Reads an import file's bytes into a pending import, or reports why not.
 pub fn read_import(state: AppState, pending: ImportState, file_name: String, bytes: &[u8]) {
-    let result = state
-        .doc
-        .with_untracked(|d| state.store.with_untracked(|s| exchange::read_bytes(bytes, d, s)));
+    let result = state.doc.with_untracked(|d| {
+        state
+            .store
+            .with_untracked(|s| annotator_core::formats::read(bytes, d, s))
+    });
     match result {
         Ok(incoming) => pending.0.set(Some(PendingImport {
             file_name,

@@ -312,12 +312,12 @@ pub fn export_library(state: AppState) {
     });
     let raw = library::export_library(
         &docs,
-        &annotator_core::annotation_file::iso_utc(crate::storage::now_ms() / 1000),
+        &annotator_core::formats::dates::iso_utc(crate::storage::now_ms() / 1000),
         &state.own_set(),
     );
     let name = format!(
         "speech-annotator-library-{}.json",
-        &annotator_core::annotation_file::iso_utc(crate::storage::now_ms() / 1000)[..10]
+        &annotator_core::formats::dates::iso_utc(crate::storage::now_ms() / 1000)[..10]
     );
     if let Err(e) = crate::files::download(&name, "application/json", &raw) {
         state.notify(Level::Error, format!("下载失败 · Download failed: {e}"), None);

@@ -1,0 +1,545 @@
+//! Tests of the parent module.
+
+use super::*;
+use crate::exchange::{plan, Mode};
+use crate::store::{AnnotationSet, Command};
+use proptest::prelude::*;
+
+const SPEECH: &str = include_str!("../../../../assets/speech-foreign-trade-2022-07-14.txt");
+
+fn coded() -> (Document, Store) {
+    let doc = Document::parse(SPEECH);
+    let mut store = Store::new("tab", &AnnotationSet::new("me", "Li 李", "#333333", SetKind::Coder));
+    let p: Vec<_> = doc.taggable().map(|b| b.id.clone()).collect();
+    let tag = |b: &str, t: &str| Command::Tag {
+        set: "me".into(),
+        block: b.into(),
+        theme: t.into(),
+        present: true,
+        how: TagOrigin::Hand,
+        at: 1_657_765_361,
+    };
+    store
+        .apply(Command::PutTheme(Theme {
+            id: "u-1".into(),
+            name_zh: "创新<b>".into(),
+            name_en: "".into(),
+            color: "#123456".into(),
+            key: Some(5),
+        }))
+        .unwrap();
+    for (b, t) in [
+        (&p[1], "trade"),
+        (&p[1], "investment"),
+        (&p[3], "u-1"),
+        (&p[5], "environment"),
+    ] {
+        store.apply(tag(b, t)).unwrap();
+    }
+    store.apply(tag(&p[6], "trade")).unwrap();
+    store
+        .apply(Command::Tag {
+            set: "me".into(),
+            block: p[6].clone(),
+            theme: "trade".into(),
+            present: false,
+            how: TagOrigin::Hand,
+            at: 0,
+        })
+        .unwrap();
+    store
+        .apply(Command::Note {
+            set: "me".into(),
+            block: p[1].clone(),
+            text: "贸易与投资 \"quoted\", <script>".into(),
+        })
+        .unwrap();
+    for b in [&p[2], &p[7]] {
+        store
+            .apply(Command::Uncoded {
+                set: "me".into(),
+                block: b.clone(),
+                on: true,
+            })
+            .unwrap();
+    }
+    (doc, store)
+}
+
+fn exported(doc: &Document, store: &Store, include_text: bool) -> String {
+    export(
+        doc,
+        store,
+        &ExportOptions {
+            sets: &["me"],
+            include_text,
+            exported_at: "2026-11-25T04:59:40Z",
+            app_version: "0.1.0",
+            annotator: Some("me"),
+            terms: None,
+        },
+    )
+}
+
+fn fresh() -> Store {
+    Store::new("tab2", &AnnotationSet::new("you", "Wang", "#999999", SetKind::Coder))
+}
+
+/// Live tags, notes and not-coded marks of a set, for comparing stores.
+type Pairs = Vec<(String, String)>;
+
+fn live(store: &Store, set: &str) -> (Pairs, Pairs, Vec<String>) {
+    let s = &store.sets[set];
+    (
+        s.tags
+            .iter()
+            .filter(|(_, e)| e.present)
+            .map(|(k, _)| k.clone())
+            .collect(),
+        s.notes
+            .iter()
+            .filter(|(_, n)| !n.text.is_empty())
+            .map(|(k, n)| (k.clone(), n.text.clone()))
+            .collect(),
+        s.uncoded.iter().filter(|(_, u)| u.on).map(|(k, _)| k.clone()).collect(),
+    )
+}
+
+#[test]
+fn export_then_import_gives_the_same_annotations() {
+    let (doc, store) = coded();
+    let raw = exported(&doc, &store, true);
+    let inc = import(&raw, &fresh()).unwrap();
+    assert_eq!(inc.annotator.as_deref(), Some("Li 李"));
+    assert_eq!(inc.document.text.as_deref(), Some(doc.text.as_str()));
+    let preview = inc.preview(&doc, &fresh());
+    assert_eq!((preview.tags, preview.notes, preview.unmatched_blocks), (4, 1, 0));
+    assert!(preview.same_document);
+    // replace into a fresh store: the same live tags and notes as the original
+    let mut target = fresh();
+    target.apply(plan(&inc, Mode::Replace, &doc, &target, "you")).unwrap();
+    assert_eq!(live(&target, "you"), live(&store, "me"));
+    assert_eq!(target.theme("u-1"), store.theme("u-1"));
+    // the round trip is stable
+    let again = export(
+        &doc,
+        &target,
+        &ExportOptions {
+            sets: &["you"],
+            include_text: true,
+            exported_at: "2026-11-25T04:59:40Z",
+            app_version: "0.1.0",
+            annotator: Some("you"),
+            terms: None,
+        },
+    );
+    assert_eq!(import(&again, &fresh()).unwrap().sets[0].tags, inc.sets[0].tags);
+}
+
+#[test]
+fn key_term_curation_travels_and_merges_without_undoing_a_pin() {
+    let (doc, store) = coded();
+    let mut theirs = TermSettings {
+        top_k: 12,
+        ..Default::default()
+    };
+    theirs.curation.added.push("外经贸调度".into());
+    theirs
+        .curation
+        .dropped
+        .extend(["园区".to_string(), "稳外贸".to_string()]);
+    theirs.curation.pinned.push("招商引资".into());
+    let raw = export(
+        &doc,
+        &store,
+        &ExportOptions {
+            sets: &["me"],
+            include_text: false,
+            exported_at: "2026-11-25T04:59:40Z",
+            app_version: "0.1.0",
+            annotator: Some("me"),
+            terms: Some(&theirs),
+        },
+    );
+    let inc = import(&raw, &fresh()).unwrap();
+    assert_eq!(inc.terms.as_ref(), Some(&theirs), "round trip");
+
+    let mut mine = TermSettings::default();
+    mine.curation.pinned.push("园区".into());
+    let merged = crate::exchange::merge_terms(&mine, inc.terms.as_ref(), Mode::Merge).unwrap();
+    assert_eq!(merged.top_k, mine.top_k, "a merge keeps my settings");
+    assert_eq!(merged.curation.added, ["外经贸调度"]);
+    assert_eq!(merged.curation.dropped, ["稳外贸"], "my pinned 园区 is not dropped");
+    assert_eq!(merged.curation.pinned, ["园区", "招商引资"]);
+    assert_eq!(
+        crate::exchange::merge_terms(&merged, inc.terms.as_ref(), Mode::Merge),
+        None,
+        "idempotent"
+    );
+    assert_eq!(
+        crate::exchange::merge_terms(&mine, inc.terms.as_ref(), Mode::Replace),
+        Some(theirs.clone())
+    );
+    assert_eq!(
+        crate::exchange::merge_terms(&mine, inc.terms.as_ref(), Mode::SideBySide),
+        None
+    );
+    assert_eq!(crate::exchange::merge_terms(&mine, None, Mode::Merge), None);
+
+    // bad key-term fields are refused with their path
+    let with = |f: &dyn Fn(&mut Value)| {
+        let mut v: Value = serde_json::from_str(&raw).unwrap();
+        f(&mut v);
+        import(&v.to_string(), &fresh())
+    };
+    for (what, r) in [
+        ("topK 0", with(&|v| v["keyTerms"]["topK"] = json!(0))),
+        ("method", with(&|v| v["keyTerms"]["method"] = json!("magic"))),
+        (
+            "long term",
+            with(&|v| v["keyTerms"]["added"] = json!(["长".repeat(41)])),
+        ),
+        ("not a string", with(&|v| v["keyTerms"]["dropped"] = json!([1]))),
+        ("not an object", with(&|v| v["keyTerms"] = json!([]))),
+    ] {
+        assert!(r.is_err(), "{what}: {r:?}");
+    }
+    assert!(with(&|v| v["keyTerms"] = Value::Null).unwrap().terms.is_none());
+}
+
+#[test]
+fn merge_is_a_union_with_notes_marked_by_author_and_undoable() {
+    let (doc, theirs) = coded();
+    let inc = import(&exported(&doc, &theirs, false), &fresh()).unwrap();
+    let mut mine = fresh();
+    let p: Vec<_> = doc.taggable().map(|b| b.id.clone()).collect();
+    mine.apply(Command::Tag {
+        set: "you".into(),
+        block: p[2].clone(),
+        theme: "accountability".into(),
+        present: true,
+        how: TagOrigin::Hand,
+        at: 1,
+    })
+    .unwrap();
+    mine.apply(Command::Note {
+        set: "you".into(),
+        block: p[1].clone(),
+        text: "我的笔记".into(),
+    })
+    .unwrap();
+    mine.apply(Command::Uncoded {
+        set: "you".into(),
+        block: p[1].clone(),
+        on: true,
+    })
+    .unwrap();
+    let before = mine.clone();
+    let inverse = mine.apply(plan(&inc, Mode::Merge, &doc, &mine, "you")).unwrap();
+    assert_eq!(mine.themes_of("you", &p[1]), ["investment", "trade"]);
+    assert_eq!(mine.themes_of("you", &p[2]), ["accountability"], "own tags kept");
+    assert!(mine.sets["you"].is_uncoded(&p[7]), "their not-coded mark comes in");
+    assert!(
+        !mine.sets["you"].is_uncoded(&p[2]),
+        "but not over a paragraph we tagged"
+    );
+    assert!(
+        !mine.sets["you"].is_uncoded(&p[1]),
+        "a paragraph the file tags is coded now"
+    );
+    assert_eq!(
+        mine.note("you", &p[1]),
+        "我的笔记\n— Li 李: 贸易与投资 \"quoted\", <script>"
+    );
+    // merging the same file again changes nothing (duplicates folded)
+    let twice = plan(&inc, Mode::Merge, &doc, &mine, "you");
+    assert_eq!(twice, Command::Batch(vec![]));
+    mine.apply(inverse).unwrap();
+    assert_eq!(live(&mine, "you"), live(&before, "you"));
+    assert!(mine.theme("u-1").is_none(), "the imported theme went with the undo");
+}
+
+#[test]
+fn a_consensus_opened_side_by_side_stays_open_for_adjudication() {
+    let (doc, mut theirs) = coded();
+    let p: Vec<_> = doc.taggable().map(|b| b.id.clone()).collect();
+    theirs
+        .apply(Command::AddSet(Box::new(AnnotationSet::new(
+            crate::compare::CONSENSUS,
+            "共识 · Consensus",
+            "#444444",
+            SetKind::Consensus,
+        ))))
+        .unwrap();
+    let raw = export(
+        &doc,
+        &theirs,
+        &ExportOptions {
+            sets: &["me", crate::compare::CONSENSUS],
+            include_text: false,
+            exported_at: "2026-11-25T04:59:40Z",
+            app_version: "0.1.0",
+            annotator: Some("me"),
+            terms: None,
+        },
+    );
+    let inc = import(&raw, &fresh()).unwrap();
+    let mut mine = fresh();
+    mine.apply(plan(&inc, Mode::SideBySide, &doc, &mine, "you")).unwrap();
+    assert!(mine.sets["me"].readonly, "a coder is read-only");
+    assert!(!mine.sets[crate::compare::CONSENSUS].readonly);
+    let rule = crate::compare::adjudicate(&doc, &mine, &p[1], &crate::compare::Ruling::Coder("me".into()), 1);
+    mine.apply(rule).unwrap();
+    assert_eq!(
+        mine.themes_of(crate::compare::CONSENSUS, &p[1]),
+        ["investment", "trade"]
+    );
+}
+
+#[test]
+fn side_by_side_opens_a_read_only_set() {
+    let (doc, theirs) = coded();
+    let inc = import(&exported(&doc, &theirs, false), &fresh()).unwrap();
+    let mut mine = fresh();
+    mine.apply(plan(&inc, Mode::SideBySide, &doc, &mine, "you")).unwrap();
+    assert!(mine.sets["me"].readonly);
+    assert_eq!(live(&mine, "me"), live(&theirs, "me"));
+    assert!(live(&mine, "you").0.is_empty(), "own set untouched");
+}
+
+#[test]
+fn a_file_for_an_edited_document_maps_by_paragraph_text_and_reports_the_rest() {
+    let (doc, store) = coded();
+    let raw = exported(&doc, &store, false);
+    let p: Vec<_> = doc.taggable().collect();
+    // the edited speech lost the paragraph that carried u-1 and gained another
+    let edited = SPEECH.replace(&p[3].text, "一段新写的话。");
+    let edited = Document::parse(&edited);
+    let inc = import(&raw, &fresh()).unwrap();
+    let preview = inc.preview(&edited, &fresh());
+    assert!(!preview.same_document);
+    assert_eq!((preview.matched_blocks, preview.unmatched_blocks), (2, 1));
+    let mut target = fresh();
+    target.apply(plan(&inc, Mode::Merge, &edited, &target, "you")).unwrap();
+    let tagged: usize = live(&target, "you").0.len();
+    assert_eq!(tagged, 3, "the tag on the missing paragraph is not attached anywhere");
+}
+
+#[test]
+fn bad_files_are_refused_with_a_reason() {
+    let (doc, store) = coded();
+    let good = exported(&doc, &store, true);
+    let v: Value = serde_json::from_str(&good).unwrap();
+    let with = |f: &dyn Fn(&mut Value)| {
+        let mut v = v.clone();
+        f(&mut v);
+        v.to_string()
+    };
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let huge_note = with(&|v| v["sets"][0]["notes"][0]["text"] = Value::String("长".repeat(MAX_NOTE + 1)));
+    type Case = (&'static str, String, fn(&ImportError) -> bool);
+    let cases: Vec<Case> = vec![
+        ("empty", String::new(), |e| *e == ImportError::Empty),
+        (
+            "a 50 MB file",
+            format!("{{\"type\":\"{}\"}}", "长".repeat(50 * 1024 * 1024 / 3)),
+            |e| matches!(e, ImportError::TooLarge(n) if *n > 50_000_000),
+        ),
+        ("not json", "hello".into(), |e| matches!(e, ImportError::NotJson(_))),
+        (
+            "truncated",
+            good.chars().take(good.chars().count() / 2).collect(),
+            |e| matches!(e, ImportError::NotJson(_)),
+        ),
+        ("deep nesting", deep, |e| *e == ImportError::TooDeep),
+        ("an array", "[1,2,3]".into(), |e| *e == ImportError::NotAnObject),
+        ("wrong type", with(&|v| v["type"] = json!("something/else")), |e| {
+            matches!(e, ImportError::UnknownFormat(_))
+        }),
+        ("newer version", with(&|v| v["version"] = json!(2)), |e| {
+            matches!(e, ImportError::NewerVersion { found: 2, .. })
+        }),
+        (
+            "missing sets",
+            with(&|v| {
+                v.as_object_mut().unwrap().remove("sets");
+            }),
+            |e| *e == ImportError::Missing("sets".into()),
+        ),
+        (
+            "missing document",
+            with(&|v| {
+                v.as_object_mut().unwrap().remove("document");
+            }),
+            |e| *e == ImportError::Missing("document".into()),
+        ),
+        ("sets not an array", with(&|v| v["sets"] = json!("x")), |e| {
+            matches!(e, ImportError::WrongType { .. })
+        }),
+        (
+            "tag block a number",
+            with(&|v| v["sets"][0]["tags"][0]["block"] = json!(3)),
+            |e| matches!(e, ImportError::WrongType { field, .. } if field == "sets[0].tags[0].block"),
+        ),
+        ("huge note", huge_note, |e| matches!(e, ImportError::TooLong { .. })),
+        (
+            "duplicate theme",
+            with(&|v| {
+                let t = v["themes"][0].clone();
+                v["themes"].as_array_mut().unwrap().push(t);
+            }),
+            |e| matches!(e, ImportError::DuplicateId(_)),
+        ),
+        (
+            "duplicate set",
+            with(&|v| {
+                let s = v["sets"][0].clone();
+                v["sets"].as_array_mut().unwrap().push(s);
+            }),
+            |e| matches!(e, ImportError::DuplicateId(_)),
+        ),
+        (
+            "duplicate tag",
+            with(&|v| {
+                let t = v["sets"][0]["tags"][0].clone();
+                v["sets"][0]["tags"].as_array_mut().unwrap().push(t);
+            }),
+            |e| matches!(e, ImportError::DuplicateId(_)),
+        ),
+        (
+            "unknown theme",
+            with(&|v| v["sets"][0]["tags"][0]["theme"] = json!("ghost")),
+            |e| *e == ImportError::UnknownTheme("ghost".into()),
+        ),
+        (
+            "bad colour",
+            with(&|v| v["themes"][0]["color"] = json!("url(x)")),
+            |e| matches!(e, ImportError::InvalidTheme { .. } | ImportError::TooLong { .. }),
+        ),
+        (
+            "text not matching fingerprint",
+            with(&|v| v["document"]["text"] = json!("别的文本")),
+            |e| matches!(e, ImportError::WrongType { .. }),
+        ),
+        ("no sets", with(&|v| v["sets"] = json!([])), |e| {
+            *e == ImportError::Nothing
+        }),
+    ];
+    for (name, raw, ok) in cases {
+        match import(&raw, &fresh()) {
+            Err(e) => {
+                assert!(ok(&e), "{name}: unexpected error {e:?}");
+                assert!(!e.message().is_empty());
+            }
+            Ok(_) => panic!("{name}: accepted"),
+        }
+    }
+}
+
+#[test]
+fn the_codebook_travels_with_the_file_and_reads_as_markdown() {
+    let (doc, mut store) = coded();
+    let entry = crate::store::Codebook {
+        definition: "吸引和利用外资".into(),
+        when_to_use: "提到外资项目时".into(),
+        parent: None,
+        ..Default::default()
+    };
+    store
+        .apply(Command::PutCodebook {
+            theme: "investment".into(),
+            entry: entry.clone(),
+        })
+        .unwrap();
+    let sub = crate::store::Codebook {
+        definition: "加工贸易".into(),
+        parent: Some("trade".into()),
+        ..Default::default()
+    };
+    store
+        .apply(Command::PutCodebook {
+            theme: "u-1".into(),
+            entry: sub,
+        })
+        .unwrap();
+    let inc = import(&exported(&doc, &store, false), &fresh()).unwrap();
+    assert_eq!(inc.codebook["investment"], entry);
+    let mut target = fresh();
+    target.apply(plan(&inc, Mode::Merge, &doc, &target, "you")).unwrap();
+    assert_eq!(target.codebook("investment"), entry);
+    assert_eq!(target.codebook("u-1").parent.as_deref(), Some("trade"));
+    let md = crate::formats::markdown::codebook_markdown(&target, "讲话");
+    assert!(md.contains("## 投资 investment") && md.contains("**定义 · Definition.** 吸引和利用外资"));
+    assert!(md.contains("### 创新<b>"), "sub-theme under its parent: {md}");
+    // a file without a codebook still imports
+    let mut v: Value = serde_json::from_str(&exported(&doc, &store, false)).unwrap();
+    for t in v["themes"].as_array_mut().unwrap() {
+        t.as_object_mut().unwrap().remove("codebook");
+    }
+    assert!(import(&v.to_string(), &fresh()).unwrap().codebook.is_empty());
+}
+
+#[test]
+fn html_in_names_and_notes_is_kept_as_text() {
+    let (doc, store) = coded();
+    let inc = import(&exported(&doc, &store, false), &fresh()).unwrap();
+    assert!(inc.themes.iter().any(|t| t.name_zh == "创新<b>"));
+    assert!(inc.sets[0].notes.values().any(|n| n.contains("<script>")));
+}
+
+#[test]
+fn csv_has_a_bom_a_row_per_paragraph_and_safe_cells() {
+    let (doc, mut store) = coded();
+    let p: Vec<_> = doc.taggable().map(|b| b.id.clone()).collect();
+    store
+        .apply(Command::Note {
+            set: "me".into(),
+            block: p[0].clone(),
+            text: "=HYPERLINK(\"x\")".into(),
+        })
+        .unwrap();
+    let csv = crate::formats::csv::csv(&doc, &store, &["me"]);
+    assert!(csv.starts_with('\u{feff}'));
+    let lines: Vec<&str> = csv.trim_end().split("\r\n").collect();
+    assert_eq!(lines.len(), 1 + doc.taggable().count());
+    assert!(lines[0].contains("投资 investment"));
+    assert!(
+        csv.contains("\"'=HYPERLINK(\"\"x\"\")\""),
+        "formula neutralised and quoted"
+    );
+    let second = lines.iter().find(|l| l.contains(&p[1])).unwrap();
+    assert!(second.contains(",1,1,0,0,0,0,"), "{second}");
+    let third = lines.iter().find(|l| l.contains(&p[2])).unwrap();
+    assert!(third.contains(",0,0,0,0,0,1,"), "not coded: {third}");
+
+    // several coders: long format with a coder column
+    store
+        .apply(Command::AddSet(Box::new(AnnotationSet::new(
+            "b",
+            "Wang 王",
+            "#999999",
+            SetKind::Coder,
+        ))))
+        .unwrap();
+    let both = crate::formats::csv::csv(&doc, &store, &["b", "me"]);
+    let lines: Vec<&str> = both.trim_end().split("\r\n").collect();
+    assert_eq!(lines.len(), 1 + 2 * doc.taggable().count());
+    assert!(lines[0].starts_with("\u{feff}block,block_id,kind,coder,coder_id,"));
+    assert!(lines[1].contains(",Wang 王,b,"));
+}
+
+proptest! {
+    #[test]
+    fn arbitrary_input_never_panics(s in "\\PC{0,300}") {
+        let _ = import(&s, &fresh());
+    }
+
+    #[test]
+    fn mutated_files_never_panic(cut in 0usize..4000, junk in "[\\[\\]{}\",:0-9a-z]{0,8}") {
+        let (doc, store) = coded();
+        let raw = exported(&doc, &store, false);
+        let cut = (0..=cut.min(raw.len())).rev().find(|i| raw.is_char_boundary(*i)).unwrap_or(0);
+        let _ = import(&format!("{}{}{}", &raw[..cut], junk, &raw[cut..]), &fresh());
+        let _ = import(&raw[..cut], &fresh());
+    }
+}

@@ -1,0 +1,318 @@
+//! Tests of the parent module.
+
+use super::*;
+
+pub(crate) fn store(replica: &str) -> Store {
+    Store::new(replica, &AnnotationSet::new("me", "Me", "#333333", SetKind::Coder))
+}
+
+fn tag(block: &str, theme: &str, present: bool) -> Command {
+    Command::Tag {
+        set: "me".into(),
+        block: block.into(),
+        theme: theme.into(),
+        present,
+        how: TagOrigin::Hand,
+        at: 1,
+    }
+}
+
+fn note(block: &str, text: &str) -> Command {
+    Command::Note {
+        set: "me".into(),
+        block: block.into(),
+        text: text.into(),
+    }
+}
+
+#[test]
+fn toggling_a_tag_on_codes_a_not_coded_paragraph_in_one_step() {
+    let mut a = store("tab-a");
+    a.apply(a.toggle_tag("me", "p1", "trade", 1)).unwrap();
+    assert_eq!(a.themes_of("me", "p1"), ["trade"]);
+    a.apply(Command::Uncoded {
+        set: "me".into(),
+        block: "p1".into(),
+        on: true,
+    })
+    .unwrap();
+    // untagging leaves the mark alone
+    a.apply(a.toggle_tag("me", "p1", "trade", 2)).unwrap();
+    assert!(a.themes_of("me", "p1").is_empty() && a.sets["me"].is_uncoded("p1"));
+    // tagging takes it away, and one undo brings both back
+    let inverse = a.apply(a.toggle_tag("me", "p1", "investment", 3)).unwrap();
+    assert!(!a.sets["me"].is_uncoded("p1"));
+    a.apply(inverse).unwrap();
+    assert!(a.sets["me"].is_uncoded("p1") && a.themes_of("me", "p1").is_empty());
+}
+
+#[test]
+fn sub_themes_stay_one_level_and_merged_loops_do_not_hide_a_theme() {
+    let mut a = store("tab-a");
+    let parent = |theme: &str, p: &str| Command::PutCodebook {
+        theme: theme.into(),
+        entry: Codebook {
+            parent: Some(p.into()),
+            ..Default::default()
+        },
+    };
+    a.apply(parent("trade", "investment")).unwrap();
+    assert_eq!(a.top_parent("trade").as_deref(), Some("investment"));
+    assert_eq!(a.top_parent("investment"), None);
+    assert!(
+        a.apply(parent("environment", "trade")).is_err(),
+        "not under a sub-theme"
+    );
+    assert!(
+        a.apply(parent("investment", "environment")).is_err(),
+        "a parent cannot become a sub-theme"
+    );
+    // two tabs each set one parent: a loop after merging
+    let mut b = store("tab-b");
+    b.clock = a.clock;
+    b.apply(parent("investment", "trade")).unwrap();
+    a.merge(&b);
+    assert_eq!(a.top_parent("trade"), None);
+    assert_eq!(a.top_parent("investment"), None);
+}
+
+#[test]
+fn pristine_clears_the_coding_and_one_undo_brings_it_back() {
+    let mut a = store("tab-a");
+    a.apply(tag("p1", "trade", true)).unwrap();
+    a.apply(Command::Note {
+        set: "me".into(),
+        block: "p1".into(),
+        text: "注".into(),
+    })
+    .unwrap();
+    a.apply(Command::Uncoded {
+        set: "me".into(),
+        block: "p2".into(),
+        on: true,
+    })
+    .unwrap();
+    let mut other = AnnotationSet::new("b", "B", "#000000", SetKind::Coder);
+    other.readonly = true;
+    a.apply(Command::AddSet(Box::new(other))).unwrap();
+    let before = a.clone();
+    let inverse = a.apply(a.pristine("me")).unwrap();
+    assert!(a.themes_of("me", "p1").is_empty() && a.note("me", "p1").is_empty());
+    assert!(!a.sets["me"].is_uncoded("p2"));
+    assert_eq!(a.sets.keys().collect::<Vec<_>>(), ["me"]);
+    assert_eq!(a.themes().len(), before.themes().len(), "themes stay");
+    a.apply(inverse).unwrap();
+    assert_eq!(a.themes_of("me", "p1"), ["trade"]);
+    assert_eq!(a.note("me", "p1"), "注");
+    assert!(a.sets["me"].is_uncoded("p2"));
+    assert_eq!(a.sets["b"], before.sets["b"]);
+}
+
+#[test]
+fn a_not_coded_mark_undoes_merges_and_respects_read_only_sets() {
+    let mut a = store("tab-a");
+    let mark = |on| Command::Uncoded {
+        set: "me".into(),
+        block: "p1".into(),
+        on,
+    };
+    let inverse = a.apply(mark(true)).unwrap();
+    assert!(a.sets["me"].is_uncoded("p1"));
+    assert_eq!(
+        mark(true).touched(),
+        Touched::Blocks(BTreeSet::from(["p1".to_string()]))
+    );
+    a.apply(inverse).unwrap();
+    assert!(!a.sets["me"].is_uncoded("p1"));
+    // another tab's later mark wins, and merging twice changes nothing
+    let mut b = store("tab-b");
+    b.clock = a.clock;
+    b.apply(mark(true)).unwrap();
+    assert!(a.merge(&b));
+    assert!(a.sets["me"].is_uncoded("p1"));
+    assert!(!a.merge(&b));
+    assert_eq!(a.unmark("me", ["p1", "p2"]), [mark(false)], "only marked blocks");
+    assert!(a.unmark("nobody", ["p1"]).is_empty());
+    a.sets.get_mut("me").unwrap().readonly = true;
+    assert!(matches!(a.apply(mark(false)), Err(StoreError::ReadOnlySet(_))));
+}
+
+#[test]
+fn toggling_tags_keeps_several_themes_per_block() {
+    let mut s = store("a");
+    s.apply(tag("b1", "trade", true)).unwrap();
+    s.apply(tag("b1", "investment", true)).unwrap();
+    assert_eq!(s.themes_of("me", "b1"), ["investment", "trade"]);
+    s.apply(tag("b1", "trade", false)).unwrap();
+    assert_eq!(s.themes_of("me", "b1"), ["investment"]);
+    assert_eq!(s.counts("me", ["b1", "b2"])["investment"], 1);
+    assert_eq!(s.counts("me", ["b1", "b2"])["trade"], 0);
+}
+
+#[test]
+fn every_command_is_undone_by_its_inverse() {
+    let mut s = store("a");
+    s.apply(tag("b1", "trade", true)).unwrap();
+    s.apply(note("b1", "first")).unwrap();
+    let user_theme = Theme {
+        id: "u-1".into(),
+        name_zh: "创新".into(),
+        name_en: "".into(),
+        color: "#123456".into(),
+        key: Some(5),
+    };
+    let cmds = vec![
+        tag("b1", "trade", false),
+        tag("b2", "environment", true),
+        note("b1", "second"),
+        note("b3", "new"),
+        Command::PutTheme(user_theme.clone()),
+        Command::PutTheme(Theme {
+            name_zh: "改名".into(),
+            ..builtin_themes()[0].clone()
+        }),
+        Command::DeleteTheme { id: "trade".into() },
+        Command::Batch(vec![tag("b4", "investment", true), note("b4", "n")]),
+        Command::AddSet(Box::new(AnnotationSet::new("other", "Li", "#000000", SetKind::Coder))),
+        Command::SetReadonly {
+            set: "me".into(),
+            readonly: true,
+        },
+    ];
+    for cmd in cmds {
+        let before = s.clone();
+        let inverse = s.apply(cmd.clone()).unwrap();
+        assert_ne!(visible(&s), visible(&before), "{cmd:?} changed nothing");
+        s.apply(inverse).unwrap();
+        assert_eq!(visible(&s), visible(&before), "inverse of {cmd:?}");
+    }
+}
+
+type Visible = (
+    Vec<Theme>,
+    Vec<(String, String)>,
+    Vec<(String, String)>,
+    Vec<(String, bool)>,
+    Vec<(String, Codebook)>,
+);
+
+/// What a user sees: live themes, tags and notes (not stamps or tombstones).
+fn visible(s: &Store) -> Visible {
+    let set = &s.sets["me"];
+    (
+        s.themes().into_iter().cloned().collect(),
+        set.tags
+            .iter()
+            .filter(|(_, t)| t.present)
+            .map(|(k, _)| k.clone())
+            .collect(),
+        set.notes
+            .iter()
+            .filter(|(_, n)| !n.text.is_empty())
+            .map(|(k, n)| (k.clone(), n.text.clone()))
+            .collect(),
+        s.sets.values().map(|x| (x.id.clone(), x.readonly)).collect(),
+        s.codebook
+            .iter()
+            .filter(|(_, e)| !e.entry.is_empty())
+            .map(|(k, e)| (k.clone(), e.entry.clone()))
+            .collect(),
+    )
+}
+
+#[test]
+fn refused_commands_change_nothing() {
+    let mut s = store("a");
+    s.apply(tag("b1", "trade", true)).unwrap();
+    let before = s.clone();
+    assert_eq!(
+        s.apply(tag("b1", "nope", true)),
+        Err(StoreError::UnknownTheme("nope".into()))
+    );
+    assert!(matches!(
+        s.apply(note("b1", &"字".repeat(MAX_NOTE + 1))),
+        Err(StoreError::NoteTooLong(_))
+    ));
+    let batch = Command::Batch(vec![tag("b2", "trade", true), tag("b3", "missing", true)]);
+    assert!(s.apply(batch).is_err());
+    assert_eq!(visible(&s), visible(&before));
+    s.sets.get_mut("me").unwrap().readonly = true;
+    assert!(matches!(
+        s.apply(tag("b9", "trade", true)),
+        Err(StoreError::ReadOnlySet(_))
+    ));
+}
+
+#[test]
+fn deleting_a_theme_hides_its_tags_and_undo_restores_them() {
+    let mut s = store("a");
+    s.apply(tag("b1", "trade", true)).unwrap();
+    assert_eq!(s.uses_of_theme("trade"), 1);
+    let inv = s.apply(Command::DeleteTheme { id: "trade".into() }).unwrap();
+    assert!(s.themes_of("me", "b1").is_empty());
+    assert!(s.theme_for_key(2).is_none());
+    assert_eq!(s.free_key(), Some(2));
+    s.apply(inv).unwrap();
+    assert_eq!(s.themes_of("me", "b1"), ["trade"]);
+}
+
+#[test]
+fn concurrent_histories_merge_and_lose_nothing() {
+    let mut a = store("tab-a");
+    let mut b = store("tab-b");
+    a.apply(tag("p1", "trade", true)).unwrap();
+    a.apply(note("p1", "from a")).unwrap();
+    b.apply(tag("p2", "investment", true)).unwrap();
+    b.apply(note("p3", "from b")).unwrap();
+    b.apply(Command::PutTheme(Theme {
+        id: "u-b".into(),
+        name_zh: "新".into(),
+        name_en: "new".into(),
+        color: "#abcdef".into(),
+        key: Some(5),
+    }))
+    .unwrap();
+    let mut ab = a.clone();
+    ab.merge(&b);
+    let mut ba = b.clone();
+    ba.merge(&a);
+    assert_eq!(visible(&ab), visible(&ba), "merge is commutative");
+    assert_eq!(ab.themes_of("me", "p1"), ["trade"]);
+    assert_eq!(ab.themes_of("me", "p2"), ["investment"]);
+    assert_eq!(ab.note("me", "p1"), "from a");
+    assert_eq!(ab.note("me", "p3"), "from b");
+    assert!(ab.theme("u-b").is_some());
+    // idempotent
+    let again = ab.clone();
+    assert!(!ab.merge(&b));
+    assert_eq!(ab, again);
+}
+
+#[test]
+fn a_later_removal_wins_over_an_earlier_tag() {
+    let mut a = store("tab-a");
+    a.apply(tag("p1", "trade", true)).unwrap();
+    let mut b = a.clone();
+    b.replica = "tab-b".into();
+    b.apply(tag("p1", "trade", false)).unwrap();
+    a.merge(&b);
+    assert!(a.themes_of("me", "p1").is_empty(), "tombstone kept and merged");
+    // the clock moves past what was seen, so the next local change wins
+    a.apply(tag("p1", "trade", true)).unwrap();
+    b.merge(&a);
+    assert_eq!(b.themes_of("me", "p1"), ["trade"]);
+}
+
+#[test]
+fn equal_clocks_break_ties_by_replica() {
+    let mut a = store("tab-a");
+    let mut b = store("tab-b");
+    a.apply(note("p", "A")).unwrap();
+    b.apply(note("p", "B")).unwrap();
+    let mut ab = a.clone();
+    ab.merge(&b);
+    let mut ba = b.clone();
+    ba.merge(&a);
+    assert_eq!(ab.note("me", "p"), "B");
+    assert_eq!(ba.note("me", "p"), "B");
+}

@@ -1,0 +1,247 @@
+//! Tests of the parent module.
+
+use super::*;
+use std::sync::OnceLock;
+
+const SPEECH: &str = include_str!("../../../assets/speech-foreign-trade-2022-07-14.txt");
+
+#[test]
+fn layered_runs_cover_the_text_once_whatever_the_ranges() {
+    let text = "招商引资和利用外资";
+    let marks = [Mark {
+        start: 5,
+        end: 9,
+        term: 1,
+    }];
+    let runs = layer_runs(text, &marks, &[(0, 4), (2, 6), (20, 30), (3, 3)]);
+    assert_eq!(runs.iter().map(|r| r.text).collect::<String>(), text);
+    let parts: Vec<_> = runs.iter().map(|r| (r.text, r.term, r.underlined)).collect();
+    assert_eq!(
+        parts,
+        [
+            ("招商引资和", None, true),
+            ("利", Some(1), true),
+            ("用外资", Some(1), false)
+        ]
+    );
+    assert_eq!(layer_runs("", &[], &[(0, 2)]), []);
+}
+
+fn segmenter() -> &'static Segmenter {
+    static S: OnceLock<Segmenter> = OnceLock::new();
+    S.get_or_init(Segmenter::new)
+}
+
+fn speech_terms() -> Analysis {
+    segmenter().analyse(&Document::parse(SPEECH), &TermSettings::default())
+}
+
+#[test]
+fn filler_ordinals_and_numbers_are_not_candidates() {
+    for w in [
+        "工作", "二要", "三是", "第四", "××", "2022", "六成", "部门", "抓好", "各级", "全市", "我市", "一", "要",
+    ] {
+        assert!(!is_candidate(w), "{w} should be filtered");
+    }
+    for w in ["外经贸", "招商引资", "园区", "外资", "加工贸易"] {
+        assert!(is_candidate(w), "{w} should be a candidate");
+    }
+}
+
+/// TF-IDF alone: the fused default ranks hubs such as 企业 and 发展
+/// higher and pushes 骨干企业 out of the top 30 (see `fused_default_…`).
+#[test]
+fn speech_key_terms_are_what_an_analyst_would_pick() {
+    let settings = TermSettings {
+        method: Method::TfIdf,
+        ..TermSettings::default()
+    };
+    let a = segmenter().analyse(&Document::parse(SPEECH), &settings);
+    let words: Vec<&str> = a.terms.iter().map(|t| t.term.as_str()).collect();
+    assert_eq!(words.len(), 30, "{words:?}");
+    assert_eq!(words[0], "外经贸", "{words:?}");
+    for expected in ["招商引资", "园区", "利用外资", "外贸", "骨干企业", "中小企业"] {
+        assert!(words.contains(&expected), "{expected} missing from {words:?}");
+    }
+    for filler in ["工作", "二要", "部门", "力度", "各级", "全市", "我市", "坚持", "加大"] {
+        assert!(!words.contains(&filler), "{filler} ranked in {words:?}");
+    }
+    for (i, t) in a.terms.iter().enumerate() {
+        assert_eq!(t.rank, i + 1);
+        assert!(t.count > 0, "{} never marked", t.term);
+        assert!(!t.blocks.is_empty());
+    }
+    assert!(a.terms.windows(2).all(|w| w[0].weight >= w[1].weight));
+}
+
+#[test]
+fn extraction_is_deterministic() {
+    assert_eq!(speech_terms(), speech_terms());
+}
+
+#[test]
+fn marks_cover_the_term_text_and_skip_residue() {
+    let doc = Document::parse(SPEECH);
+    let a = segmenter().analyse(&doc, &TermSettings::default());
+    for block in &doc.blocks {
+        for m in &a.marks[block.index] {
+            assert_eq!(
+                crate::text::char_slice(&block.text, m.start, m.end),
+                a.terms[m.term].term
+            );
+        }
+        if !block.kind.is_analysed() {
+            assert!(a.marks[block.index].is_empty());
+        }
+    }
+    let total: usize = a.marks.iter().map(Vec::len).sum();
+    assert_eq!(total, a.terms.iter().map(|t| t.count).sum::<usize>());
+}
+
+#[test]
+fn policy_phrases_are_cut_whole() {
+    let words = segmenter().cut("稳步推进加工贸易企业转型升级，逐步提高一般贸易出口比重，千方百计推进增资扩股");
+    for p in ["加工贸易", "一般贸易", "增资扩股", "转型升级"] {
+        assert!(words.contains(&p), "{p} not whole in {words:?}");
+    }
+}
+
+#[test]
+fn empty_document_has_no_terms() {
+    let a = segmenter().analyse(&Document::parse(""), &TermSettings::default());
+    assert!(a.terms.is_empty());
+    assert!(a.marks.is_empty());
+}
+
+fn words(a: &Analysis) -> Vec<&str> {
+    a.terms.iter().map(|t| t.term.as_str()).collect()
+}
+
+fn with_curation(curation: Curation) -> TermSettings {
+    TermSettings {
+        curation,
+        ..TermSettings::default()
+    }
+}
+
+#[test]
+fn fused_default_keeps_policy_phrases_whole_and_filler_out() {
+    let a = speech_terms();
+    let listed = words(&a);
+    assert_eq!(TermSettings::default().method, Method::Fused);
+    assert_eq!(listed.len(), 30, "{listed:?}");
+    for expected in ["招商引资", "利用外资"] {
+        assert!(listed.contains(&expected), "{expected} missing from {listed:?}");
+    }
+    // Too rare in the speech for the top 30, but cut whole where they occur.
+    let cut: Vec<&str> = SPEECH.lines().flat_map(|l| segmenter().cut(l)).collect();
+    for whole in ["招商引资", "利用外资", "加工贸易", "增资扩股"] {
+        assert!(cut.contains(&whole), "{whole} not cut whole");
+    }
+    for filler in ["工作", "二要", "部门", "力度", "各级", "全市"] {
+        assert!(!listed.contains(&filler), "{filler} ranked in {listed:?}");
+    }
+    for t in &a.terms {
+        assert!((0.0..=1.0).contains(&t.tfidf) && (0.0..=1.0).contains(&t.textrank));
+        assert!((t.weight - (t.tfidf + t.textrank) / 2.0).abs() < 1e-12);
+    }
+    assert!(a.terms.windows(2).all(|w| w[0].weight >= w[1].weight));
+    assert!(a.terms.iter().any(|t| t.tfidf == 1.0) && a.terms.iter().any(|t| t.textrank == 1.0));
+}
+
+#[test]
+fn every_method_is_deterministic_and_normalised() {
+    let doc = Document::parse(SPEECH);
+    for method in [Method::TfIdf, Method::TextRank, Method::Fused] {
+        let settings = TermSettings {
+            method,
+            ..TermSettings::default()
+        };
+        let a = segmenter().analyse(&doc, &settings);
+        assert_eq!(a, segmenter().analyse(&doc, &settings), "{method:?}");
+        let top = a.terms.first().map_or(0.0, |t| t.weight);
+        assert!(
+            if method == Method::Fused {
+                top <= 1.0
+            } else {
+                top == 1.0
+            },
+            "{method:?} {top}"
+        );
+        assert!(a.terms.windows(2).all(|w| w[0].weight >= w[1].weight), "{method:?}");
+    }
+}
+
+#[test]
+fn text_rank_favours_the_hub_and_ignores_block_boundaries() {
+    // 外资 co-occurs with everything; 园区 and 品牌 only with it.
+    let tokens = vec![
+        (0, vec![("园区", 0, 2), ("外资", 2, 4)]),
+        (1, vec![("外资", 0, 2), ("品牌", 2, 4)]),
+    ];
+    let r = normalise(text_rank(&tokens));
+    assert_eq!(r.get("外资"), Some(&1.0));
+    assert!(r["园区"] < 1.0 && (r["园区"] - r["品牌"]).abs() < 1e-12);
+    assert!(text_rank(&[]).is_empty());
+}
+
+#[test]
+fn dropped_terms_never_appear() {
+    let curation = Curation {
+        dropped: vec!["外经贸".into()],
+        pinned: vec!["外经贸".into()],
+        added: vec!["外经贸".into()],
+    };
+    let a = segmenter().analyse(&Document::parse(SPEECH), &with_curation(curation));
+    assert!(!words(&a).contains(&"外经贸"));
+    assert_eq!(words(&a).len(), 30);
+    assert!(a.marks.iter().flatten().all(|m| a.terms[m.term].term != "外经贸"));
+}
+
+#[test]
+fn pinned_terms_come_first_in_pinned_order() {
+    let curation = Curation {
+        pinned: vec!["园区".into(), "增资扩股".into(), "工作".into()],
+        ..Curation::default()
+    };
+    let a = segmenter().analyse(&Document::parse(SPEECH), &with_curation(curation));
+    let listed = words(&a);
+    // A pinned term is listed even when filler or below the top 30.
+    assert_eq!(listed[..3], ["园区", "增资扩股", "工作"], "{listed:?}");
+    // Only pinned terms beyond the top 30 lengthen the list.
+    assert!((31..=33).contains(&listed.len()), "{listed:?}");
+    for (i, t) in a.terms.iter().enumerate() {
+        assert_eq!(t.rank, i + 1);
+        assert!(t.count > 0, "{}", t.term);
+    }
+    assert!(a.terms[3..].windows(2).all(|w| w[0].weight >= w[1].weight));
+}
+
+#[test]
+fn added_phrases_are_cut_whole_and_listed() {
+    let phrase = "外经贸工作调度会议".to_string();
+    let mut seg = Segmenter::new();
+    assert!(!seg.cut(SPEECH).contains(&phrase.as_str()));
+    seg.with_words(&[phrase.clone(), "  ".into(), String::new()]);
+    assert!(seg.cut(SPEECH).contains(&phrase.as_str()));
+    let absent = "不在文中的短语".to_string();
+    let curation = Curation {
+        added: vec![phrase.clone(), absent.clone()],
+        ..Curation::default()
+    };
+    let a = seg.analyse(&Document::parse(SPEECH), &with_curation(curation));
+    let t = a.terms.iter().find(|t| t.term == phrase).expect("added phrase listed");
+    assert!(t.count > 0 && t.weight > 0.0);
+    let missing = a.terms.iter().find(|t| t.term == absent).expect("absent phrase listed");
+    assert_eq!((missing.count, missing.weight), (0, 0.0));
+    assert_eq!(a.terms.last().map(|t| t.term.as_str()), Some(absent.as_str()));
+}
+
+#[test]
+fn old_settings_without_method_or_curation_still_load() {
+    let s: TermSettings = serde_json::from_str(r#"{"top_k": 5, "allowed_pos": ["n"]}"#).unwrap();
+    assert_eq!((s.top_k, s.method), (5, Method::Fused));
+    assert_eq!(s.curation, Curation::default());
+    let round: TermSettings = serde_json::from_str(&serde_json::to_string(&TermSettings::default()).unwrap()).unwrap();
+    assert_eq!(round, TermSettings::default());
+}
