@@ -275,7 +275,7 @@ pub fn plan(incoming: &Incoming, mode: Mode, doc: &Document, store: &Store, own:
         Mode::SideBySide => {
             for s in &incoming.sets {
                 let mut id = s.id.clone();
-                while id == own || store.sets.contains_key(&id) {
+                while id == own || store.set_any(&id).is_some() {
                     id.push_str("-2");
                 }
                 let set = AnnotationSet::new(&id, &s.name, &s.color, s.kind);

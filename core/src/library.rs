@@ -589,8 +589,7 @@ pub fn import_library(raw: &str, replica: &str, own: &str) -> Result<Vec<Library
                             set.id = own.to_string();
                             match s.sets.get_mut(own) {
                                 Some(mine) => {
-                                    mine.tags.extend(set.tags);
-                                    mine.notes.extend(set.notes);
+                                    mine.merge_items(&set);
                                 }
                                 None => {
                                     s.sets.insert(own.to_string(), set);

@@ -75,15 +75,30 @@ pub enum SetKind {
     Consensus,
 }
 
+/// When each of a set's own fields was last written. A set merges field
+/// by field like everything else: whether it is open, its name, its colour
+/// and its read-only flag each keep the later stamp.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SetStamps {
+    /// Opened ([`Command::AddSet`]) or closed ([`Command::RemoveSet`]).
+    pub open: Stamp,
+    pub name: Stamp,
+    pub color: Stamp,
+    pub readonly: Stamp,
+}
+
 /// One coder's (or the consensus) tags and notes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AnnotationSet {
     pub id: String,
     pub name: String,
+    /// `#rrggbb`.
     pub color: String,
     pub kind: SetKind,
     /// Sets opened side by side are read-only until adjudicated.
     pub readonly: bool,
+    /// When membership, name, colour and the read-only flag were last set.
+    pub stamps: SetStamps,
     /// Keyed by (block id, theme id).
     pub tags: BTreeMap<(String, String), TagEntry>,
     /// Keyed by block id.
@@ -100,10 +115,21 @@ impl AnnotationSet {
             color: color.into(),
             kind,
             readonly: false,
+            stamps: SetStamps::default(),
             tags: BTreeMap::new(),
             notes: BTreeMap::new(),
             uncoded: BTreeMap::new(),
         }
+    }
+
+    /// Folds another copy's tags, notes and not-coded marks into this set,
+    /// item by item, the later stamp winning (the set's own fields are left
+    /// alone). Returns whether anything changed.
+    pub fn merge_items(&mut self, theirs: &AnnotationSet) -> bool {
+        let mut changed = merge_items(&mut self.tags, &theirs.tags, |e| &e.stamp);
+        changed |= merge_items(&mut self.notes, &theirs.notes, |e| &e.stamp);
+        changed |= merge_items(&mut self.uncoded, &theirs.uncoded, |e| &e.stamp);
+        changed
     }
 
     /// Whether the coder marked the block as not coded.
@@ -140,10 +166,14 @@ pub enum Command {
     DeleteTheme { id: String },
     /// Open another coder's set (an import side by side) or a consensus set.
     AddSet(Box<AnnotationSet>),
-    /// Close a set (the inverse of `AddSet`).
+    /// Close a set (the inverse of `AddSet`). It is kept as a tombstone
+    /// with the stamp of the closing, so a save, a reload or another tab's
+    /// older copy never brings it back.
     RemoveSet { id: String },
     /// Lock or unlock a set against edits.
     SetReadonly { set: String, readonly: bool },
+    /// Rename and recolour a set (a coder naming themselves). `color` is `#rrggbb`.
+    SetInfo { set: String, name: String, color: String },
     /// Replace a theme's codebook entry.
     PutCodebook { theme: String, entry: Codebook },
     /// Several changes as one step: all apply or none does.
@@ -286,6 +316,10 @@ pub enum StoreError {
     DuplicateSet(String),
     /// A parent that is itself a sub-theme, or a theme with sub-themes given a parent.
     TooDeep(String),
+    /// A set name that is empty or longer than [`crate::themes::MAX_NAME`] chars.
+    InvalidSetName,
+    /// A colour that is not `#rrggbb`.
+    InvalidColor(String),
 }
 
 impl StoreError {
@@ -296,6 +330,11 @@ impl StoreError {
             StoreError::UnknownTheme(t) => format!("没有这个主题 · No theme {t}"),
             StoreError::InvalidTheme(e) => e.message(),
             StoreError::DuplicateSet(s) => format!("标注集已存在 · Annotation set {s} already exists"),
+            StoreError::InvalidSetName => format!(
+                "名称须为 1–{n} 个字 · A name must have 1–{n} characters",
+                n = crate::themes::MAX_NAME
+            ),
+            StoreError::InvalidColor(c) => format!("颜色须为 #rrggbb：{c} · A colour must be #rrggbb: {c}"),
             StoreError::TooDeep(t) => {
                 format!("子主题只能有一层（{t}） · Sub-themes go one level deep ({t})")
             }
@@ -312,7 +351,12 @@ pub struct Store {
     pub themes: BTreeMap<String, ThemeEntry>,
     /// Codebook entries by theme id (definition, usage, example, parent).
     pub codebook: BTreeMap<String, CodebookEntry>,
+    /// Open sets: what every view, export and statistic reads.
     pub sets: BTreeMap<String, AnnotationSet>,
+    /// Closed sets, kept as tombstones (their `stamps.open` is the closing)
+    /// so that merging an older copy where they were open does not reopen
+    /// them. Their tags and notes are not kept: undo carries them.
+    pub closed: BTreeMap<String, AnnotationSet>,
     /// Lamport clock: greater than every stamp in the store.
     pub clock: u64,
     /// Who writes new stamps: this tab.
@@ -344,6 +388,7 @@ impl Store {
             themes,
             codebook: BTreeMap::new(),
             sets,
+            closed: BTreeMap::new(),
             clock: 0,
             replica: replica.into(),
         }
@@ -614,22 +659,64 @@ impl Store {
                 if self.sets.contains_key(&set.id) {
                     return Err(StoreError::DuplicateSet(set.id.clone()));
                 }
+                let mut set = *set;
+                set.stamps.open = self.tick();
+                self.closed.remove(&set.id);
                 let id = set.id.clone();
-                self.sets.insert(id.clone(), *set);
+                self.sets.insert(id.clone(), set);
                 Ok(Command::RemoveSet { id })
             }
             Command::RemoveSet { id } => {
                 let set = self.sets.remove(&id).ok_or(StoreError::UnknownSet(id))?;
+                let mut tombstone = AnnotationSet {
+                    tags: BTreeMap::new(),
+                    notes: BTreeMap::new(),
+                    uncoded: BTreeMap::new(),
+                    ..set.clone()
+                };
+                tombstone.stamps.open = self.tick();
+                self.closed.insert(tombstone.id.clone(), tombstone);
                 Ok(Command::AddSet(Box::new(set)))
             }
             Command::SetReadonly { set, readonly } => {
-                let s = self
-                    .sets
-                    .get_mut(&set)
-                    .ok_or_else(|| StoreError::UnknownSet(set.clone()))?;
+                if !self.sets.contains_key(&set) {
+                    return Err(StoreError::UnknownSet(set));
+                }
+                let stamp = self.tick();
+                let s = self.sets.get_mut(&set).expect("checked above");
                 let was = s.readonly;
                 s.readonly = readonly;
+                s.stamps.readonly = stamp;
                 Ok(Command::SetReadonly { set, readonly: was })
+            }
+            Command::SetInfo { set, name, color } => {
+                let name = name.trim().to_string();
+                let n = char_len(&name);
+                if n == 0 || n > crate::themes::MAX_NAME {
+                    return Err(StoreError::InvalidSetName);
+                }
+                if !crate::themes::is_hex_color(&color) {
+                    return Err(StoreError::InvalidColor(color.chars().take(20).collect()));
+                }
+                if !self.sets.contains_key(&set) {
+                    return Err(StoreError::UnknownSet(set));
+                }
+                let stamp = self.tick();
+                let s = self.sets.get_mut(&set).expect("checked above");
+                let inverse = Command::SetInfo {
+                    set: set.clone(),
+                    name: s.name.clone(),
+                    color: s.color.clone(),
+                };
+                if s.name != name {
+                    s.name = name;
+                    s.stamps.name = stamp.clone();
+                }
+                if s.color != color {
+                    s.color = color;
+                    s.stamps.color = stamp;
+                }
+                Ok(inverse)
             }
             Command::Batch(cmds) => {
                 let mut inverses = Vec::with_capacity(cmds.len());
@@ -732,22 +819,83 @@ impl Store {
     pub fn merge(&mut self, other: &Store) -> bool {
         let mut changed = merge_items(&mut self.codebook, &other.codebook, |e| &e.stamp);
         changed |= merge_items(&mut self.themes, &other.themes, |e| &e.stamp);
-        for (id, theirs) in &other.sets {
-            let ours = self.sets.entry(id.clone()).or_insert_with(|| {
-                changed = true;
-                AnnotationSet {
-                    tags: BTreeMap::new(),
-                    notes: BTreeMap::new(),
-                    uncoded: BTreeMap::new(),
-                    ..theirs.clone()
-                }
-            });
-            changed |= merge_items(&mut ours.tags, &theirs.tags, |e| &e.stamp);
-            changed |= merge_items(&mut ours.notes, &theirs.notes, |e| &e.stamp);
-            changed |= merge_items(&mut ours.uncoded, &theirs.uncoded, |e| &e.stamp);
+        for theirs in other.sets.values() {
+            changed |= self.merge_set(theirs, true);
+        }
+        for theirs in other.closed.values() {
+            changed |= self.merge_set(theirs, false);
         }
         self.clock = self.clock.max(other.clock);
         changed
+    }
+
+    /// Folds another replica's copy of one set in: whether it is open, its
+    /// name, colour and read-only flag each keep the later stamp; tags,
+    /// notes and marks merge item by item into an open set (a closed one
+    /// keeps only its tombstone). Returns whether anything changed.
+    fn merge_set(&mut self, theirs: &AnnotationSet, theirs_open: bool) -> bool {
+        let id = &theirs.id;
+        let ours_stamp = self.set_any(id).map(|s| s.stamps.open.clone());
+        let mut changed = false;
+        if ours_stamp.as_ref().is_none_or(|o| theirs.stamps.open > *o) {
+            // Their membership wins: the set moves to their side (open or
+            // closed), keeping our fields (merged below) and, when open, our items.
+            let ours = self.sets.remove(id).or_else(|| self.closed.remove(id));
+            let mut next = AnnotationSet {
+                tags: BTreeMap::new(),
+                notes: BTreeMap::new(),
+                uncoded: BTreeMap::new(),
+                ..theirs.clone()
+            };
+            if let Some(o) = ours {
+                next.name = o.name;
+                next.color = o.color;
+                next.readonly = o.readonly;
+                next.stamps = SetStamps {
+                    open: theirs.stamps.open.clone(),
+                    ..o.stamps
+                };
+                if theirs_open {
+                    next.tags = o.tags;
+                    next.notes = o.notes;
+                    next.uncoded = o.uncoded;
+                }
+            }
+            if theirs_open {
+                self.sets.insert(id.clone(), next);
+            } else {
+                self.closed.insert(id.clone(), next);
+            }
+            changed = true;
+        }
+        let ours = match self.sets.get_mut(id) {
+            Some(s) => s,
+            None => self.closed.get_mut(id).expect("placed above"),
+        };
+        if theirs.stamps.name > ours.stamps.name {
+            ours.name = theirs.name.clone();
+            ours.stamps.name = theirs.stamps.name.clone();
+            changed = true;
+        }
+        if theirs.stamps.color > ours.stamps.color {
+            ours.color = theirs.color.clone();
+            ours.stamps.color = theirs.stamps.color.clone();
+            changed = true;
+        }
+        if theirs.stamps.readonly > ours.stamps.readonly {
+            ours.readonly = theirs.readonly;
+            ours.stamps.readonly = theirs.stamps.readonly.clone();
+            changed = true;
+        }
+        if let Some(ours) = self.sets.get_mut(id) {
+            changed |= ours.merge_items(theirs);
+        }
+        changed
+    }
+
+    /// A set, open or closed (a tombstone).
+    pub fn set_any(&self, id: &str) -> Option<&AnnotationSet> {
+        self.sets.get(id).or_else(|| self.closed.get(id))
     }
 }
 

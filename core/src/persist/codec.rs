@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::store::{AnnotationSet, NoteEntry, SetKind, Stamp, Store, TagEntry, TagOrigin, ThemeEntry, UncodedEntry};
+use crate::store::{
+    AnnotationSet, NoteEntry, SetKind, SetStamps, Stamp, Store, TagEntry, TagOrigin, ThemeEntry, UncodedEntry,
+};
 use crate::themes::Theme;
 
 /// Prefix of every key the app writes.
@@ -157,6 +159,14 @@ struct SetV1 {
     /// existed, so version 1 still reads them).
     #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
     uncoded: serde_json::Map<String, Value>,
+    /// A closed set: a tombstone with no items (absent means open).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    closed: bool,
+    /// The set's own stamps, compact: `[open t, by, name t, by, colour t,
+    /// by, read-only t, by]` (absent in values written before sets were
+    /// stamped: read as never written, so any later change wins).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    st: Option<[u64; 8]>,
 }
 
 /// Replica ids are long and repeat on every item: store each once.
@@ -200,7 +210,16 @@ pub fn encode_store(store: &Store, fingerprint: &str) -> String {
     let sets: Vec<SetV1> = store
         .sets
         .values()
+        .chain(store.closed.values())
         .map(|s| {
+            let closed = store.closed.contains_key(&s.id) && !store.sets.contains_key(&s.id);
+            let st = &s.stamps;
+            let mut stamp = |x: &Stamp| [x.t, replicas.of(&x.by) as u64];
+            let [a, b] = stamp(&st.open);
+            let [c, d] = stamp(&st.name);
+            let [e, f] = stamp(&st.color);
+            let [g, h] = stamp(&st.readonly);
+            let st = [a, b, c, d, e, f, g, h];
             let mut tags: BTreeMap<&str, Vec<TagV1>> = BTreeMap::new();
             for ((block, theme), e) in &s.tags {
                 let how = u8::from(e.how == TagOrigin::Suggestion);
@@ -236,6 +255,8 @@ pub fn encode_store(store: &Store, fingerprint: &str) -> String {
                 color: s.color.clone(),
                 kind: s.kind,
                 readonly: s.readonly,
+                closed,
+                st: (st != [0; 8]).then_some(st),
                 uncoded,
                 tags: tags
                     .into_iter()
@@ -292,6 +313,7 @@ pub fn decode_store(raw: &str, fingerprint: &str, replica: &str) -> Restored<Sto
         themes: BTreeMap::new(),
         codebook: BTreeMap::new(),
         sets: BTreeMap::new(),
+        closed: BTreeMap::new(),
         clock: 0,
         replica: replica.into(),
     };
@@ -342,6 +364,33 @@ pub fn decode_store(raw: &str, fingerprint: &str, replica: &str) -> Restored<Sto
         };
         let mut set = AnnotationSet::new(&s.id, &s.name, &s.color, s.kind);
         set.readonly = s.readonly;
+        if let Some(st) = s.st {
+            let read = |t: u64, by: u64| stamp(t, by as usize);
+            match (
+                read(st[0], st[1]),
+                read(st[2], st[3]),
+                read(st[4], st[5]),
+                read(st[6], st[7]),
+            ) {
+                (Some(open), Some(name), Some(color), Some(readonly)) => {
+                    max_t = max_t.max(st[0]).max(st[2]).max(st[4]).max(st[6]);
+                    set.stamps = SetStamps {
+                        open,
+                        name,
+                        color,
+                        readonly,
+                    };
+                }
+                _ => {
+                    bad_sets += 1;
+                    continue;
+                }
+            }
+        }
+        if s.closed {
+            store.closed.insert(set.id.clone(), set);
+            continue;
+        }
         for (block, rows) in s.tags {
             let Ok(rows) = serde_json::from_value::<Vec<Value>>(rows) else {
                 bad_tags += 1;
@@ -433,6 +482,21 @@ pub fn decode_store(raw: &str, fingerprint: &str, replica: &str) -> Restored<Sto
             store
                 .codebook
                 .insert(theme.to_string(), crate::store::CodebookEntry { entry, stamp: st });
+        }
+    }
+    // A hostile or hand-edited value may list a set both open and closed:
+    // the later stamp decides, as a merge would.
+    let both: Vec<String> = store
+        .closed
+        .keys()
+        .filter(|id| store.sets.contains_key(*id))
+        .cloned()
+        .collect();
+    for id in both {
+        if store.closed[&id].stamps.open > store.sets[&id].stamps.open {
+            store.sets.remove(&id);
+        } else {
+            store.closed.remove(&id);
         }
     }
     store.clock = max_t;

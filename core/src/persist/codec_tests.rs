@@ -75,6 +75,52 @@ fn a_store_round_trips() {
 }
 
 #[test]
+fn closed_sets_and_set_stamps_round_trip_as_tombstones() {
+    let mut s = sample();
+    let mut li = AnnotationSet::new("li", "Li", "#000000", SetKind::Coder);
+    li.readonly = true;
+    s.apply(Command::AddSet(Box::new(li))).unwrap();
+    s.apply(Command::SetInfo {
+        set: "me".into(),
+        name: "李明".into(),
+        color: "#123456".into(),
+    })
+    .unwrap();
+    s.apply(Command::RemoveSet { id: "li".into() }).unwrap();
+    let raw = encode_store(&s, "fp");
+    let back = decode_store(&raw, "fp", "tab-a").value.unwrap();
+    assert_eq!(back, s);
+    assert!(back.closed.contains_key("li") && !back.sets.contains_key("li"));
+    assert_eq!(back.sets["me"].stamps, s.sets["me"].stamps);
+    assert!(
+        back.clock >= s.closed["li"].stamps.open.t,
+        "the clock passes the tombstone"
+    );
+    // a value that lists a set both open and closed keeps the later one
+    let v: Value = serde_json::from_str(&raw).unwrap();
+    let mut sets = v["sets"].as_array().unwrap().clone();
+    let mut open_again = sets.iter().find(|x| x["id"] == "li").unwrap().clone();
+    open_again.as_object_mut().unwrap().remove("closed");
+    sets.push(open_again);
+    let mut v2 = v.clone();
+    v2["sets"] = Value::Array(sets);
+    let both = decode_store(&v2.to_string(), "fp", "x").value.unwrap();
+    assert!(both.closed.contains_key("li") ^ both.sets.contains_key("li"));
+}
+
+#[test]
+fn values_written_before_sets_were_stamped_still_load() {
+    let s = sample();
+    let mut v: Value = serde_json::from_str(&encode_store(&s, "fp")).unwrap();
+    for set in v["sets"].as_array_mut().unwrap() {
+        set.as_object_mut().unwrap().remove("st");
+    }
+    let back = decode_store(&v.to_string(), "fp", "x");
+    assert_eq!(back.problems, vec![]);
+    assert_eq!(back.value.unwrap().sets["me"].stamps, SetStamps::default());
+}
+
+#[test]
 fn the_envelope_is_checked_before_the_body() {
     let raw = encode_store(&sample(), "fp");
     let case = |raw: &str, fp: &str| decode_store(raw, fp, "x").problems.first().cloned();

@@ -105,7 +105,11 @@ fn pristine_clears_the_coding_and_one_undo_brings_it_back() {
     assert_eq!(a.themes_of("me", "p1"), ["trade"]);
     assert_eq!(a.note("me", "p1"), "注");
     assert!(a.sets["me"].is_uncoded("p2"));
-    assert_eq!(a.sets["b"], before.sets["b"]);
+    let unstamped = |s: &AnnotationSet| AnnotationSet {
+        stamps: SetStamps::default(),
+        ..s.clone()
+    };
+    assert_eq!(unstamped(&a.sets["b"]), unstamped(&before.sets["b"]));
 }
 
 #[test]
@@ -315,4 +319,144 @@ fn equal_clocks_break_ties_by_replica() {
     ba.merge(&a);
     assert_eq!(ab.note("me", "p"), "B");
     assert_eq!(ba.note("me", "p"), "B");
+}
+
+fn other_coder(a: &mut Store) {
+    let mut other = AnnotationSet::new("li", "Li", "#000000", SetKind::Coder);
+    other.tags.insert(
+        ("p1".into(), "trade".into()),
+        TagEntry {
+            present: true,
+            at: 1,
+            how: TagOrigin::Hand,
+            stamp: Stamp {
+                t: 1,
+                by: "file".into(),
+            },
+        },
+    );
+    a.apply(Command::AddSet(Box::new(other))).unwrap();
+    a.apply(Command::SetReadonly {
+        set: "li".into(),
+        readonly: true,
+    })
+    .unwrap();
+}
+
+#[test]
+fn a_closed_set_stays_closed_when_an_older_copy_is_merged_in() {
+    let mut a = store("tab-a");
+    other_coder(&mut a);
+    let stored = a.clone(); // what the last save wrote
+    let inverse = a.apply(Command::RemoveSet { id: "li".into() }).unwrap();
+    assert!(!a.sets.contains_key("li") && a.closed.contains_key("li"));
+    // the save reads storage and merges it in: the tombstone wins
+    assert!(!a.merge(&stored), "nothing of the older copy is newer");
+    assert!(!a.sets.contains_key("li"));
+    // another tab that still has it open learns it was closed
+    let mut b = stored.clone();
+    b.replica = "tab-b".into();
+    assert!(b.merge(&a));
+    assert!(!b.sets.contains_key("li") && b.closed.contains_key("li"));
+    // undo reopens it with its tags, and that wins over the tombstone everywhere
+    a.apply(inverse).unwrap();
+    assert_eq!(a.themes_of("li", "p1"), ["trade"]);
+    assert!(a.sets["li"].readonly);
+    b.merge(&a);
+    assert_eq!(b.themes_of("li", "p1"), ["trade"]);
+    let mut c = stored.clone();
+    c.merge(&b);
+    c.merge(&a);
+    assert_eq!(c.sets.keys().collect::<Vec<_>>(), ["li", "me"]);
+}
+
+#[test]
+fn renaming_a_set_is_an_undoable_stamped_command_that_merges() {
+    let mut a = store("tab-a");
+    let rename = |name: &str, color: &str| Command::SetInfo {
+        set: "me".into(),
+        name: name.into(),
+        color: color.into(),
+    };
+    let inverse = a.apply(rename("李明", "#123456")).unwrap();
+    assert_eq!(
+        (a.sets["me"].name.as_str(), a.sets["me"].color.as_str()),
+        ("李明", "#123456")
+    );
+    let older = store("tab-b");
+    assert!(!a.merge(&older), "an unrenamed copy does not undo the rename");
+    assert_eq!(a.sets["me"].name, "李明");
+    let mut b = store("tab-b");
+    b.clock = a.clock;
+    b.apply(rename("王芳", "#123456")).unwrap(); // later clock, name only
+    let (mut ab, mut ba) = (a.clone(), b.clone());
+    ab.merge(&b);
+    ba.merge(&a);
+    assert_eq!(ab.sets["me"], ba.sets["me"], "commutative");
+    assert_eq!(ab.sets["me"].name, "王芳");
+    a.apply(inverse).unwrap();
+    assert_eq!(a.sets["me"].name, "Me");
+    assert_eq!(a.apply(rename(" ", "#123456")), Err(StoreError::InvalidSetName));
+    assert!(matches!(a.apply(rename("A", "red")), Err(StoreError::InvalidColor(_))));
+}
+
+#[test]
+fn concurrent_close_and_rename_keep_both() {
+    let mut a = store("tab-a");
+    other_coder(&mut a);
+    let mut b = a.clone();
+    b.replica = "tab-b".into();
+    a.apply(Command::RemoveSet { id: "li".into() }).unwrap();
+    b.apply(Command::SetReadonly {
+        set: "li".into(),
+        readonly: false,
+    })
+    .unwrap();
+    let (mut ab, mut ba) = (a.clone(), b.clone());
+    ab.merge(&b);
+    ba.merge(&a);
+    assert!(!ab.sets.contains_key("li") && !ba.sets.contains_key("li"));
+    assert_eq!(ab.closed["li"], ba.closed["li"]);
+    assert!(
+        !ab.closed["li"].readonly,
+        "the other tab's unlock is kept on the tombstone"
+    );
+}
+
+proptest::proptest! {
+    /// Whatever two tabs do to sets, tags and notes, merging in either order
+    /// gives the same store, and merging again changes nothing.
+    #[test]
+    fn merge_converges(ops in proptest::collection::vec((0u8..2, 0u8..7, 0u8..3), 0..40)) {
+        let mut tabs = [store("tab-a"), store("tab-b")];
+        for (tab, op, x) in ops {
+            let s = &mut tabs[tab as usize];
+            let id = format!("s{x}");
+            let cmd = match op {
+                0 => Command::AddSet(Box::new(AnnotationSet::new(&id, "S", "#000000", SetKind::Coder))),
+                1 => Command::RemoveSet { id },
+                2 => Command::SetInfo { set: id, name: format!("n{x}"), color: "#111111".into() },
+                3 => Command::SetReadonly { set: id, readonly: x == 1 },
+                4 => Command::Tag { set: id, block: "p".into(), theme: "trade".into(), present: true, how: TagOrigin::Hand, at: 0 },
+                5 => Command::Note { set: "me".into(), block: "p".into(), text: format!("{x}") },
+                _ => {
+                    let (a, b) = (tabs[0].clone(), tabs[1].clone());
+                    tabs[0].merge(&b);
+                    tabs[1].merge(&a);
+                    continue;
+                }
+            };
+            let _ = s.apply(cmd);
+        }
+        let (a, b) = (tabs[0].clone(), tabs[1].clone());
+        let mut ab = a.clone();
+        ab.merge(&b);
+        let mut ba = b.clone();
+        ba.merge(&a);
+        proptest::prop_assert_eq!(&ab.sets, &ba.sets);
+        proptest::prop_assert_eq!(&ab.closed, &ba.closed);
+        let again = ab.clone();
+        proptest::prop_assert!(!ab.merge(&b));
+        proptest::prop_assert_eq!(ab, again);
+    }
 }
