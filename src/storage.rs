@@ -16,9 +16,7 @@ impl BrowserStorage {
 
 fn failure(err: wasm_bindgen::JsValue) -> StorageFailure {
     match err.dyn_into::<web_sys::DomException>() {
-        Ok(e) if e.name() == "QuotaExceededError" || e.code() == 22 => StorageFailure::Full,
-        Ok(e) if e.name() == "SecurityError" => StorageFailure::Unavailable,
-        Ok(e) => StorageFailure::Other(e.message()),
+        Ok(e) => StorageFailure::from_dom_exception(&e.name(), e.code(), &e.message()),
         Err(v) => StorageFailure::Other(format!("{v:?}")),
     }
 }

@@ -44,3 +44,7 @@ pub mod suggest;
 pub mod terms;
 pub mod text;
 pub mod themes;
+pub mod workspace;
+
+#[cfg(test)]
+mod test_support;

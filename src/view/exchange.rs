@@ -246,21 +246,25 @@ pub fn CodersPanel() -> impl IntoView {
             return;
         }
         state.profile.update(|p| p.name = name.clone());
-        let own = state.own_set();
-        state.store.update(|s| {
-            if let Some(set) = s.sets.get_mut(&own) {
-                set.name = name.clone();
-            }
-        });
-        state.changed(&annotator_core::store::Touched::All);
         state.save_profile();
-        state.schedule_save();
+        let own = state.own_set();
+        let color = state
+            .store
+            .with_untracked(|s| s.sets.get(&own).map(|x| x.color.clone()))
+            .unwrap_or_else(|| state.profile.with_untracked(|p| p.color.clone()));
+        // A command: undoable, stamped, merged with other tabs like any change.
+        state.apply(annotator_core::store::Command::SetInfo { set: own, name, color });
     };
     view! {
         <section class="coders" aria-label="编码者 · Coders">
             <h2>"编码者 · Coders"</h2>
             <label class="me">"我的名字 · My name"
-                <input type="text" data-coder-name="" maxlength="80" prop:value=move || state.profile.with(|p| p.name.clone()) on:change=rename/>
+                <input type="text" data-coder-name="" maxlength="80" prop:value=move || {
+                    // The own set's name (stamped, undoable), else the profile's.
+                    let own = state.own_set();
+                    state.store.with(|s| s.sets.get(&own).map(|x| x.name.clone()))
+                        .unwrap_or_else(|| state.profile.with(|p| p.name.clone()))
+                } on:change=rename/>
             </label>
             <ul class="coder-list">
                 <For each=others key=|o| o.clone() children=move |(id, name, color, tags)| {

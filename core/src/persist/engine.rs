@@ -35,6 +35,26 @@ impl StorageFailure {
             StorageFailure::Other(e) => format!("无法保存 · Could not save: {e}"),
         }
     }
+
+    /// Classifies a `DOMException` thrown by Web Storage from its `name`
+    /// and legacy `code`. A full store is `QuotaExceededError` (code 22) in
+    /// the HTML standard and Chromium/WebKit, `NS_ERROR_DOM_QUOTA_REACHED`
+    /// (code 1014) in Firefox; `SecurityError` (code 18) means storage is
+    /// disabled. Anything else keeps its message.
+    ///
+    /// ```
+    /// use annotator_core::persist::StorageFailure;
+    /// assert_eq!(StorageFailure::from_dom_exception("NS_ERROR_DOM_QUOTA_REACHED", 1014, ""), StorageFailure::Full);
+    /// assert_eq!(StorageFailure::from_dom_exception("QuotaExceededError", 22, ""), StorageFailure::Full);
+    /// assert_eq!(StorageFailure::from_dom_exception("SecurityError", 18, ""), StorageFailure::Unavailable);
+    /// ```
+    pub fn from_dom_exception(name: &str, code: u16, message: &str) -> StorageFailure {
+        match (name, code) {
+            ("QuotaExceededError" | "NS_ERROR_DOM_QUOTA_REACHED", _) | (_, 22 | 1014) => StorageFailure::Full,
+            ("SecurityError", _) | (_, 18) => StorageFailure::Unavailable,
+            _ => StorageFailure::Other(format!("{name}: {message}")),
+        }
+    }
 }
 
 /// A stored value that could not be read whole, and where it was kept.

@@ -3,7 +3,7 @@
 use super::*;
 use crate::store::Command;
 use crate::store::{AnnotationSet, SetKind, TagOrigin};
-use std::collections::HashMap;
+use crate::test_support::Mem;
 
 #[test]
 fn saving_the_library_merges_another_tabs_list_and_backs_up_a_bad_one() {
@@ -50,43 +50,6 @@ fn an_unreadable_setting_is_backed_up_once_and_replaced() {
     assert!(again.is_empty());
     assert_eq!(key_label(&format!("{PREFIX}library")).0, "library");
     assert_eq!(key_label(&format!("{PREFIX}terms:abc")).0, "terms");
-}
-
-/// In-memory storage with a quota, like a browser's.
-#[derive(Default)]
-struct Mem {
-    map: HashMap<String, String>,
-    quota: Option<usize>,
-    disabled: bool,
-}
-
-impl KeyValue for Mem {
-    fn get(&self, key: &str) -> Result<Option<String>, StorageFailure> {
-        if self.disabled {
-            return Err(StorageFailure::Unavailable);
-        }
-        Ok(self.map.get(key).cloned())
-    }
-    fn set(&mut self, key: &str, value: &str) -> Result<(), StorageFailure> {
-        if self.disabled {
-            return Err(StorageFailure::Unavailable);
-        }
-        let used: usize = self
-            .map
-            .iter()
-            .filter(|(k, _)| *k != key)
-            .map(|(k, v)| k.len() + v.len())
-            .sum();
-        if self.quota.is_some_and(|q| used + key.len() + value.len() > q) {
-            return Err(StorageFailure::Full);
-        }
-        self.map.insert(key.into(), value.into());
-        Ok(())
-    }
-    fn remove(&mut self, key: &str) -> Result<(), StorageFailure> {
-        self.map.remove(key);
-        Ok(())
-    }
 }
 
 fn profile() -> Profile {
