@@ -19,6 +19,18 @@ if cargo tree -p annotator-core -e normal --prefix none | grep -E '^(leptos|web-
   exit 1
 fi
 
+step "the shell writes storage only through the core's Workspace"
+# One BrowserStorage is opened (handed to Workspace::start); no storage key is
+# named or written outside src/storage.rs. The core's own rules (no import
+# cycle, formats never change the store, file sizes) are core/tests/architecture.rs.
+opens=$(grep -rn 'BrowserStorage::open()' src --include=*.rs | grep -v '^src/storage.rs' | wc -l)
+keys=$(grep -rnE '(annotations|view|doc|profile|library|doc_settings|user_settings)_key\(|\.(set_item|get_item|remove_item)\(|KeyValue' src --include=*.rs | grep -v '^src/storage.rs' || true)
+if [ "$opens" != 1 ] || [ -n "$keys" ]; then
+  echo "storage reached outside the Workspace ($opens opens):" >&2
+  echo "$keys" >&2
+  exit 1
+fi
+
 step "clippy (core natively, app for wasm32)"
 cargo clippy -p annotator-core --all-targets -- -D warnings
 cargo clippy -p speech-annotator --target wasm32-unknown-unknown --all-targets -- -D warnings

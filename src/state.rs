@@ -7,15 +7,17 @@ use std::time::Duration;
 
 use annotator_core::compare::{self, SubThemes};
 use annotator_core::document::Document;
-use annotator_core::formats::own_json as annotation_file;
 use annotator_core::history::History;
-use annotator_core::library::{self, Entry, Library, Source};
-use annotator_core::persist::{self, KeyValue, Profile, Recovery, StorageFailure, ViewState};
-use annotator_core::settings::{self, DocSettings, UserSettings};
+use annotator_core::library::{Library, Source};
+use annotator_core::persist::{self, Profile, Recovery, StorageFailure, ViewState};
+use annotator_core::settings::{DocSettings, UserSettings};
 use annotator_core::store::{Command, Store, Touched};
 use annotator_core::suggest::{self, Suggestion};
 use annotator_core::terms::{Analysis, Segmenter, TermSettings};
+use annotator_core::workspace::{Deleted, External, LibraryUndo, Opened, Started, Workspace};
 use leptos::prelude::*;
+
+pub use annotator_core::workspace::ExportKind;
 
 use crate::storage::{now_ms, BrowserStorage};
 
@@ -51,20 +53,16 @@ pub enum NoticeAction {
         terms: Option<Box<TermSettings>>,
     },
     /// Bring back a deleted document: its library entry and stored values.
-    RestoreDocument {
-        at: usize,
-        entry: Box<annotator_core::library::Entry>,
-        values: Vec<(String, String)>,
-    },
-    /// Put back stored values an import replaced (`None`: the key was absent).
-    RestoreValues {
-        values: Vec<(String, Option<String>)>,
-        library: Box<annotator_core::library::Library>,
-    },
+    RestoreDocument(Box<Deleted>),
+    /// Put back the stored values a library import replaced.
+    RestoreValues(Box<LibraryUndo>),
 }
 
 #[derive(Clone, Copy)]
 pub struct AppState {
+    /// The library and the open document in the browser's storage: the only
+    /// way the shell reads or writes a storage key.
+    pub ws: StoredValue<Workspace<BrowserStorage>, LocalStorage>,
     pub doc: RwSignal<Arc<Document>>,
     /// `None` until the segmenter has run.
     pub analysis: RwSignal<Option<Arc<Analysis>>>,
@@ -121,36 +119,6 @@ pub struct AppState {
 /// The speech shipped inside the app.
 pub const BUILTIN_SPEECH: &str = include_str!("../assets/speech-foreign-trade-2022-07-14.txt");
 
-pub fn builtin() -> Document {
-    Document::parse(BUILTIN_SPEECH)
-}
-
-/// Reads a settings value, backing it up and using the default when it
-/// cannot be read (see [`persist::load_value`]).
-fn load_setting<T: Default>(
-    kv: &mut BrowserStorage,
-    key: &str,
-    decode: fn(&str) -> persist::Restored<T>,
-    encode: fn(&T) -> String,
-    now: u64,
-    recoveries: &mut Vec<Recovery>,
-) -> T {
-    persist::load_value(kv, key, decode, encode, now, recoveries).unwrap_or_default()
-}
-
-fn load_library(kv: &mut BrowserStorage, now: u64, recoveries: &mut Vec<Recovery>) -> Library {
-    let key = library::library_key();
-    persist::load_value(
-        kv,
-        &key,
-        library::decode_library,
-        library::encode_library,
-        now,
-        recoveries,
-    )
-    .unwrap_or_default()
-}
-
 impl AppState {
     /// Restores the profile, the library and the document that was open
     /// (the built-in speech on first use), reporting what could not be read.
@@ -161,34 +129,17 @@ impl AppState {
             name: "我 · Me".into(),
             color: "#2f6fdb".into(),
         };
-        let mut kv = BrowserStorage::open();
-        let now = now_ms();
-        let mut recoveries = Vec::new();
-        let mut failure = None;
-        let profile = persist::load_profile(&mut kv, fresh, now, &mut recoveries, &mut failure);
-        let mut library = load_library(&mut kv, now, &mut recoveries);
-        // Reopen the document that was open, if its text can still be read.
-        let reopened = library
-            .current
-            .clone()
-            .filter(|fp| *fp != builtin().fingerprint)
-            .and_then(|fp| {
-                let raw = kv.get(&library::doc_key(&fp)).ok().flatten()?;
-                library::decode_text(&raw, &fp).ok().map(|text| Document::parse(&text))
-            });
-        let doc = reopened.unwrap_or_else(builtin);
-        library.upsert(Entry::for_document(&builtin(), Source::Builtin, 0));
-        library.current = Some(doc.fingerprint.clone());
-        let (store, view) = persist::load_annotations(
-            &mut kv,
-            &doc.fingerprint,
-            &replica,
-            &profile,
-            now,
-            &mut recoveries,
-            &mut failure,
-        );
-        let doc = RwSignal::new(Arc::new(doc));
+        let (ws, started) = Workspace::start(BrowserStorage::open(), BUILTIN_SPEECH, fresh, &replica, now_ms());
+        let Started { opened, user_settings } = started;
+        let Opened {
+            doc,
+            store,
+            view,
+            doc_settings,
+        } = opened;
+        let profile = ws.profile().clone();
+        let library = ws.library().clone();
+        let doc = RwSignal::new(doc);
         let store = RwSignal::new(store);
         let disagreement_theme = RwSignal::new(None::<String>);
         let sub_themes = RwSignal::new(SubThemes::Separate);
@@ -223,22 +174,8 @@ impl AppState {
                     .collect::<Vec<annotator_core::themes::Theme>>()
             })
         });
-        let doc_settings = RwSignal::new(load_setting(
-            &mut kv,
-            &settings::doc_settings_key(&doc.with_untracked(|d| d.fingerprint.clone())),
-            settings::decode_doc_settings,
-            settings::encode_doc_settings,
-            now,
-            &mut recoveries,
-        ));
-        let user_settings = RwSignal::new(load_setting(
-            &mut kv,
-            &settings::user_settings_key(),
-            settings::decode_user_settings,
-            settings::encode_user_settings,
-            now,
-            &mut recoveries,
-        ));
+        let doc_settings = RwSignal::new(doc_settings);
+        let user_settings = RwSignal::new(user_settings);
         let own = profile.coder_id.clone();
         // Lexicon matches depend on the text and lexicons only: computed once,
         // then filtered cheaply by the tags on every change.
@@ -268,6 +205,7 @@ impl AppState {
             store.with_untracked(|s| s.codebook.iter().map(|(k, e)| (k.clone(), e.entry.summary())).collect())
         });
         let state = AppState {
+            ws: StoredValue::new_local(ws),
             definitions,
             doc_settings,
             user_settings,
@@ -287,7 +225,7 @@ impl AppState {
             hover_term: RwSignal::new(None),
             editing_note: RwSignal::new(None),
             notices: RwSignal::new(Vec::new()),
-            save_failure: RwSignal::new(failure),
+            save_failure: RwSignal::new(None),
             library_open: RwSignal::new(false),
             disagreements_only: RwSignal::new(false),
             disagreement_theme,
@@ -302,10 +240,32 @@ impl AppState {
             segmenter: StoredValue::new(None),
         };
         state.restore_view(&view);
-        for r in recoveries {
-            state.report_recovery(r);
-        }
+        state.report_storage();
         state
+    }
+
+    /// Runs `f` on the workspace (`None` only once the page is gone).
+    pub fn with_ws<R>(&self, f: impl FnOnce(&mut Workspace<BrowserStorage>) -> R) -> Option<R> {
+        self.ws.try_update_value(f)
+    }
+
+    /// Tells the user what the workspace could not read (each value backed
+    /// up) or write, and mirrors its library list.
+    fn report_storage(&self) {
+        let Some((recoveries, failure, library)) =
+            self.with_ws(|w| (w.take_recoveries(), w.take_failure(), w.library().clone()))
+        else {
+            return;
+        };
+        for r in recoveries {
+            self.report_recovery(r);
+        }
+        if let Some(e) = failure {
+            self.save_failure.set(Some(e));
+        }
+        if self.library.with_untracked(|l| *l != library) {
+            self.library.set(library);
+        }
     }
 
     fn restore_view(&self, view: &ViewState) {
@@ -420,16 +380,15 @@ impl AppState {
     }
 
     pub fn save_doc_settings(&self) {
-        let fp = self.doc.with_untracked(|d| d.fingerprint.clone());
-        let raw = self.doc_settings.with_untracked(settings::encode_doc_settings);
-        if let Err(e) = BrowserStorage::open().set(&settings::doc_settings_key(&fp), &raw) {
+        let ds = self.doc_settings.get_untracked();
+        if let Some(Err(e)) = self.with_ws(|w| w.save_doc_settings(&ds)) {
             self.save_failure.set(Some(e));
         }
     }
 
     pub fn save_user_settings(&self) {
-        let raw = self.user_settings.with_untracked(settings::encode_user_settings);
-        if let Err(e) = BrowserStorage::open().set(&settings::user_settings_key(), &raw) {
+        let us = self.user_settings.get_untracked();
+        if let Some(Err(e)) = self.with_ws(|w| w.save_user_settings(&us)) {
             self.save_failure.set(Some(e));
         }
     }
@@ -438,88 +397,67 @@ impl AppState {
     /// the library, and restores its annotations.
     pub fn open_document(&self, doc: Document, source: Source) {
         self.save_now();
+        if let Some(opened) = self.with_ws(|w| w.open_document(doc, source, now_ms())) {
+            self.show(opened);
+        }
+    }
+
+    /// Opens a document of the library by fingerprint, or says why not.
+    pub fn open_stored(&self, fp: &str) {
+        self.save_now();
+        match self.with_ws(|w| w.open_stored(fp, now_ms())) {
+            Some(Ok(opened)) => self.show(opened),
+            Some(Err(e)) => self.notify(Level::Error, e.message(), None),
+            None => {}
+        }
+    }
+
+    /// Re-reads the open document after its stored values changed underneath.
+    pub fn reopen(&self) {
+        let fp = self.doc.with_untracked(|d| d.fingerprint.clone());
+        self.open_stored(&fp);
+    }
+
+    /// Shows a document the workspace opened: its text, annotations, view
+    /// and settings; history starts afresh; terms follow after a frame.
+    fn show(&self, opened: Opened) {
         self.disagreements_only.set(false);
         self.disagreement_theme.set(None);
-        let now = now_ms();
-        let mut kv = BrowserStorage::open();
-        let fp = doc.fingerprint.clone();
-        if source != Source::Builtin {
-            if let Err(e) = kv.set(&library::doc_key(&fp), &library::encode_text(&fp, &doc.text)) {
-                self.save_failure.set(Some(e));
-            }
-        }
-        let entry = Entry::for_document(&doc, source, now);
-        self.library.update(|l| {
-            l.upsert(entry);
-            l.current = Some(fp.clone());
-        });
-        self.save_library();
-        let mut recoveries = Vec::new();
-        let mut failure = None;
-        let replica = self.store.with_untracked(|s| s.replica.clone());
-        let profile = self.profile.get_untracked();
-        let (store, view) =
-            persist::load_annotations(&mut kv, &fp, &replica, &profile, now, &mut recoveries, &mut failure);
         self.analysis.set(None);
         self.active_term.set(None);
         self.editing_note.set(None);
-        let ds = load_setting(
-            &mut kv,
-            &settings::doc_settings_key(&fp),
-            settings::decode_doc_settings,
-            settings::encode_doc_settings,
-            now,
-            &mut recoveries,
-        );
-        self.doc_settings.set(ds);
-        self.doc.set(Arc::new(doc));
-        self.store.set(store);
+        self.doc_settings.set(opened.doc_settings);
+        self.doc.set(opened.doc);
+        self.store.set(opened.store);
         self.changed(&Touched::All);
         self.history.set_value(History::default());
         self.can_undo.set(false);
         self.can_redo.set(false);
-        self.restore_view(&view);
-        for r in recoveries {
-            self.report_recovery(r);
-        }
+        self.restore_view(&opened.view);
+        self.report_storage();
         let this = *self;
         request_animation_frame(move || set_timeout(move || this.analyse(), Duration::from_millis(0)));
     }
 
     /// Writes this browser's coder profile (name, colour).
     pub fn save_profile(&self) {
-        let raw = self.profile.with_untracked(persist::encode_profile);
-        if let Err(e) = BrowserStorage::open().set(&persist::profile_key(), &raw) {
+        let profile = self.profile.get_untracked();
+        if let Some(Err(e)) = self.with_ws(|w| w.save_profile(profile)) {
             self.save_failure.set(Some(e));
         }
     }
 
     /// Writes the library list, first folding in what another tab wrote
-    /// (documents it opened, renamed or deleted; see [`library::save_library`]).
+    /// (documents it opened, renamed or deleted).
     pub fn save_library(&self) {
-        let mut lib = self.library.get_untracked();
-        match library::save_library(&mut BrowserStorage::open(), &mut lib, now_ms()) {
-            Ok(saved) => {
-                if saved.merged {
-                    self.library.set(lib);
-                }
-                if let Some(r) = saved.recovery {
-                    self.report_recovery(r);
-                }
-            }
-            Err(e) => self.save_failure.set(Some(e)),
-        }
+        self.with_ws(|w| w.save_library(now_ms()));
+        self.report_storage();
     }
 
-    /// Folds another tab's library list into ours, re-rendering only if it
-    /// brought something.
-    fn merge_library(&self, theirs: &Library) {
-        let changed = self.library.with_untracked(|l| l.clone().merge(theirs));
-        if changed {
-            self.library.update(|l| {
-                l.merge(theirs);
-            });
-        }
+    /// Renames a document of the library.
+    pub fn rename_document(&self, fp: &str, title: &str) {
+        self.with_ws(|w| w.rename_document(fp, title, now_ms()));
+        self.report_storage();
     }
 
     fn report_recovery(&self, r: Recovery) {
@@ -751,26 +689,20 @@ impl AppState {
             h.clear();
             self.save_timer.set_value(None);
         }
-        let fp = self.doc.with_untracked(|d| d.fingerprint.clone());
-        let mut kv = BrowserStorage::open();
+        let view = ViewState {
+            focused: self
+                .focused
+                .get_untracked()
+                .and_then(|i| self.doc.with_untracked(|d| d.blocks.get(i).map(|b| b.id.clone()))),
+            filter: self.filter.get_untracked(),
+        };
         let mut store = self.store.get_untracked();
-        let result = persist::save(&mut kv, &mut store, &fp, now_ms()).and_then(|saved| {
-            let view = ViewState {
-                focused: self
-                    .focused
-                    .get_untracked()
-                    .and_then(|i| self.doc.with_untracked(|d| d.blocks.get(i).map(|b| b.id.clone()))),
-                filter: self.filter.get_untracked(),
-            };
-            kv.set(&persist::view_key(&fp), &persist::encode_view(&view, &fp))?;
-            Ok(saved)
-        });
+        let Some(result) = self.with_ws(|w| w.save(&mut store, &view, now_ms())) else {
+            return;
+        };
         match result {
             Ok(saved) => {
-                // "last edit" in the library list survives a reload
-                if self.library.try_update_untracked(|l| l.touch(&fp, now_ms())) == Some(true) {
-                    self.save_library();
-                }
+                self.report_storage();
                 if let Some(r) = saved.recovery {
                     self.report_recovery(r);
                 }
@@ -794,27 +726,22 @@ impl AppState {
     /// Another tab wrote the annotations: fold them in, and write back if
     /// this tab holds something the other did not.
     pub fn on_storage_event(&self, key: &str, new_value: Option<String>) {
-        if key == library::library_key() {
-            if let Some(theirs) = new_value.and_then(|raw| library::decode_library(&raw).value) {
-                self.merge_library(&theirs);
+        let ext = self
+            .store
+            .try_update_untracked(|s| self.with_ws(|w| w.external_write(key, new_value.as_deref(), s)))
+            .flatten();
+        match ext {
+            Some(External::Store { changed, ours_newer }) => {
+                if changed {
+                    self.store.notify();
+                    self.changed(&Touched::All);
+                }
+                if ours_newer {
+                    self.schedule_save();
+                }
             }
-            return;
-        }
-        let fp = self.doc.with_untracked(|d| d.fingerprint.clone());
-        if key != persist::annotations_key(&fp) {
-            return;
-        }
-        let Some(raw) = new_value else { return };
-        let replica = self.store.with_untracked(|s| s.replica.clone());
-        let Some(mut theirs) = persist::decode_store(&raw, &fp, &replica).value else {
-            return;
-        };
-        if self.store.try_update(|s| s.merge(&theirs)).unwrap_or(false) {
-            self.changed(&Touched::All);
-        }
-        let ours_newer = self.store.with_untracked(|s| theirs.merge(s));
-        if ours_newer {
-            self.schedule_save();
+            Some(External::Library { changed: true }) => self.report_storage(),
+            _ => {}
         }
     }
 
@@ -829,89 +756,13 @@ impl AppState {
     /// Downloads an export of the open document's annotations.
     pub fn export(&self, kind: ExportKind) {
         let own = self.own_set();
-        let created = annotator_core::formats::dates::iso_utc(now_ms() / 1000);
         let terms = self.doc_settings.with_untracked(|d| d.terms.clone());
-        let (name, mime, content) = self.doc.with_untracked(|doc| {
-            self.store.with_untracked(|store| {
-                let base = export_base_name(doc);
-                let all: Vec<&str> = store.sets.keys().map(String::as_str).collect();
-                let own_only = [own.as_str()];
-                match kind {
-                    ExportKind::Json { all_sets, include_text } => {
-                        let sets: &[&str] = if all_sets { &all } else { &own_only };
-                        let opts = annotation_file::ExportOptions {
-                            sets,
-                            include_text,
-                            exported_at: &created,
-                            app_version: env!("CARGO_PKG_VERSION"),
-                            annotator: Some(&own),
-                            terms: Some(&terms),
-                        };
-                        (
-                            format!("{base}-annotations.json"),
-                            "application/json",
-                            annotation_file::export(doc, store, &opts).into_bytes(),
-                        )
-                    }
-                    ExportKind::W3c => (
-                        format!("{base}-w3c.jsonld"),
-                        "application/ld+json",
-                        annotator_core::formats::w3c::export(doc, store, &all, &created).into_bytes(),
-                    ),
-                    ExportKind::Qdpx => (
-                        format!("{base}.qdpx"),
-                        "application/zip",
-                        annotator_core::formats::refi::export_project(doc, store, &all, &created),
-                    ),
-                    ExportKind::CodebookMarkdown => (
-                        format!("{base}-codebook.md"),
-                        "text/markdown;charset=utf-8",
-                        annotator_core::formats::markdown::codebook_markdown(store, doc.title.as_deref().unwrap_or(""))
-                            .into_bytes(),
-                    ),
-                    ExportKind::Qdc => (
-                        format!("{base}-codebook.qdc"),
-                        "application/xml",
-                        annotator_core::formats::refi::export_codebook(store).into_bytes(),
-                    ),
-                    ExportKind::Csv { all_sets } => (
-                        format!("{base}-codes.csv"),
-                        "text/csv;charset=utf-8",
-                        annotator_core::formats::csv::csv(doc, store, if all_sets { &all } else { &own_only })
-                            .into_bytes(),
-                    ),
-                }
-            })
+        let file = self.ws.with_value(|w| {
+            self.store
+                .with_untracked(|s| w.export(s, kind, &own, &terms, now_ms() / 1000, env!("CARGO_PKG_VERSION")))
         });
-        if let Err(e) = crate::files::download_bytes(&name, mime, &content) {
+        if let Err(e) = crate::files::download_bytes(&file.name, file.media_type, &file.bytes) {
             self.notify(Level::Error, format!("下载失败 · Download failed: {e}"), None);
         }
     }
-}
-
-/// What to export.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ExportKind {
-    Json {
-        all_sets: bool,
-        include_text: bool,
-    },
-    W3c,
-    /// The user's own set, or every set (one row per coder and paragraph).
-    Csv {
-        all_sets: bool,
-    },
-    /// REFI-QDA project: the text and every coder's codings.
-    Qdpx,
-    /// REFI-QDA codebook.
-    Qdc,
-    /// The codebook as a readable Markdown document.
-    CodebookMarkdown,
-}
-
-/// `标题-2022-07-14`: file names that say what they hold.
-fn export_base_name(doc: &Document) -> String {
-    let title = doc.title.clone().unwrap_or_else(|| "speech".into());
-    let date = doc.date.as_deref().map(|d| format!("-{d}")).unwrap_or_default();
-    annotator_core::text::safe_file_name(&format!("{title}{date}"))
 }

@@ -11,6 +11,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+mod codebook;
+mod merge;
+
+pub use codebook::{Codebook, CodebookEntry, MAX_CODEBOOK_FIELD};
+use merge::merge_items;
+
 use crate::text::char_len;
 use crate::themes::{builtin_themes, Theme, ThemeError};
 
@@ -178,102 +184,6 @@ pub enum Command {
     PutCodebook { theme: String, entry: Codebook },
     /// Several changes as one step: all apply or none does.
     Batch(Vec<Command>),
-}
-
-/// What a codebook says about a theme; all optional.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Codebook {
-    pub definition: String,
-    #[serde(rename = "whenToUse")]
-    pub when_to_use: String,
-    #[serde(rename = "whenNotToUse")]
-    pub when_not_to_use: String,
-    pub example: String,
-    /// One level of sub-themes: the parent theme's id.
-    pub parent: Option<String>,
-}
-
-/// The labels of the codebook's text fields, as [`Codebook::summary`]
-/// writes them.
-const SUMMARY_LABELS: [&str; 4] = [
-    "定义 · Definition: ",
-    "何时使用 · When to use: ",
-    "何时不用 · When not to use: ",
-    "示例 · Example: ",
-];
-
-impl Codebook {
-    pub fn is_empty(&self) -> bool {
-        *self == Codebook::default()
-    }
-
-    fn fields_mut(&mut self) -> [&mut String; 4] {
-        [
-            &mut self.definition,
-            &mut self.when_to_use,
-            &mut self.when_not_to_use,
-            &mut self.example,
-        ]
-    }
-
-    /// The text fields as labelled lines, empty ones left out: what a
-    /// theme's tooltip shows and what a REFI-QDA `Description` carries.
-    ///
-    /// ```
-    /// use annotator_core::store::Codebook;
-    /// let c = Codebook { definition: "吸引外资".into(), example: "招商引资".into(), ..Default::default() };
-    /// assert_eq!(c.summary(), "定义 · Definition: 吸引外资\n示例 · Example: 招商引资");
-    /// assert_eq!(Codebook::from_summary(&c.summary()), c);
-    /// ```
-    pub fn summary(&self) -> String {
-        let mut c = self.clone();
-        SUMMARY_LABELS
-            .iter()
-            .zip(c.fields_mut())
-            .filter(|(_, v)| !v.trim().is_empty())
-            .map(|(label, v)| format!("{label}{}", v.trim()))
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
-
-    /// Reads [`Codebook::summary`]'s text back. Lines under a label continue
-    /// its field; text before any label (another tool's plain description)
-    /// is the definition. The parent is not part of the text.
-    pub fn from_summary(text: &str) -> Codebook {
-        let mut c = Codebook::default();
-        let mut current = 0;
-        for line in text.lines() {
-            let found = SUMMARY_LABELS
-                .iter()
-                .position(|l| line.starts_with(l) || line.starts_with(l.trim_end()));
-            let rest = match found {
-                Some(i) => {
-                    current = i;
-                    line[SUMMARY_LABELS[i].trim_end().len()..].trim_start()
-                }
-                None => line,
-            };
-            let field = c.fields_mut().into_iter().nth(current).expect("four fields");
-            if !field.is_empty() {
-                field.push('\n');
-            }
-            field.push_str(rest);
-        }
-        for f in c.fields_mut() {
-            *f = f.trim().to_string();
-        }
-        c
-    }
-}
-
-/// Longest codebook field accepted, in chars.
-pub const MAX_CODEBOOK_FIELD: usize = 4000;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CodebookEntry {
-    pub entry: Codebook,
-    pub stamp: Stamp,
 }
 
 /// Which blocks a command changes, so a view can re-render only those.
@@ -813,111 +723,10 @@ impl Store {
         Command::Batch(cmds)
     }
 
-    /// Folds another replica's store into this one: per item the later stamp
-    /// wins. Commutative, associative and idempotent, so tabs converge
-    /// whatever order their writes arrive in. Returns whether anything changed.
-    pub fn merge(&mut self, other: &Store) -> bool {
-        let mut changed = merge_items(&mut self.codebook, &other.codebook, |e| &e.stamp);
-        changed |= merge_items(&mut self.themes, &other.themes, |e| &e.stamp);
-        for theirs in other.sets.values() {
-            changed |= self.merge_set(theirs, true);
-        }
-        for theirs in other.closed.values() {
-            changed |= self.merge_set(theirs, false);
-        }
-        self.clock = self.clock.max(other.clock);
-        changed
-    }
-
-    /// Folds another replica's copy of one set in: whether it is open, its
-    /// name, colour and read-only flag each keep the later stamp; tags,
-    /// notes and marks merge item by item into an open set (a closed one
-    /// keeps only its tombstone). Returns whether anything changed.
-    fn merge_set(&mut self, theirs: &AnnotationSet, theirs_open: bool) -> bool {
-        let id = &theirs.id;
-        let ours_stamp = self.set_any(id).map(|s| s.stamps.open.clone());
-        let mut changed = false;
-        if ours_stamp.as_ref().is_none_or(|o| theirs.stamps.open > *o) {
-            // Their membership wins: the set moves to their side (open or
-            // closed), keeping our fields (merged below) and, when open, our items.
-            let ours = self.sets.remove(id).or_else(|| self.closed.remove(id));
-            let mut next = AnnotationSet {
-                tags: BTreeMap::new(),
-                notes: BTreeMap::new(),
-                uncoded: BTreeMap::new(),
-                ..theirs.clone()
-            };
-            if let Some(o) = ours {
-                next.name = o.name;
-                next.color = o.color;
-                next.readonly = o.readonly;
-                next.stamps = SetStamps {
-                    open: theirs.stamps.open.clone(),
-                    ..o.stamps
-                };
-                if theirs_open {
-                    next.tags = o.tags;
-                    next.notes = o.notes;
-                    next.uncoded = o.uncoded;
-                }
-            }
-            if theirs_open {
-                self.sets.insert(id.clone(), next);
-            } else {
-                self.closed.insert(id.clone(), next);
-            }
-            changed = true;
-        }
-        let ours = match self.sets.get_mut(id) {
-            Some(s) => s,
-            None => self.closed.get_mut(id).expect("placed above"),
-        };
-        if theirs.stamps.name > ours.stamps.name {
-            ours.name = theirs.name.clone();
-            ours.stamps.name = theirs.stamps.name.clone();
-            changed = true;
-        }
-        if theirs.stamps.color > ours.stamps.color {
-            ours.color = theirs.color.clone();
-            ours.stamps.color = theirs.stamps.color.clone();
-            changed = true;
-        }
-        if theirs.stamps.readonly > ours.stamps.readonly {
-            ours.readonly = theirs.readonly;
-            ours.stamps.readonly = theirs.stamps.readonly.clone();
-            changed = true;
-        }
-        if let Some(ours) = self.sets.get_mut(id) {
-            changed |= ours.merge_items(theirs);
-        }
-        changed
-    }
-
     /// A set, open or closed (a tombstone).
     pub fn set_any(&self, id: &str) -> Option<&AnnotationSet> {
         self.sets.get(id).or_else(|| self.closed.get(id))
     }
-}
-
-/// Per key, the item with the later stamp wins (ties keep ours: stamps are
-/// unique per replica, so equal stamps are the same write). Returns whether
-/// anything of theirs was taken.
-fn merge_items<K: Ord + Clone, V: Clone>(
-    ours: &mut BTreeMap<K, V>,
-    theirs: &BTreeMap<K, V>,
-    stamp: fn(&V) -> &Stamp,
-) -> bool {
-    let mut changed = false;
-    for (k, t) in theirs {
-        match ours.get(k) {
-            Some(o) if stamp(o) >= stamp(t) => {}
-            _ => {
-                ours.insert(k.clone(), t.clone());
-                changed = true;
-            }
-        }
-    }
-    changed
 }
 
 #[cfg(test)]

@@ -3,12 +3,12 @@
 
 use annotator_core::document::Document;
 use annotator_core::encoding::{self, CHOICES, MAX_TEXT_BYTES};
-use annotator_core::library::{self, Source};
-use annotator_core::persist::{self, KeyValue};
+use annotator_core::library::Source;
+use annotator_core::workspace::{Deleted, LibraryUndo};
 use leptos::prelude::*;
 
-use crate::state::{builtin, AppState, Level, NoticeAction};
-use crate::storage::{now_ms, BrowserStorage, QUOTA_UNITS};
+use crate::state::{AppState, Level, NoticeAction};
+use crate::storage::{now_ms, QUOTA_UNITS};
 
 /// Opens a decoded text as a document, or says why not.
 pub fn open_text(state: AppState, text: &str, source: Source, how: Option<&str>) -> bool {
@@ -74,26 +74,13 @@ pub fn LibraryPanel(open: RwSignal<bool>) -> impl IntoView {
     // Tag counts and usage are read from storage each time the panel opens.
     let rows = move || {
         open.track();
-        let kv = BrowserStorage::open();
-        state.library.with(|l| {
-            l.entries
-                .iter()
-                .map(|e| {
-                    let tags = kv
-                        .get(&persist::annotations_key(&e.fingerprint))
-                        .ok()
-                        .flatten()
-                        .map(|raw| persist::count_tags(&raw, &e.fingerprint))
-                        .unwrap_or(0);
-                    (e.clone(), tags)
-                })
-                .collect::<Vec<_>>()
-        })
+        state.library.track();
+        state.ws.with_value(|w| state.store.with_untracked(|s| w.documents(s)))
     };
     let usage = move || {
         open.track();
         state.library.track();
-        match BrowserStorage::open().app_usage() {
+        match state.ws.with_value(|w| w.storage().app_usage()) {
             Some(units) => format!(
                 "本地存储已用约 {:.2} MB，约占 {:.0}% · About {:.2} MB of browser storage used ({:.0}% of ~10 MB)",
                 units as f64 * 2.0 / 1e6,
@@ -161,8 +148,7 @@ pub fn LibraryPanel(open: RwSignal<bool>) -> impl IntoView {
                                             on:keydown=move |ev: leptos::ev::KeyboardEvent| {
                                                 if ev.key() == "Enter" {
                                                     let v = event_target_value(&ev);
-                                                    state.library.update(|l| { l.rename(&fp, &v, now_ms()); });
-                                                    state.save_library();
+                                                    state.rename_document(&fp, &v);
                                                     renaming.set(None);
                                                 } else if ev.key() == "Escape" { renaming.set(None); }
                                             }/>
@@ -175,7 +161,7 @@ pub fn LibraryPanel(open: RwSignal<bool>) -> impl IntoView {
                                 </span>
                                 <span class="doc-actions">
                                     <button type="button" data-doc-open="" prop:disabled=current
-                                        on:click=move |_| { open_stored(state, &fp_open); open.set(false); }>"打开 · Open"</button>
+                                        on:click=move |_| { state.open_stored(&fp_open); open.set(false); }>"打开 · Open"</button>
                                     <button type="button" data-doc-rename="" on:click={ let fp = fp.clone(); move |_| renaming.set(Some(fp.clone())) }>"重命名 · Rename"</button>
                                     {is_builtin.then(|| view! {
                                         <button type="button" data-doc-reset="" title="删除对内置讲话的全部标注（可撤销） · Remove all your annotations of the built-in speech (undoable)"
@@ -194,78 +180,26 @@ pub fn LibraryPanel(open: RwSignal<bool>) -> impl IntoView {
     }
 }
 
-/// Opens a document of the library by fingerprint.
-pub fn open_stored(state: AppState, fp: &str) {
-    let b = builtin();
-    if b.fingerprint == fp {
-        state.open_document(b, Source::Builtin);
-        return;
-    }
-    let kv = BrowserStorage::open();
-    let source = state
-        .library
-        .with_untracked(|l| l.get(fp).map(|e| e.source.clone()))
-        .unwrap_or(Source::Pasted);
-    match kv
-        .get(&library::doc_key(fp))
-        .ok()
-        .flatten()
-        .map(|raw| library::decode_text(&raw, fp))
-    {
-        Some(Ok(text)) => state.open_document(Document::parse(&text), source),
-        Some(Err(p)) => state.notify(Level::Error, p.message(), None),
-        None => state.notify(
-            Level::Error,
-            "找不到该文档的文本 · The text of this document is missing".into(),
-            None,
-        ),
-    }
-}
-
 /// Deletes a document, its text and its annotations, with an undo.
 fn delete_document(state: AppState, fp: &str) {
+    let builtin = state.ws.with_value(|w| w.builtin().fingerprint.clone());
     if state.doc.with_untracked(|d| d.fingerprint == fp) {
-        state.open_document(builtin(), Source::Builtin);
+        state.open_stored(&builtin);
     }
-    let mut kv = BrowserStorage::open();
-    let keys = [
-        library::doc_key(fp),
-        persist::annotations_key(fp),
-        persist::view_key(fp),
-        annotator_core::settings::doc_settings_key(fp),
-    ];
-    let values: Vec<(String, String)> = keys
-        .iter()
-        .filter_map(|k| kv.get(k).ok().flatten().map(|v| (k.clone(), v)))
-        .collect();
-    let Some((at, entry)) = state.library.try_update(|l| l.remove(fp, now_ms())).flatten() else {
-        return;
-    };
-    for k in &keys {
-        let _ = kv.remove(k);
-    }
+    let deleted = state.with_ws(|w| w.delete_document(fp, now_ms())).flatten();
     state.save_library();
-    let title = entry.title.clone();
+    let Some(deleted) = deleted else { return };
+    let title = deleted.entry.title.clone();
     state.notify(
         Level::Info,
         format!("已删除 · Deleted «{title}»"),
-        Some(NoticeAction::RestoreDocument {
-            at,
-            entry: Box::new(entry),
-            values,
-        }),
+        Some(NoticeAction::RestoreDocument(Box::new(deleted))),
     );
 }
 
 /// Undoes [`delete_document`].
-pub fn restore_document(state: AppState, at: usize, entry: library::Entry, values: &[(String, String)]) {
-    let mut kv = BrowserStorage::open();
-    for (k, v) in values {
-        if let Err(e) = kv.set(k, v) {
-            state.save_failure.set(Some(e));
-        }
-    }
-    state.library.update(|l| l.restore(at, entry, now_ms()));
+pub fn restore_document(state: AppState, deleted: Deleted) {
+    state.with_ws(|w| w.restore_document(deleted, now_ms()));
     state.save_library();
 }
 
@@ -278,48 +212,13 @@ pub fn is_text_file(file: &web_sys::File) -> bool {
 /// Downloads the whole library (every document's text and annotations).
 pub fn export_library(state: AppState) {
     state.save_now();
-    let kv = BrowserStorage::open();
-    let current_fp = state.doc.with_untracked(|d| d.fingerprint.clone());
-    let replica = state.store.with_untracked(|s| s.replica.clone());
-    let docs: Vec<library::LibraryDoc> = state.library.with_untracked(|l| {
-        l.entries
-            .iter()
-            .map(|e| {
-                let text = if e.source == Source::Builtin {
-                    None
-                } else {
-                    kv.get(&library::doc_key(&e.fingerprint))
-                        .ok()
-                        .flatten()
-                        .and_then(|raw| library::decode_text(&raw, &e.fingerprint).ok())
-                };
-                let store = if e.fingerprint == current_fp {
-                    Some(state.store.get_untracked())
-                } else {
-                    kv.get(&persist::annotations_key(&e.fingerprint))
-                        .ok()
-                        .flatten()
-                        .and_then(|raw| persist::decode_store(&raw, &e.fingerprint, &replica).value)
-                };
-                library::LibraryDoc {
-                    entry: e.clone(),
-                    text,
-                    store,
-                }
-            })
-            .filter(|d| d.text.is_some() || d.entry.source == Source::Builtin)
-            .collect()
+    let own = state.own_set();
+    let file = state.ws.with_value(|w| {
+        state
+            .store
+            .with_untracked(|s| w.export_library(s, &own, now_ms() / 1000))
     });
-    let raw = library::export_library(
-        &docs,
-        &annotator_core::formats::dates::iso_utc(crate::storage::now_ms() / 1000),
-        &state.own_set(),
-    );
-    let name = format!(
-        "speech-annotator-library-{}.json",
-        &annotator_core::formats::dates::iso_utc(crate::storage::now_ms() / 1000)[..10]
-    );
-    if let Err(e) = crate::files::download(&name, "application/json", &raw) {
+    if let Err(e) = crate::files::download_bytes(&file.name, file.media_type, &file.bytes) {
         state.notify(Level::Error, format!("下载失败 · Download failed: {e}"), None);
     }
 }
@@ -333,85 +232,39 @@ pub fn import_library(state: AppState, file: web_sys::File) {
             Ok(b) => b,
             Err(e) => return state.notify(Level::Error, format!("{name}: {e}"), None),
         };
-        let replica = state.store.with_untracked(|s| s.replica.clone());
-        let docs = match std::str::from_utf8(&bytes)
-            .map_err(|_| annotator_core::exchange::ImportError::NotUtf8)
-            .and_then(|raw| library::import_library(raw, &replica, &state.own_set()))
-        {
-            Ok(d) => d,
-            Err(e) => {
-                return state.notify(
-                    Level::Error,
-                    format!("{name}: {} — 未做任何更改 · nothing was changed", e.message()),
-                    None,
-                )
-            }
-        };
         state.save_now();
-        let mut kv = BrowserStorage::open();
-        let mut previous: Vec<(String, Option<String>)> = Vec::new();
-        let before = state.library.get_untracked();
-        for d in &docs {
-            let fp = &d.entry.fingerprint;
-            if let Some(text) = &d.text {
-                let key = library::doc_key(fp);
-                previous.push((key.clone(), kv.get(&key).ok().flatten()));
-                let _ = kv.set(&key, &library::encode_text(fp, text));
+        let own = state.own_set();
+        match state.with_ws(|w| w.import_library(&bytes, &own, now_ms())) {
+            Some(Ok(done)) => {
+                state.reopen();
+                state.notify(
+                    Level::Info,
+                    format!("已导入文档库 · Library imported: {} documents", done.documents),
+                    Some(NoticeAction::RestoreValues(Box::new(done.undo))),
+                );
             }
-            if let Some(incoming) = &d.store {
-                let key = persist::annotations_key(fp);
-                let old = kv.get(&key).ok().flatten();
-                let mut merged = old
-                    .as_deref()
-                    .and_then(|raw| persist::decode_store(raw, fp, &replica).value)
-                    .unwrap_or_else(|| incoming.clone());
-                merged.merge(incoming);
-                previous.push((key.clone(), old));
-                if let Err(e) = kv.set(&key, &persist::encode_store(&merged, fp)) {
-                    state.save_failure.set(Some(e));
-                }
-            }
-            state.library.update(|l| l.upsert(d.entry.clone()));
+            Some(Err(e)) => state.notify(
+                Level::Error,
+                format!("{name}: {} — 未做任何更改 · nothing was changed", e.message()),
+                None,
+            ),
+            None => {}
         }
-        state.save_library();
-        reload_current(state);
-        state.notify(
-            Level::Info,
-            format!("已导入文档库 · Library imported: {} documents", docs.len()),
-            Some(NoticeAction::RestoreValues {
-                values: previous,
-                library: Box::new(before),
-            }),
-        );
     });
 }
 
-/// Re-reads the open document's annotations after storage changed underneath.
-fn reload_current(state: AppState) {
-    let fp = state.doc.with_untracked(|d| d.fingerprint.clone());
-    open_stored(state, &fp);
-}
-
 /// Undoes [`import_library`]: puts back every value it replaced.
-pub fn restore_values(state: AppState, values: &[(String, Option<String>)], before: library::Library) {
-    let mut kv = BrowserStorage::open();
-    for (k, v) in values.iter().rev() {
-        let _ = match v {
-            Some(v) => kv.set(k, v),
-            None => kv.remove(k),
-        };
-    }
-    state.library.update(|l| l.undo_import(&before, now_ms()));
-    state.save_library();
-    reload_current(state);
+pub fn restore_values(state: AppState, undo: &LibraryUndo) {
+    state.with_ws(|w| w.undo_library_import(undo, now_ms()));
+    state.reopen();
 }
 
 /// Resets the built-in speech to pristine ([`annotator_core::store::Store::pristine`]
 /// and the default key-term settings), as one undoable step.
 pub fn reset_builtin(state: AppState) {
-    let b = builtin();
-    if state.doc.with_untracked(|d| d.fingerprint != b.fingerprint) {
-        state.open_document(b, Source::Builtin);
+    let builtin = state.ws.with_value(|w| w.builtin().fingerprint.clone());
+    if state.doc.with_untracked(|d| d.fingerprint != builtin) {
+        state.open_stored(&builtin);
     }
     let own = state.own_set();
     let cmd = state.store.with_untracked(|s| s.pristine(&own));

@@ -31,15 +31,15 @@ pub fn Notices() -> impl IntoView {
                                 }
                             }>"下载备份 · Download backup"</button>
                         }.into_any(),
-                        NoticeAction::RestoreDocument { at, entry, values } => view! {
+                        NoticeAction::RestoreDocument(deleted) => view! {
                             <button type="button" data-action="notice-undo" on:click=move |_| {
-                                crate::view::library::restore_document(state, at, (*entry).clone(), &values);
+                                crate::view::library::restore_document(state, (*deleted).clone());
                                 state.dismiss(id);
                             }>"撤销 · Undo"</button>
                         }.into_any(),
-                        NoticeAction::RestoreValues { values, library } => view! {
+                        NoticeAction::RestoreValues(undo) => view! {
                             <button type="button" data-action="notice-undo" on:click=move |_| {
-                                crate::view::library::restore_values(state, &values, (*library).clone());
+                                crate::view::library::restore_values(state, &undo);
                                 state.dismiss(id);
                             }>"撤销 · Undo"</button>
                         }.into_any(),
