@@ -10,9 +10,10 @@ use std::time::Instant;
 use annotator_core::compare::SubThemes;
 use annotator_core::document::Document;
 use annotator_core::formats::own_json::{self as annotation_file, ExportOptions};
+use annotator_core::formats::{refi, w3c};
 use annotator_core::store::{AnnotationSet, Command, SetKind, Store, TagOrigin};
 use annotator_core::terms::{Segmenter, TermSettings};
-use annotator_core::{compare, persist, refi, w3c};
+use annotator_core::{compare, persist};
 
 const SPEECH: &str = include_str!("../../assets/speech-foreign-trade-2022-07-14.txt");
 

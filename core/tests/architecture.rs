@@ -88,7 +88,10 @@ fn references(code: &str, modules: &BTreeSet<String>) -> BTreeSet<String> {
     out
 }
 
-fn graph() -> (BTreeMap<String, BTreeSet<String>>, Vec<(PathBuf, usize)>) {
+/// Module → the modules its code names.
+type Graph = BTreeMap<String, BTreeSet<String>>;
+
+fn graph() -> (Graph, Vec<(PathBuf, usize)>) {
     let mut files = Vec::new();
     sources(&src(), &mut files);
     let files: Vec<PathBuf> = files
@@ -96,7 +99,7 @@ fn graph() -> (BTreeMap<String, BTreeSet<String>>, Vec<(PathBuf, usize)>) {
         .filter(|f| !is_test_file(f) && f.file_name().is_some_and(|n| n != "lib.rs"))
         .collect();
     let modules: BTreeSet<String> = files.iter().map(|f| module_of(f)).collect();
-    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut graph: Graph = BTreeMap::new();
     let mut sizes = Vec::new();
     for f in &files {
         let c = code(f);
@@ -112,7 +115,7 @@ fn graph() -> (BTreeMap<String, BTreeSet<String>>, Vec<(PathBuf, usize)>) {
     (graph, sizes)
 }
 
-fn reaches(graph: &BTreeMap<String, BTreeSet<String>>, from: &str, to: &str) -> bool {
+fn reaches(graph: &Graph, from: &str, to: &str) -> bool {
     let mut seen = BTreeSet::new();
     let mut stack = vec![from.to_string()];
     while let Some(m) = stack.pop() {
