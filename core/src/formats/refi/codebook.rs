@@ -150,12 +150,18 @@ pub(super) fn read_codes(
 /// # Errors
 /// - [`ImportError::Empty`], [`ImportError::TooLarge`] (over
 ///   [`MAX_IMPORT_BYTES`]), [`ImportError::NotUtf8`];
-/// - what [`parse_xml`] refuses: [`ImportError::Doctype`],
-///   [`ImportError::NotXml`], [`ImportError::TooDeep`],
-///   [`ImportError::TooLong`];
+/// - [`ImportError::Doctype`] for any DOCTYPE (no entity is ever expanded),
+///   [`ImportError::NotXml`] for XML that is not well-formed (with where),
+///   [`ImportError::TooDeep`] past 128 levels of nesting,
+///   [`ImportError::TooLong`] past 500,000 elements;
 /// - [`ImportError::UnknownFormat`] for another root element,
 ///   [`ImportError::DuplicateId`] for a GUID used twice;
-/// - what [`read_codes`] refuses; [`ImportError::Nothing`] without codes.
+/// - [`ImportError::Missing`] for a code without a GUID or a name,
+///   [`ImportError::WrongType`] for a GUID that is not one,
+///   [`ImportError::TooLong`] for a codebook field over
+///   [`MAX_CODEBOOK_FIELD`] chars, [`ImportError::InvalidTheme`] for a theme
+///   the app would refuse;
+/// - [`ImportError::Nothing`] without codes.
 pub fn import_codebook(bytes: &[u8], store: &Store) -> Result<ReadCodebook, ImportError> {
     if bytes.is_empty() {
         return Err(ImportError::Empty);

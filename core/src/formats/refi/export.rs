@@ -58,7 +58,7 @@ fn write_codes(out: &mut XmlOut, store: &Store) {
     out.end("Codes");
 }
 
-/// Writes the live themes of `store` as a REFI-QDA codebook (`.qdc`, XML in
+/// Writes the live themes of `store` as a REFI-QDA 1.0 codebook (`.qdc`, XML in
 /// UTF-8, namespace [`CODEBOOK_NS`]): one codable `Code` per theme, named
 /// with its label (`"投资 investment"`), with its colour (`#rrggbb`) and a
 /// GUID that depends only on the theme id ([`code_guid`]); sub-themes sit
@@ -73,7 +73,7 @@ pub fn export_codebook(store: &Store) -> String {
     out.finish()
 }
 
-/// Writes `doc` and the annotations of `sets` as a REFI-QDA project
+/// Writes `doc` and the annotations of `sets` as a REFI-QDA 1.0 project
 /// (`.qdpx`, a zip, deflated): `project.qde` (XML in UTF-8, namespace
 /// [`PROJECT_NS`]) and `Sources/<guid>.txt`, the document's canonical text
 /// in UTF-8.

@@ -54,8 +54,8 @@ pub(super) fn legacy_guid(parts: &[&str]) -> String {
     Uuid::from_bytes(b).hyphenated().to_string()
 }
 
-/// The GUID of the REFI-QDA `Code` for theme id `theme`, as 36 lower-case
-/// chars (8-4-4-4-12). A theme read from REFI-QDA (`refi-<guid>`) keeps the
+/// The GUID of the REFI-QDA 1.0 `Code` for theme id `theme`, as 36
+/// lower-case chars (8-4-4-4-12, the schema's `GUIDType`). A theme read from REFI-QDA (`refi-<guid>`) keeps the
 /// code's own GUID, so exports keep other tools' identities; any other id
 /// gets a version-5 GUID that depends on the id only. Never fails.
 pub fn code_guid(theme: &str) -> String {
@@ -65,8 +65,8 @@ pub fn code_guid(theme: &str) -> String {
         .unwrap_or_else(|| guid(&["code", theme]))
 }
 
-/// The GUID of the REFI-QDA `User` for annotation set id `set` (a coder or
-/// the consensus), as 36 lower-case chars: a version-5 GUID that depends on
+/// The GUID of the REFI-QDA 1.0 `User` for annotation set id `set` (a coder
+/// or the consensus), as 36 lower-case chars (the schema's `GUIDType`): a version-5 GUID that depends on
 /// the id only. Never fails.
 pub fn user_guid(set: &str) -> String {
     guid(&["user", set])

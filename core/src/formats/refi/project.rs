@@ -182,8 +182,11 @@ fn read_notes<'a>(root: El<'a, '_>) -> Result<HashMap<String, Cow<'a, str>>, Imp
 ///
 /// The first `TextSource` whose text the archive holds (`plainTextPath`
 /// `internal://x.txt` → `Sources/x.txt`) or carries inline
-/// (`PlainTextContent`) is read. Its selections are mapped to paragraphs as
-/// [`blocks_for`] describes, in the source's own text; when that text is the
+/// (`PlainTextContent`) is read. Its selections are mapped to paragraphs of
+/// the source's own text: a selection within (part of) one paragraph codes
+/// that paragraph; one that spans several codes each paragraph it covers
+/// wholly or by at least half; one that overlaps none (only line breaks, an
+/// empty range) or covers no paragraph by half codes none. When that text is the
 /// open document's (same fingerprint) the paragraphs are the document's,
 /// otherwise each is found in the open document by its text
 /// ([`locate_block`]) and the source's text is offered
@@ -202,12 +205,18 @@ fn read_notes<'a>(root: El<'a, '_>) -> Result<HashMap<String, Cow<'a, str>>, Imp
 /// ISO 8601) become seconds since the Unix epoch, 0 when absent.
 ///
 /// # Errors
-/// - what [`Archive::open`] and [`Archive::read`] refuse (not a zip, too
-///   large, too many entries, unsafe paths);
+/// - [`ImportError::Empty`], [`ImportError::TooLarge`] for the file;
+///   [`ImportError::NotZip`] if it is not a readable zip,
+///   [`ImportError::TooManyEntries`] over [`MAX_ENTRIES`](super::MAX_ENTRIES) entries,
+///   [`ImportError::UnsafePath`] for an entry named with `..` or an absolute
+///   path, [`ImportError::ArchiveTooLarge`] if the entries declare or
+///   inflate to more than [`MAX_UNPACKED`](super::MAX_UNPACKED) bytes;
 /// - [`ImportError::MissingEntry`] without `project.qde`, or when a source
 ///   is listed but no text of one is found;
-/// - what [`parse_xml`] refuses (not UTF-8, DOCTYPE, not XML, too deep, too
-///   many elements); [`ImportError::UnknownFormat`] for another root
+/// - [`ImportError::NotUtf8`], [`ImportError::Doctype`],
+///   [`ImportError::NotXml`], [`ImportError::TooDeep`],
+///   [`ImportError::TooLong`] as for a codebook
+///   ([`super::import_codebook`]); [`ImportError::UnknownFormat`] for another root
 ///   element; [`ImportError::DuplicateId`] for a GUID used twice;
 /// - what reading codes refuses (see [`super::import_codebook`]);
 /// - [`ImportError::Missing`] / [`ImportError::WrongType`] for a missing or
