@@ -1,7 +1,18 @@
 //! Tests of the parent module.
 
+use std::collections::BTreeMap;
+use std::io::{Cursor, Write};
+
+use super::archive::Archive;
+use super::guid::{guid, legacy_guid, normalize_guid, NAMESPACE};
+use super::project::parse_secs;
+use super::xml::{parse_xml, MAX_DEPTH, MAX_ELEMENTS};
 use super::*;
-use crate::store::{AnnotationSet, Command};
+use crate::compare::CONSENSUS;
+use crate::document::{Block, Document};
+use crate::exchange::{ImportError, IncomingSet};
+use crate::store::{AnnotationSet, Codebook, Command, SetKind, Store, TagOrigin};
+use crate::themes::{Theme, PALETTE};
 
 const SPEECH: &str = include_str!("../../../../assets/speech-foreign-trade-2022-07-14.txt");
 
@@ -398,7 +409,7 @@ fn qualcoder_selections_map_to_paragraphs() {
         "creatingUser=\"aaaaaaaa-0000-4000-8000-000000000001\">\n<PlainTextSelection",
         &format!(
             "creatingUser=\"{U1}\"><PlainTextContent>{}</PlainTextContent>\n<PlainTextSelection",
-            esc(raw)
+            quick_xml::escape::escape(raw)
         ),
     );
     let bytes = zip_of(&[("project.qde", inline.as_bytes())]);
@@ -593,5 +604,197 @@ proptest::proptest! {
         bytes[flip % n] ^= 1 << bit;
         bytes.truncate(n - cut % n);
         let _ = import_project(&bytes, &doc, &s);
+    }
+}
+
+#[test]
+fn guids_are_version_5_uuids_in_our_namespace() {
+    assert_eq!(
+        NAMESPACE,
+        uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, b"urn:speech-annotator:refi-qda")
+    );
+    let g = uuid::Uuid::parse_str(&code_guid("trade")).unwrap();
+    assert_eq!(g.get_version_num(), 5);
+    assert_eq!(g.get_variant(), uuid::Variant::RFC4122);
+    let mut name = Vec::new();
+    for part in ["code", "trade"] {
+        name.extend_from_slice(&(part.len() as u64).to_le_bytes());
+        name.extend_from_slice(part.as_bytes());
+    }
+    assert_eq!(g, uuid::Uuid::new_v5(&NAMESPACE, &name));
+    // Lengths keep the parts apart.
+    assert_ne!(guid(&["ab", "c"]), guid(&["a", "bc"]));
+    // The forms the schema does not allow are refused.
+    assert_eq!(normalize_guid(&g.simple().to_string()), None);
+    assert_eq!(normalize_guid(&g.urn().to_string()), None);
+    assert_eq!(
+        normalize_guid(" {1B2C798E-66A0-577F-8ECC-B730035C015F} ").as_deref(),
+        Some(LEGACY_TRADE)
+    );
+}
+
+/// The GUIDs earlier versions wrote for the theme `trade` and the set `me`.
+const LEGACY_TRADE: &str = "1b2c798e-66a0-577f-8ecc-b730035c015f";
+const LEGACY_ME: &str = "16cbe276-1b83-5fd1-9ee0-78b6078daf1d";
+
+#[test]
+fn legacy_guids_are_the_ones_earlier_versions_wrote() {
+    assert_eq!(legacy_guid(&["code", "trade"]), LEGACY_TRADE);
+    assert_eq!(legacy_guid(&["user", "me"]), LEGACY_ME);
+    assert_eq!(
+        legacy_guid(&["user", CONSENSUS]),
+        "1cba7a11-771a-5ae6-b127-6679d6e7ac5b"
+    );
+    assert_ne!(code_guid("trade"), LEGACY_TRADE);
+    assert_ne!(user_guid("me"), LEGACY_ME);
+}
+
+/// `xml` with every theme's and set's current GUID replaced by the one
+/// earlier versions wrote.
+fn with_legacy_guids(xml: &str, store: &Store) -> String {
+    let mut xml = xml.to_string();
+    for id in store.themes.keys() {
+        xml = xml.replace(&code_guid(id), &legacy_guid(&["code", id]));
+    }
+    for id in store.sets.keys().map(String::as_str).chain([CONSENSUS]) {
+        xml = xml.replace(&user_guid(id), &legacy_guid(&["user", id]));
+    }
+    xml
+}
+
+#[test]
+fn an_old_codebook_still_finds_its_themes() {
+    let doc = Document::parse(SPEECH);
+    let s = tagged(&doc);
+    let old = with_legacy_guids(&export_codebook(&s), &s);
+    assert!(old.contains(LEGACY_TRADE));
+
+    // Through the theme id in the description, even in a store without the theme.
+    let (themes, _) = import_codebook(old.as_bytes(), &store()).unwrap();
+    let mut ids: Vec<&str> = themes.iter().map(|t| t.id.as_str()).collect();
+    let mut want: Vec<&str> = s.themes().iter().map(|t| t.id.as_str()).collect();
+    ids.sort_unstable();
+    want.sort_unstable();
+    assert_eq!(ids, want);
+
+    // Through the old GUID alone, where another tool dropped the description.
+    let bare = format!(
+        r##"<?xml version="1.0" encoding="UTF-8"?>
+<CodeBook xmlns="{CODEBOOK_NS}" origin="other tool">
+  <Codes>
+    <Code guid="{{{}}}" name="Trade" isCodable="true" color="#112233"/>
+    <Code guid="{}" name="User&apos;s" isCodable="true"/>
+  </Codes>
+</CodeBook>"##,
+        LEGACY_TRADE.to_uppercase(),
+        legacy_guid(&["code", "u-1"]),
+    );
+    let (themes, _) = import_codebook(bare.as_bytes(), &s).unwrap();
+    let ids: Vec<&str> = themes.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(ids, ["trade", "u-1"]);
+    // A store without the theme gets a REFI id, keyed by the GUID.
+    let (themes, _) = import_codebook(bare.as_bytes(), &store()).unwrap();
+    assert_eq!(themes[0].id, "trade", "a built-in theme");
+    assert_eq!(themes[1].id, format!("refi-{}", legacy_guid(&["code", "u-1"])));
+}
+
+#[test]
+fn an_old_project_still_finds_its_themes_and_coders() {
+    let doc = Document::parse(SPEECH);
+    let mut s = tagged(&doc);
+    s.apply(Command::AddSet(Box::new(AnnotationSet::new(
+        CONSENSUS,
+        "共识 · Consensus",
+        "#444444",
+        SetKind::Consensus,
+    ))))
+    .unwrap();
+    s.apply(Command::Tag {
+        set: CONSENSUS.into(),
+        block: doc.taggable().next().unwrap().id.clone(),
+        theme: "trade".into(),
+        present: true,
+        how: TagOrigin::Hand,
+        at: 0,
+    })
+    .unwrap();
+    let bytes = export_project(&doc, &s, &["me", CONSENSUS], "2026-01-02T03:04:05Z");
+    let mut archive = Archive::open(&bytes).unwrap();
+    let qde = String::from_utf8(archive.read(archive.find("project.qde").unwrap()).unwrap()).unwrap();
+    let text = archive.read(1).unwrap();
+    let source = archive.names[1].0.clone();
+    let old = with_legacy_guids(&qde, &s);
+    assert!(old.contains(LEGACY_ME) && old.contains(LEGACY_TRADE));
+    let old = zip_of(&[("project.qde", old.as_bytes()), (&source, &text)]);
+
+    // A fresh store (no consensus set yet, only built-in themes).
+    let got = import_project(&old, &doc, &store()).unwrap();
+    let mut sets: Vec<(&str, SetKind)> = got.sets.iter().map(|x| (x.id.as_str(), x.kind)).collect();
+    sets.sort_unstable_by_key(|(id, _)| *id);
+    assert_eq!(sets, [(CONSENSUS, SetKind::Consensus), ("me", SetKind::Coder)]);
+    let me = got.sets.iter().find(|x| x.id == "me").unwrap();
+    assert_eq!(incoming_annotations(me), annotations(&s, "me"));
+    assert!(got.preview(&doc, &s).new_themes.is_empty());
+}
+
+#[test]
+fn xml_escaping_round_trips() {
+    let doc = Document::parse("标题\n第一段。\n第二段。");
+    let mut s = Store::new(
+        "tab",
+        &AnnotationSet::new("me", "A\t\"B\" <C> & 'D'\u{1}", "#333333", SetKind::Coder),
+    );
+    let p = doc.taggable().next().unwrap().id.clone();
+    let note = "一 <b>&amp;</b>\r\n二\t\"三\"\n四]]>";
+    s.apply(Command::Note {
+        set: "me".into(),
+        block: p.clone(),
+        text: note.into(),
+    })
+    .unwrap();
+    let bytes = export_project(&doc, &s, &["me"], "");
+    let got = import_project(&bytes, &doc, &s).unwrap();
+    let set = &got.sets[0];
+    assert_eq!(set.name, "A\t\"B\" <C> & 'D'", "the control char is dropped");
+    assert_eq!(
+        set.notes.get(&p).map(String::as_str),
+        Some(s.sets["me"].notes[&p].text.as_str())
+    );
+}
+
+#[test]
+fn xml_limits_hold() {
+    let nested = |n: usize| format!("{}{}", "<a>".repeat(n), "</a>".repeat(n));
+    assert!(parse_xml(nested(MAX_DEPTH).as_bytes()).is_ok());
+    assert_eq!(
+        parse_xml(nested(MAX_DEPTH + 1).as_bytes()).err(),
+        Some(ImportError::TooDeep)
+    );
+    let wide = |n: usize| format!("<r>{}</r>", "<a/>".repeat(n));
+    assert!(parse_xml(wide(MAX_ELEMENTS - 1).as_bytes()).is_ok());
+    assert!(matches!(
+        parse_xml(wide(MAX_ELEMENTS).as_bytes()),
+        Err(ImportError::TooLong {
+            limit: MAX_ELEMENTS,
+            ..
+        })
+    ));
+    for (what, xml) in [
+        ("an empty doctype", "<!DOCTYPE r><r/>"),
+        ("an external doctype", "<!DOCTYPE r SYSTEM \"http://x/r.dtd\"><r/>"),
+        (
+            "an external entity",
+            "<?xml version=\"1.0\"?>\n<!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><r>&x;</r>",
+        ),
+    ] {
+        assert_eq!(parse_xml(xml.as_bytes()).err(), Some(ImportError::Doctype), "{what}");
+    }
+    match parse_xml(b"<r><a></r>") {
+        Err(ImportError::NotXml(m)) => assert!(m.contains("1:"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    match parse_xml(b"<r><a>") {
+        Err(ImportError::NotXml(m)) => assert!(m.contains("truncated"), "{m}"),
+        other => panic!("{other:?}"),
     }
 }

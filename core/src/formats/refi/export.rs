@@ -1,0 +1,224 @@
+//! Writing REFI-QDA 1.0 codebooks (`.qdc`) and projects (`.qdpx`)
+//! (<https://www.qdasoftware.org>); both validate against the REFI-QDA
+//! schemas of March 2019 (`Codebook-mrt2019.xsd`, `Project-mrt2019.xsd`).
+
+use std::collections::HashSet;
+use std::io::{Cursor, Write};
+
+use super::guid::{code_guid, guid, user_guid};
+use super::xml::{Attr, XmlOut};
+use super::{CODEBOOK_NS, NAME_CHARS, PROJECT_NS, THEME_ID_LINE};
+use crate::document::Document;
+use crate::formats::dates::iso_utc;
+use crate::formats::own_json::APP_NAME;
+use crate::store::Store;
+use crate::themes::Theme;
+
+/// Writes one `Code` for theme `t`, with `children` nested in it. Its
+/// `Description` starts with [`THEME_ID_LINE`] and the theme's id; the
+/// theme's codebook entry ([`crate::store::Codebook::summary`]) follows on
+/// the next lines, if any.
+fn write_code(out: &mut XmlOut, store: &Store, t: &Theme, children: &[&Theme]) {
+    let mut description = format!("{THEME_ID_LINE}{}", t.id);
+    let summary = store.codebook(&t.id).summary();
+    if !summary.is_empty() {
+        description.push('\n');
+        description.push_str(&summary);
+    }
+    let (guid, name) = (code_guid(&t.id), t.label());
+    out.start(
+        "Code",
+        &[
+            ("guid", &guid),
+            ("name", &name),
+            ("isCodable", "true"),
+            ("color", &t.color),
+        ],
+    );
+    out.text_element("Description", &description);
+    for c in children {
+        write_code(out, store, c, &[]);
+    }
+    out.end("Code");
+}
+
+/// Writes `<Codes>…</Codes>` for the live themes of a store: sub-themes
+/// nested in their parent's `Code` (the app keeps one level).
+fn write_codes(out: &mut XmlOut, store: &Store) {
+    let themes = store.themes();
+    out.start("Codes", &[]);
+    for t in themes.iter().filter(|t| store.top_parent(&t.id).is_none()) {
+        let children: Vec<&Theme> = themes
+            .iter()
+            .filter(|c| store.top_parent(&c.id).as_deref() == Some(t.id.as_str()))
+            .copied()
+            .collect();
+        write_code(out, store, t, &children);
+    }
+    out.end("Codes");
+}
+
+/// Writes the live themes of `store` as a REFI-QDA 1.0 codebook (`.qdc`, XML in
+/// UTF-8, namespace [`CODEBOOK_NS`]): one codable `Code` per theme, named
+/// with its label (`"投资 investment"`), with its colour (`#rrggbb`) and a
+/// GUID that depends only on the theme id ([`code_guid`]); sub-themes sit
+/// inside their parent's code. Each code's `Description` names the theme's
+/// id on its first line (so a codebook read back keeps its themes) and holds
+/// its codebook entry after it. Never fails.
+pub fn export_codebook(store: &Store) -> String {
+    let mut out = XmlOut::new();
+    out.start("CodeBook", &[("xmlns", CODEBOOK_NS), ("origin", APP_NAME)]);
+    write_codes(&mut out, store);
+    out.end("CodeBook");
+    out.finish()
+}
+
+/// Writes `doc` and the annotations of `sets` as a REFI-QDA 1.0 project
+/// (`.qdpx`, a zip, deflated): `project.qde` (XML in UTF-8, namespace
+/// [`PROJECT_NS`]) and `Sources/<guid>.txt`, the document's canonical text
+/// in UTF-8.
+///
+/// Each coder in `sets` (ids of the store's sets; unknown and repeated ids
+/// are skipped) is a `User`; each paragraph a coder tagged or annotated is
+/// one `PlainTextSelection` whose `startPosition`/`endPosition` are the
+/// block's range in chars (Unicode scalar values) of the canonical text, end
+/// exclusive, with one `Coding` per live theme and a `NoteRef` to its note,
+/// kept in `<Notes>`. `created` (ISO 8601) dates the project, the source,
+/// the notes and tags without a time of their own; it is left out if empty.
+/// Tags with a time (seconds since the Unix epoch) carry it, in UTC.
+///
+/// GUIDs depend only on ids and the text, so the same input gives the same
+/// bytes. Never fails.
+pub fn export_project(doc: &Document, store: &Store, sets: &[&str], created: &str) -> Vec<u8> {
+    let created = created.trim();
+    let when = |at: u64| -> Option<String> {
+        if at > 0 && at < 253_402_300_800 {
+            Some(iso_utc(at))
+        } else if !created.is_empty() {
+            Some(created.to_string())
+        } else {
+            None
+        }
+    };
+    // `attrs` plus `creationDateTime` when there is a time to give.
+    fn dated<'a>(mut attrs: Vec<Attr<'a>>, at: &'a Option<String>) -> Vec<Attr<'a>> {
+        if let Some(at) = at {
+            attrs.push(("creationDateTime", at));
+        }
+        attrs
+    }
+    let mut seen = HashSet::new();
+    let chosen: Vec<_> = sets
+        .iter()
+        .filter(|id| seen.insert(**id))
+        .filter_map(|id| store.sets.get(*id))
+        .collect();
+    let source = guid(&["source", &doc.fingerprint]);
+    let name = doc.title.clone().unwrap_or_else(|| "speech".into());
+    let created_at = when(0);
+
+    let mut x = XmlOut::new();
+    x.start(
+        "Project",
+        &dated(
+            vec![("xmlns", PROJECT_NS), ("name", &name), ("origin", APP_NAME)],
+            &created_at,
+        ),
+    );
+    if !chosen.is_empty() {
+        x.start("Users", &[]);
+        for s in &chosen {
+            x.empty("User", &[("guid", &user_guid(&s.id)), ("name", &s.name)]);
+        }
+        x.end("Users");
+    }
+    x.start("CodeBook", &[]);
+    write_codes(&mut x, store);
+    x.end("CodeBook");
+
+    x.start("Sources", &[]);
+    let path = format!("internal://{source}.txt");
+    let creator = chosen.first().map(|s| user_guid(&s.id));
+    let mut attrs = vec![("guid", source.as_str()), ("name", &name), ("plainTextPath", &path)];
+    if let Some(c) = &creator {
+        attrs.push(("creatingUser", c));
+    }
+    x.start("TextSource", &dated(attrs, &created_at));
+    // (note GUID, its name, its user, its text) in the order they are referred to.
+    let mut notes: Vec<(String, String, String, &str)> = Vec::new();
+    for b in &doc.blocks {
+        for s in &chosen {
+            let user = user_guid(&s.id);
+            let codings: Vec<(&Theme, u64)> = store
+                .themes()
+                .into_iter()
+                .filter_map(|t| {
+                    let e = s.tags.get(&(b.id.clone(), t.id.clone()))?;
+                    e.present.then_some((t, e.at))
+                })
+                .collect();
+            let note = s.notes.get(&b.id).map(|n| n.text.as_str()).unwrap_or("");
+            if codings.is_empty() && note.is_empty() {
+                continue;
+            }
+            let label: String = b.text.chars().take(NAME_CHARS).collect();
+            let (g, start, end) = (
+                guid(&["selection", &s.id, &b.id]),
+                b.start.to_string(),
+                b.end.to_string(),
+            );
+            let at = when(codings.iter().map(|c| c.1).max().unwrap_or(0));
+            x.start(
+                "PlainTextSelection",
+                &dated(
+                    vec![
+                        ("guid", &g),
+                        ("name", &label),
+                        ("startPosition", &start),
+                        ("endPosition", &end),
+                        ("creatingUser", &user),
+                    ],
+                    &at,
+                ),
+            );
+            for (t, at) in &codings {
+                let (g, code, at) = (guid(&["coding", &s.id, &b.id, &t.id]), code_guid(&t.id), when(*at));
+                x.start("Coding", &dated(vec![("guid", &g), ("creatingUser", &user)], &at));
+                x.empty("CodeRef", &[("targetGUID", &code)]);
+                x.end("Coding");
+            }
+            if !note.is_empty() {
+                let note_guid = guid(&["note", &s.id, &b.id]);
+                x.empty("NoteRef", &[("targetGUID", &note_guid)]);
+                notes.push((note_guid, format!("{}: {label}", s.name), user.clone(), note));
+            }
+            x.end("PlainTextSelection");
+        }
+    }
+    x.end("TextSource");
+    x.end("Sources");
+    if !notes.is_empty() {
+        x.start("Notes", &[]);
+        for (g, name, user, text) in &notes {
+            x.start(
+                "Note",
+                &dated(vec![("guid", g), ("name", name), ("creatingUser", user)], &created_at),
+            );
+            x.text_element("PlainTextContent", text);
+            x.end("Note");
+        }
+        x.end("Notes");
+    }
+    x.end("Project");
+    let qde = x.finish();
+
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    // Writing to memory cannot fail.
+    zip.start_file("project.qde", options).expect("in memory");
+    zip.write_all(qde.as_bytes()).expect("in memory");
+    zip.start_file(format!("Sources/{source}.txt"), options)
+        .expect("in memory");
+    zip.write_all(doc.text.as_bytes()).expect("in memory");
+    zip.finish().expect("in memory").into_inner()
+}
