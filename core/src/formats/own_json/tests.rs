@@ -81,6 +81,75 @@ fn exported(doc: &Document, store: &Store, include_text: bool) -> String {
     )
 }
 
+/// A file that fills every field the writer can write: the text, a
+/// codebook with a sub-theme, a consensus set with an accepted suggestion,
+/// and key terms. `export-v1.json` beside this file is this export as the
+/// first writer (the `json!` one) wrote it, byte for byte.
+#[allow(dead_code)] // used from the next commit on
+fn full_sample() -> String {
+    let (doc, mut store) = coded();
+    let p: Vec<_> = doc.taggable().map(|b| b.id.clone()).collect();
+    store
+        .apply(Command::PutCodebook {
+            theme: "investment".into(),
+            entry: crate::store::Codebook {
+                definition: "吸引和利用外资".into(),
+                when_to_use: "提到外资项目时".into(),
+                when_not_to_use: "只谈内资时".into(),
+                example: "招商引资".into(),
+                parent: None,
+            },
+        })
+        .unwrap();
+    store
+        .apply(Command::PutCodebook {
+            theme: "u-1".into(),
+            entry: crate::store::Codebook {
+                definition: "加工贸易".into(),
+                parent: Some("trade".into()),
+                ..Default::default()
+            },
+        })
+        .unwrap();
+    store
+        .apply(Command::AddSet(Box::new(AnnotationSet::new(
+            crate::compare::CONSENSUS,
+            "共识 · Consensus",
+            "#444444",
+            SetKind::Consensus,
+        ))))
+        .unwrap();
+    store
+        .apply(Command::Tag {
+            set: crate::compare::CONSENSUS.into(),
+            block: p[1].clone(),
+            theme: "trade".into(),
+            present: true,
+            how: TagOrigin::Suggestion,
+            at: 1_657_765_400,
+        })
+        .unwrap();
+    let mut terms = TermSettings {
+        top_k: 12,
+        ..Default::default()
+    };
+    terms.curation.added.push("外经贸调度".into());
+    terms.curation.dropped.push("工作".into());
+    terms.curation.pinned.push("招商引资".into());
+    export(
+        &doc,
+        &store,
+        &ExportOptions {
+            sets: &["me", crate::compare::CONSENSUS],
+            include_text: true,
+            exported_at: "2026-11-25T04:59:40Z",
+            app_version: "0.1.0",
+            annotator: Some("me"),
+            terms: Some(&terms),
+        },
+    )
+}
+
 fn fresh() -> Store {
     Store::new("tab2", &AnnotationSet::new("you", "Wang", "#999999", SetKind::Coder))
 }
