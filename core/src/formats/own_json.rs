@@ -300,7 +300,7 @@ fn field_error(e: serde_path_to_error::Error<serde_json::Error>) -> ImportError 
 /// What the field at `path` should be, for [`ImportError::WrongType`], by
 /// its JSON name (and its parent's, and whether it is an array's item).
 fn expected(path: &Path) -> &'static str {
-    let item = matches!(path.iter().last(), Some(Segment::Seq { .. }));
+    let item = matches!(path.iter().next_back(), Some(Segment::Seq { .. }));
     let keys: Vec<&str> = path
         .iter()
         .filter_map(|s| match s {

@@ -345,7 +345,8 @@ fn a_wrong_field_is_named_by_its_path() {
     let remove = |v: &mut Value, key: &str| {
         v.as_object_mut().unwrap().remove(key);
     };
-    let cases: Vec<(&str, Result<Incoming, ImportError>, Result<Incoming, ImportError>)> = vec![
+    type Read = Result<Incoming, ImportError>;
+    let cases: Vec<(&str, Read, Read)> = vec![
         (
             "type a number",
             with(&|v| v["type"] = json!(5)),
