@@ -1,9 +1,11 @@
 //! Tests of the parent module.
 
 use super::*;
-use crate::exchange::{plan, Mode};
+use crate::exchange::{plan, IncomingTag, Mode};
+use crate::store::MAX_NOTE;
 use crate::store::{AnnotationSet, Command};
 use proptest::prelude::*;
+use serde_json::json;
 
 const SPEECH: &str = include_str!("../../../../assets/speech-foreign-trade-2022-07-14.txt");
 
@@ -77,6 +79,74 @@ fn exported(doc: &Document, store: &Store, include_text: bool) -> String {
             app_version: "0.1.0",
             annotator: Some("me"),
             terms: None,
+        },
+    )
+}
+
+/// A file that fills every field the writer can write: the text, a
+/// codebook with a sub-theme, a consensus set with an accepted suggestion,
+/// and key terms. `export-v1.json` beside this file is this export as the
+/// first writer (the `json!` one) wrote it, byte for byte.
+fn full_sample() -> String {
+    let (doc, mut store) = coded();
+    let p: Vec<_> = doc.taggable().map(|b| b.id.clone()).collect();
+    store
+        .apply(Command::PutCodebook {
+            theme: "investment".into(),
+            entry: crate::store::Codebook {
+                definition: "吸引和利用外资".into(),
+                when_to_use: "提到外资项目时".into(),
+                when_not_to_use: "只谈内资时".into(),
+                example: "招商引资".into(),
+                parent: None,
+            },
+        })
+        .unwrap();
+    store
+        .apply(Command::PutCodebook {
+            theme: "u-1".into(),
+            entry: crate::store::Codebook {
+                definition: "加工贸易".into(),
+                parent: Some("trade".into()),
+                ..Default::default()
+            },
+        })
+        .unwrap();
+    store
+        .apply(Command::AddSet(Box::new(AnnotationSet::new(
+            crate::compare::CONSENSUS,
+            "共识 · Consensus",
+            "#444444",
+            SetKind::Consensus,
+        ))))
+        .unwrap();
+    store
+        .apply(Command::Tag {
+            set: crate::compare::CONSENSUS.into(),
+            block: p[1].clone(),
+            theme: "trade".into(),
+            present: true,
+            how: TagOrigin::Suggestion,
+            at: 1_657_765_400,
+        })
+        .unwrap();
+    let mut terms = TermSettings {
+        top_k: 12,
+        ..Default::default()
+    };
+    terms.curation.added.push("外经贸调度".into());
+    terms.curation.dropped.push("工作".into());
+    terms.curation.pinned.push("招商引资".into());
+    export(
+        &doc,
+        &store,
+        &ExportOptions {
+            sets: &["me", crate::compare::CONSENSUS],
+            include_text: true,
+            exported_at: "2026-11-25T04:59:40Z",
+            app_version: "0.1.0",
+            annotator: Some("me"),
+            terms: Some(&terms),
         },
     )
 }
@@ -205,6 +275,289 @@ fn key_term_curation_travels_and_merges_without_undoing_a_pin() {
         assert!(r.is_err(), "{what}: {r:?}");
     }
     assert!(with(&|v| v["keyTerms"] = Value::Null).unwrap().terms.is_none());
+}
+
+/// A file the first writer wrote imports, and today's writer still writes
+/// it byte for byte.
+#[test]
+fn the_committed_export_of_the_first_writer_imports_and_is_written_the_same() {
+    const SAMPLE: &str = include_str!("export-v1.json");
+    assert!(full_sample() == SAMPLE, "the writer's output changed");
+    let inc = import(SAMPLE, &fresh()).unwrap();
+    let (doc, _) = coded();
+    assert_eq!(inc.annotator.as_deref(), Some("Li 李"));
+    assert_eq!(inc.app.as_deref(), Some("speech-annotator 0.1.0"));
+    assert_eq!(inc.exported_at.as_deref(), Some("2026-11-25T04:59:40Z"));
+    assert_eq!(inc.document.fingerprint, doc.fingerprint);
+    assert_eq!(inc.document.text.as_deref(), Some(doc.text.as_str()));
+    assert_eq!(inc.document.title, doc.title);
+    assert_eq!(inc.themes.len(), 5);
+    assert_eq!(inc.themes[4].key, Some(5));
+    assert_eq!(inc.codebook["investment"].when_not_to_use, "只谈内资时");
+    assert_eq!(inc.codebook["u-1"].parent.as_deref(), Some("trade"));
+    let [me, consensus] = &inc.sets[..] else {
+        panic!("two sets: {:?}", inc.sets)
+    };
+    assert_eq!(
+        (me.kind, me.tags.len(), me.notes.len(), me.uncoded.len()),
+        (SetKind::Coder, 4, 1, 2)
+    );
+    assert_eq!(consensus.kind, SetKind::Consensus);
+    assert_eq!(consensus.color, "#444444");
+    assert_eq!(
+        consensus.tags,
+        [IncomingTag {
+            block: doc.taggable().nth(1).unwrap().id.clone(),
+            theme: "trade".into(),
+            at: 1_657_765_400,
+            how: TagOrigin::Suggestion,
+        }]
+    );
+    let terms = inc.terms.unwrap();
+    assert_eq!(
+        (terms.top_k, terms.curation.pinned.as_slice()),
+        (12, ["招商引资".to_string()].as_slice())
+    );
+    assert_eq!(terms.allowed_pos, TermSettings::default().allowed_pos);
+}
+
+/// Every wrong field is named by its JSON path, with what it should be.
+#[test]
+fn a_wrong_field_is_named_by_its_path() {
+    let raw = full_sample();
+    let with = |f: &dyn Fn(&mut Value)| {
+        let mut v: Value = serde_json::from_str(&raw).unwrap();
+        f(&mut v);
+        import(&v.to_string(), &fresh())
+    };
+    let wrong = |field: &str, expected: &'static str| {
+        Err(ImportError::WrongType {
+            field: field.into(),
+            expected,
+        })
+    };
+    let long = |field: &str, limit: usize| {
+        Err(ImportError::TooLong {
+            field: field.into(),
+            limit,
+        })
+    };
+    let remove = |v: &mut Value, key: &str| {
+        v.as_object_mut().unwrap().remove(key);
+    };
+    type Read = Result<Incoming, ImportError>;
+    let cases: Vec<(&str, Read, Read)> = vec![
+        (
+            "type a number",
+            with(&|v| v["type"] = json!(5)),
+            wrong("type", "string"),
+        ),
+        (
+            "no type",
+            with(&|v| remove(v, "type")),
+            Err(ImportError::Missing("type".into())),
+        ),
+        (
+            "another type before a bad version",
+            with(&|v| {
+                v["type"] = json!("x".repeat(100));
+                v["version"] = json!("one");
+            }),
+            Err(ImportError::UnknownFormat("x".repeat(60))),
+        ),
+        (
+            "version a string",
+            with(&|v| v["version"] = json!("1")),
+            wrong("version", "integer"),
+        ),
+        ("version 0", with(&|v| v["version"] = json!(0)), wrong("version", "1")),
+        (
+            "a newer version before its fields",
+            with(&|v| {
+                v["version"] = json!(3);
+                remove(v, "sets");
+            }),
+            Err(ImportError::NewerVersion { found: 3, supported: 1 }),
+        ),
+        (
+            "document a number",
+            with(&|v| v["document"] = json!(5)),
+            wrong("document", "object"),
+        ),
+        (
+            "no fingerprint",
+            with(&|v| remove(&mut v["document"], "fingerprint")),
+            Err(ImportError::Missing("document.fingerprint".into())),
+        ),
+        (
+            "a fingerprint in capitals",
+            with(&|v| v["document"]["fingerprint"] = json!("1A5219364FA3F97F")),
+            wrong("document.fingerprint", "16 hex digits (0-9, a-f)"),
+        ),
+        (
+            "a block of no kind",
+            with(&|v| v["document"]["blocks"][2]["kind"] = json!("footer")),
+            wrong(
+                "document.blocks[2].kind",
+                "\"title\", \"meta\", \"heading\", \"paragraph\" or \"residue\"",
+            ),
+        ),
+        (
+            "a block offset below 0",
+            with(&|v| v["document"]["blocks"][0]["end"] = json!(-1)),
+            wrong("document.blocks[0].end", "a char offset (integer)"),
+        ),
+        (
+            "a long title",
+            with(&|v| v["document"]["title"] = json!("长".repeat(501))),
+            long("document.title", 500),
+        ),
+        (
+            "sets a string",
+            with(&|v| v["sets"] = json!("all of them")),
+            wrong("sets", "array"),
+        ),
+        (
+            "a set a number",
+            with(&|v| v["sets"][1] = json!(5)),
+            wrong("sets[1]", "object"),
+        ),
+        (
+            "a set without a name",
+            with(&|v| remove(&mut v["sets"][1], "name")),
+            Err(ImportError::Missing("sets[1].name".into())),
+        ),
+        (
+            "a set of another kind",
+            with(&|v| v["sets"][0]["kind"] = json!("referee")),
+            wrong("sets[0].kind", "\"coder\" or \"consensus\""),
+        ),
+        (
+            "a set colour too long",
+            with(&|v| v["sets"][0]["color"] = json!("#1234567")),
+            long("sets[0].color", 7),
+        ),
+        (
+            "a tag before 1970",
+            with(&|v| v["sets"][0]["tags"][1]["at"] = json!(-1)),
+            wrong("sets[0].tags[1].at", "seconds (integer)"),
+        ),
+        (
+            "a tag set by a robot",
+            with(&|v| v["sets"][0]["tags"][0]["how"] = json!("robot")),
+            wrong("sets[0].tags[0].how", "\"hand\" or \"suggestion\""),
+        ),
+        (
+            "a tag on an empty block id",
+            with(&|v| v["sets"][0]["tags"][0]["block"] = json!("")),
+            wrong("sets[0].tags[0].block", "a block id (string)"),
+        ),
+        (
+            "a note too long",
+            with(&|v| v["sets"][0]["notes"][0]["text"] = json!("长".repeat(MAX_NOTE + 1))),
+            long("sets[0].notes[0].text", MAX_NOTE),
+        ),
+        (
+            "a not-coded block a number",
+            with(&|v| v["sets"][0]["uncoded"][1] = json!(7)),
+            wrong("sets[0].uncoded[1]", "a block id (string)"),
+        ),
+        (
+            "a key out of a byte",
+            with(&|v| v["themes"][0]["key"] = json!(300)),
+            wrong("themes[0].key", "a digit 1–9 or null"),
+        ),
+        (
+            "a codebook a string",
+            with(&|v| v["themes"][0]["codebook"] = json!("吸引外资")),
+            wrong("themes[0].codebook", "a codebook entry"),
+        ),
+        (
+            "a codebook field too long",
+            with(&|v| v["themes"][0]["codebook"]["example"] = json!("例".repeat(4001))),
+            long("themes[0].codebook.example", 4000),
+        ),
+        (
+            "a theme id too long",
+            with(&|v| v["themes"][1]["id"] = json!("t".repeat(65))),
+            long("themes[1].id", 64),
+        ),
+        (
+            "keyTerms an array",
+            with(&|v| v["keyTerms"] = json!([])),
+            wrong("keyTerms", "object"),
+        ),
+        (
+            "topK 0",
+            with(&|v| v["keyTerms"]["topK"] = json!(0)),
+            wrong("keyTerms.topK", "an integer from 1 to 500"),
+        ),
+        (
+            "a method of no name",
+            with(&|v| v["keyTerms"]["method"] = json!("magic")),
+            wrong("keyTerms.method", "\"tfidf\", \"textrank\" or \"fused\""),
+        ),
+        (
+            "a blank term",
+            with(&|v| v["keyTerms"]["pinned"] = json!(["招商引资", " \u{3000}"])),
+            wrong("keyTerms.pinned[1]", "a term of 1–40 characters"),
+        ),
+        (
+            "too many terms",
+            with(&|v| v["keyTerms"]["dropped"] = json!(vec!["词"; 2001])),
+            long("keyTerms.dropped", 2000),
+        ),
+    ];
+    for (what, got, want) in cases {
+        assert_eq!(got, want, "{what}");
+    }
+    let e = with(&|v| v["sets"][0]["tags"][1]["at"] = json!(1.5)).unwrap_err();
+    assert_eq!(
+        e.message(),
+        "字段 sets[0].tags[1].at 应为 seconds (integer) · Field sets[0].tags[1].at should be seconds (integer)"
+    );
+}
+
+/// What the reader lets pass: fields it does not know (a later version-1
+/// writer may add some), `null` or nothing for an optional field, a set
+/// colour that is not one (grey instead), white space around a term.
+#[test]
+fn unknown_fields_nulls_and_left_out_fields_are_read() {
+    let mut v: Value = serde_json::from_str(&full_sample()).unwrap();
+    v["comment"] = json!("from a later writer");
+    v["document"]["language"] = json!("zh");
+    v["sets"][0]["tags"][0]["confidence"] = json!(0.9);
+    v["themes"][0]["codebook"]["notes"] = json!([]);
+    for key in ["annotator", "app", "exportedAt", "keyTerms", "themes"] {
+        v[key] = Value::Null;
+    }
+    let set = &mut v["sets"][0];
+    for key in ["kind", "notes", "uncoded"] {
+        set[key] = Value::Null;
+    }
+    set["color"] = json!("red");
+    set["tags"] = json!([{ "block": "c342c736fb4e954e-0", "theme": "trade", "at": null, "how": null }]);
+    let mut w = v.clone();
+    w["sets"][1]["tags"] = json!([{ "block": "c342c736fb4e954e-0", "theme": "trade" }]);
+    for key in ["kind", "color", "notes", "uncoded"] {
+        w["sets"][1].as_object_mut().unwrap().remove(key);
+    }
+    w["keyTerms"] = json!({ "added": [" 外经贸调度 "] });
+    for (v, second_kind, added) in [(v, SetKind::Consensus, None), (w, SetKind::Coder, Some("外经贸调度"))] {
+        let inc = import(&v.to_string(), &fresh()).unwrap();
+        assert_eq!((inc.annotator, inc.app, inc.exported_at), (None, None, None));
+        assert!(inc.themes.is_empty());
+        let s = &inc.sets[0];
+        assert_eq!((s.kind, s.color.as_str(), s.tags.len()), (SetKind::Coder, "#5b6b7f", 1));
+        assert_eq!((s.tags[0].at, s.tags[0].how), (0, TagOrigin::Hand));
+        assert!(s.notes.is_empty() && s.uncoded.is_empty());
+        assert_eq!(inc.sets[1].kind, second_kind);
+        assert_eq!(inc.terms.is_some(), added.is_some(), "keyTerms null is no key terms");
+        if let Some(t) = inc.terms {
+            assert_eq!(t.curation.added, added.as_slice(), "trimmed");
+            assert_eq!((t.top_k, t.allowed_pos), (30, TermSettings::default().allowed_pos));
+        }
+    }
 }
 
 #[test]
