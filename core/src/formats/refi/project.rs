@@ -439,51 +439,18 @@ pub fn import_project(bytes: &[u8], doc: &Document, store: &Store) -> Result<Inc
 
 // ---------------------------------------------------------------- dates
 
-/// Seconds since the epoch of an ISO 8601 date-time (`2022-07-14T10:22:41Z`,
-/// with fraction or offset; without a zone read as UTC); `None` otherwise.
+/// Seconds since the epoch of a REFI-QDA `creationDateTime` (an
+/// `xs:dateTime`, RFC 3339 with fraction or offset, see
+/// [`crate::formats::dates::parse_iso`]). A time without a zone, which
+/// `xs:dateTime` allows and some tools write, is read as UTC; surrounding
+/// white space is ignored. `None` for anything else.
 pub(super) fn parse_secs(s: &str) -> Option<u64> {
-    let b = s.trim().as_bytes();
-    let num = |from: usize, to: usize| -> Option<i64> {
-        let d = b.get(from..to)?;
-        d.iter()
-            .try_fold(0i64, |n, c| c.is_ascii_digit().then(|| n * 10 + i64::from(c - b'0')))
-    };
-    let at = |i: usize, c: &[u8]| b.get(i).is_some_and(|x| c.contains(x));
-    if !(at(4, b"-") && at(7, b"-") && at(10, b"Tt ") && at(13, b":") && at(16, b":")) {
-        return None;
-    }
-    let (y, mo, d, h, mi, sec) = (
-        num(0, 4)?,
-        num(5, 7)?,
-        num(8, 10)?,
-        num(11, 13)?,
-        num(14, 16)?,
-        num(17, 19)?,
-    );
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
-        return None;
-    }
-    let mut i = 19;
-    if b.get(i) == Some(&b'.') {
-        i += 1 + b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
-    }
-    let offset = match b.get(i..)? {
-        b"" | b"Z" | b"z" => 0,
-        [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
-            let o = num(i + 1, i + 3)? * 3600 + num(i + 4, i + 6)? * 60;
-            if *sign == b'-' {
-                -o
-            } else {
-                o
-            }
-        }
-        _ => return None,
-    };
-    // Howard Hinnant's days_from_civil.
-    let yy = if mo <= 2 { y - 1 } else { y };
-    let era = yy.div_euclid(400);
-    let yoe = yy - era * 400;
-    let doy = (153 * ((mo + 9) % 12) + 2) / 5 + d - 1;
-    let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
-    u64::try_from(days * 86_400 + h * 3600 + mi * 60 + sec - offset).ok()
+    let s = s.trim();
+    crate::formats::dates::parse_iso(s).or_else(|| {
+        let tail = &s.as_bytes()[s.len().saturating_sub(6)..];
+        let zoneless = s.len() >= 19 && !s.ends_with(['Z', 'z']) && !tail.contains(&b'+') && !tail.contains(&b'-');
+        zoneless
+            .then(|| crate::formats::dates::parse_iso(&format!("{s}Z")))
+            .flatten()
+    })
 }

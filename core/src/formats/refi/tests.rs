@@ -584,6 +584,9 @@ fn dates_parse() {
     assert_eq!(parse_secs("2022-07-14T10:22:41.5+08:00"), Some(1_657_765_361));
     assert_eq!(parse_secs("2022-07-14T02:22:41"), Some(1_657_765_361));
     assert_eq!(parse_secs("yesterday"), None);
+    assert_eq!(parse_secs(" 2022-07-14T02:22:41 "), Some(1_657_765_361));
+    assert_eq!(parse_secs("2022-07-14T02:22:4一二"), None);
+    assert_eq!(parse_secs("一二三四五六七八九十"), None);
 }
 
 proptest::proptest! {
