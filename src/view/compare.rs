@@ -26,14 +26,15 @@ pub fn AgreementPanel() -> impl IntoView {
         state.doc.with(|d| {
             state.store.with(|s| {
                 let n = compare::coders(s).len();
-                (n, if n >= 2 { Some(compare::report(d, s, sub)) } else { None })
+                // The names are part of the memo, so a renamed coder re-renders the table.
+                let names: std::collections::BTreeMap<String, String> =
+                    s.sets.values().map(|c| (c.id.clone(), c.name.clone())).collect();
+                (n, if n >= 2 { Some(compare::report(d, s, sub)) } else { None }, names)
             })
         })
     });
     let coder_name = move |id: &str| {
-        state
-            .store
-            .with_untracked(|s| s.sets.get(id).map(|c| c.name.clone()).unwrap_or_else(|| id.to_string()))
+        report.with_untracked(|(_, _, names)| names.get(id).cloned().unwrap_or_else(|| id.to_string()))
     };
     let theme_label = move |id: &str| {
         state
@@ -50,10 +51,10 @@ pub fn AgreementPanel() -> impl IntoView {
         }
     };
     view! {
-        <Show when=move || report.with(|(n, _)| *n >= 2)>
+        <Show when=move || report.with(|(n, _, _)| *n >= 2)>
             <section class="agreement" data-agreement="" aria-label="编码者一致性 · Intercoder agreement">
                 <h2>"一致性 · Agreement"</h2>
-                {move || report.with(|(_, r)| r.as_ref().map(|r| {
+                {move || report.with(|(_, r, _)| r.as_ref().map(|r| {
                     let pairs = r.overall.pairwise_kappa.clone();
                     view! {
                         {overall(&r.overall)}
