@@ -1,9 +1,20 @@
 //! Tests of the parent module.
 
-use super::*;
-use crate::exchange::{plan, Mode};
-use crate::store::{AnnotationSet, Command};
+use std::collections::{BTreeMap, BTreeSet};
+
 use proptest::prelude::*;
+use serde_json::{json, Value};
+
+use super::date_time::{date_time_secs, parse_date_time};
+use super::iri::{decode, encode};
+use super::*;
+use crate::document::Block;
+use crate::exchange::{plan, IncomingSet, Mode};
+use crate::formats::dates::iso_utc;
+use crate::formats::own_json::APP_NAME;
+use crate::store::{AnnotationSet, Command, SetKind, TagOrigin, MAX_NOTE};
+use crate::text::char_len;
+use crate::themes::{is_hex_color, Theme, MAX_NAME};
 
 const SPEECH: &str = include_str!("../../../../assets/speech-foreign-trade-2022-07-14.txt");
 const CREATED: &str = "2026-11-25T04:59:40Z";
