@@ -11,11 +11,11 @@
 //! W3C annotations address text, not block ids: every target carries a
 //! `TextQuoteSelector` (the block's text with some context) and a
 //! `TextPositionSelector` (its range in the canonical text, counted in
-//! Unicode code points, i.e. Rust `char`s, as §4.2.2 of the model defines
-//! positions), so an import finds its paragraph again even in an edited
-//! copy of the speech. Themes and coders are plain text there
-//! (`"投资 investment"`, a creator's name); the collection also carries
-//! namespaced records of the themes, sets and document
+//! Unicode code points, i.e. Rust `char`s, as §4.2.5 of the model, Text
+//! Position Selector, requires), so an import finds its paragraph again
+//! even in an edited copy of the speech. Themes and coders are plain text
+//! there (`"投资 investment"`, a creator's name); the collection also
+//! carries namespaced records of the themes, sets and document
 //! (`speech-annotator:*`), which JSON-LD processors keep as extra terms, so
 //! that the app's own round trip keeps theme ids, colours and keys. Files
 //! from other tools, without those records, are mapped by label.
@@ -98,7 +98,7 @@ const MAX_SECS: u64 = 253_402_300_800;
 ///   URN with a `TextQuoteSelector` (the paragraph's text, with up to 32
 ///   chars of context each side) and a `TextPositionSelector` (the
 ///   paragraph's `start` and `end` in the canonical text, in Unicode code
-///   points, §4.2.2).
+///   points, §4.2.5).
 ///
 /// `sets` are set ids; unknown ones and repeats are skipped. `created` is
 /// the export time, RFC 3339 with a zone; it also dates the notes and any
@@ -134,7 +134,7 @@ pub fn import(raw: &str, doc: &Document, store: &Store) -> Result<Incoming, Impo
 /// theme `w3c-<n>` is made), commenting bodies (and bodies with no purpose
 /// on annotations with no motivation) become notes, and annotations are
 /// grouped into sets by creator. A target is placed on a block of `doc` by
-/// its quote and position (char offsets, §4.2.2); one that cannot be placed
+/// its quote and position (char offsets, §4.2.5); one that cannot be placed
 /// (another document, a bare uri, a selector the app does not read) is
 /// kept on a synthetic block `unmatched:<n>`, so the preview counts it and
 /// the import leaves it out. Annotations the app keeps nothing of

@@ -4,7 +4,7 @@
 //! Written: an `AnnotationCollection` (§5.1) whose `first` `AnnotationPage`
 //! (§5.2) embeds every annotation (§3.1). Each annotation has one
 //! `TextualBody` (§3.2.4) whose `purpose` is the annotation's `motivation`
-//! (§3.3.5), a `Person` creator (§3.3.1), and one `SpecificResource` target
+//! (§3.3.5), a `Person` creator (§3.3.1, §3.3.2), and one `SpecificResource` target
 //! (§4) with a `TextQuoteSelector` (§4.2.4) and a `TextPositionSelector`
 //! (§4.2.5).
 //!
@@ -157,7 +157,7 @@ pub(super) enum Selector<'a> {
     },
     /// §4.2.5: the selection's start (inclusive) and end (exclusive) in the
     /// document's canonical text, counted in Unicode code points (Rust
-    /// `char`s), as §4.2.2 defines positions: not bytes, not UTF-16 units.
+    /// `char`s), as the section requires: not bytes, not UTF-16 units.
     TextPositionSelector { start: usize, end: usize },
 }
 
@@ -233,7 +233,7 @@ pub(super) struct TargetIn<'a> {
 
 /// A selector object. Only `TextQuoteSelector` (`exact`, `prefix`,
 /// `suffix`) and `TextPositionSelector` (`start`, `end`, in Unicode code
-/// points, §4.2.2) are read.
+/// points, §4.2.5) are read.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub(super) struct SelectorIn<'a> {
@@ -249,7 +249,7 @@ pub(super) struct SelectorIn<'a> {
     pub end: Loose<usize>,
 }
 
-/// A creator: a uri, or an agent object (§3.3.1). Anything else reads as
+/// A creator: a uri, or an agent object (§3.3.1, §3.3.2). Anything else reads as
 /// an agent of `None`.
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]

@@ -2,7 +2,7 @@
 //! imported target's selectors on a paragraph of the document.
 //!
 //! Offsets are chars (Unicode code points), the unit of the model's
-//! `TextPositionSelector` (§4.2.2) and of [`Block::start`]/[`Block::end`].
+//! `TextPositionSelector` (§4.2.5 of the model) and of [`Block::start`]/[`Block::end`].
 
 use super::model::{SelectorIn, TargetIn};
 use super::{CONTEXT_CHARS, MAX_PHRASE_SEARCHES};
