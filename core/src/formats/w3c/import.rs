@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 
 use super::date_time::parse_date_time;
 use super::iri;
-use super::lenient::Object;
+use super::lenient::{Object, OneOrMany, Text};
 use super::model::{AgentIn, AnnotationIn, CreatorIn, RootIn, TargetIn, Typed};
 use super::records::Record;
 use super::selectors::{Locator, Quote};
@@ -84,7 +84,7 @@ fn annotations_of(value: &Value) -> Result<Found<'_>, ImportError> {
         _ => return Err(ImportError::NotAnObject),
     };
     // Cannot fail: a map's `type` that is no string reads as none.
-    let types = Typed::deserialize(value).unwrap_or_default().types.fitting();
+    let types = Typed::deserialize(value).unwrap_or_default().types.strings();
     // Untyped JSON is read by its shape.
     let untyped = types.is_empty();
     if types.contains(&"AnnotationCollection") || (untyped && map.contains_key("first")) {
@@ -116,22 +116,22 @@ struct TextBody<'a> {
 /// Bodies that are uris have no text to read.
 fn text_bodies<'a>(a: &AnnotationIn<'a>) -> Vec<TextBody<'a>> {
     let mut out = Vec::new();
-    if let Some(value) = a.body_value.get() {
+    if let Some(value) = a.body_value.0 {
         out.push(TextBody {
             purposes: Vec::new(),
             value,
         });
     }
     for body in a.body.as_slice().iter().filter_map(|b| b.0.as_ref()) {
-        let purposes = body.purpose.fitting();
-        if let Some(value) = body.value.get() {
+        let purposes = body.purpose.strings();
+        if let Some(value) = body.value.0 {
             out.push(TextBody { purposes, value });
-        } else if let Some(items) = body.items.fits() {
+        } else if let Some(items) = body.items.0.as_deref() {
             for item in items.iter().filter_map(|i| i.0.as_ref()) {
-                let Some(value) = item.value.get() else {
+                let Some(value) = item.value.0 else {
                     continue;
                 };
-                let own = item.purpose.fitting();
+                let own = item.purpose.strings();
                 out.push(TextBody {
                     purposes: if own.is_empty() { purposes.clone() } else { own },
                     value,
@@ -195,7 +195,7 @@ impl<'a> Reader<'a> {
             Value::String(_) => return Ok(()),
             _ => return Err(wrong_type(path(), "object")),
         };
-        let motivations = a.motivation.fitting();
+        let motivations = a.motivation.strings();
         let mut tags = Vec::new();
         let mut comments = Vec::new();
         for body in text_bodies(&a) {
@@ -229,7 +229,7 @@ impl<'a> Reader<'a> {
             // Highlights, bookmarks, links: nothing the app keeps.
             return Ok(());
         }
-        let hinted_theme = a.id.get().and_then(iri::theme_of_tag);
+        let hinted_theme = a.id.0.and_then(iri::theme_of_tag);
         let mut themes = Vec::with_capacity(tags.len());
         for value in tags {
             themes.push(self.theme_for(value, hinted_theme.as_deref(), &path)?);
@@ -238,9 +238,9 @@ impl<'a> Reader<'a> {
         let set = self.set_for(a.creator.as_slice().first(), &path)?;
         let at = [&a.modified, &a.created]
             .iter()
-            .find_map(|k| k.get().and_then(parse_date_time))
+            .find_map(|k| k.0.and_then(parse_date_time))
             .unwrap_or(0);
-        let how = match a.how.get() {
+        let how = match a.how.0 {
             Some("suggestion") => TagOrigin::Suggestion,
             _ => TagOrigin::Hand,
         };
@@ -312,11 +312,7 @@ impl<'a> Reader<'a> {
         for t in targets {
             let found = t.0.as_ref().and_then(|t| {
                 if self.source_fp.is_none() {
-                    self.source_fp = t
-                        .source
-                        .get()
-                        .and_then(iri::document_of)
-                        .filter(|fp| char_len(fp) <= 64);
+                    self.source_fp = t.source.0.and_then(iri::document_of).filter(|fp| char_len(fp) <= 64);
                 }
                 self.locator.locate(&Quote::of(t)).map(|b| b.id.clone())
             });
@@ -393,7 +389,7 @@ impl<'a> Reader<'a> {
     fn set_for(&mut self, creator: Option<&CreatorIn>, path: &impl Fn() -> String) -> Result<usize, ImportError> {
         let (id, name) = match creator {
             Some(CreatorIn::Uri(id)) => (Some(*id), None),
-            Some(CreatorIn::Agent(Object(Some(c)))) => (c.id.get(), agent_name(c)),
+            Some(CreatorIn::Agent(Object(Some(c)))) => (c.id.0, agent_name(c)),
             _ => (None, None),
         };
         let key = id.or(name).unwrap_or("").to_string();
@@ -465,14 +461,14 @@ impl<'a> Reader<'a> {
         }
         let short = |s: Option<&str>, limit: usize| s.filter(|s| char_len(s) <= limit).map(str::to_string);
         let named = |a: &Object<AgentIn>| {
-            let name = a.0.as_ref()?.name.fitting().into_iter().next();
+            let name = a.0.as_ref()?.name.strings().into_iter().next();
             short(name, MAX_SET_NAME)
         };
         let document = match self.record.document {
             Some(d) => d,
             None => IncomingDocument {
                 fingerprint: self.source_fp.unwrap_or_default(),
-                title: short(root.label.get(), 500),
+                title: short(root.label.0, 500),
                 date: None,
                 text: None,
             },
@@ -486,7 +482,7 @@ impl<'a> Reader<'a> {
         Ok(Incoming {
             format: FORMAT,
             annotator,
-            exported_at: short(root.created.get(), 60).or_else(|| short(root.generated.get(), 60)),
+            exported_at: short(root.created.0, 60).or_else(|| short(root.generated.0, 60)),
             app: named(&root.generator),
             document,
             themes,
@@ -499,6 +495,6 @@ impl<'a> Reader<'a> {
 
 /// An agent's first `name`, else its first `nickname`.
 fn agent_name<'a>(agent: &AgentIn<'a>) -> Option<&'a str> {
-    let first = |names: &super::lenient::OneOrMany<super::lenient::Loose<&'a str>>| names.fitting().into_iter().next();
+    let first = |names: &OneOrMany<Text<'a>>| names.strings().into_iter().next();
     first(&agent.name).or_else(|| first(&agent.nickname))
 }

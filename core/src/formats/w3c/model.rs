@@ -10,14 +10,14 @@
 //!
 //! Read: the same shapes as other tools write them, with every property
 //! that the model lets be one value or several, a uri or an object, read
-//! through the tolerant types of [`super::lenient`]. Unknown properties are
+//! through the total types of [`super::lenient`]. Unknown properties are
 //! ignored.
 
 use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
-use super::lenient::{Loose, Object, OneOrMany};
+use super::lenient::{deserialize_total, Count, List, Object, OneOrMany, Text, Total};
 use super::records::Field;
 use super::records::{DocumentRecord, DocumentRecordIn, SetRecord, SetRecordIn, ThemeRecord, ThemeRecordIn};
 
@@ -167,7 +167,7 @@ pub(super) enum Selector<'a> {
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct Typed<'a> {
     #[serde(rename = "type", default, borrow)]
-    pub types: OneOrMany<Loose<&'a str>>,
+    pub types: OneOrMany<Text<'a>>,
 }
 
 /// An annotation as the import reads it (§3.1).
@@ -175,12 +175,12 @@ pub(super) struct Typed<'a> {
 #[serde(default)]
 pub(super) struct AnnotationIn<'a> {
     #[serde(borrow)]
-    pub id: Loose<&'a str>,
+    pub id: Text<'a>,
     #[serde(borrow)]
-    pub motivation: OneOrMany<Loose<&'a str>>,
+    pub motivation: OneOrMany<Text<'a>>,
     /// A plain-text body given as a string (§3.2.5).
     #[serde(rename = "bodyValue", borrow)]
-    pub body_value: Loose<&'a str>,
+    pub body_value: Text<'a>,
     #[serde(borrow)]
     pub body: OneOrMany<Object<BodyIn<'a>>>,
     /// One target, several, or a bare uri (which reads as `None`).
@@ -189,11 +189,11 @@ pub(super) struct AnnotationIn<'a> {
     #[serde(borrow)]
     pub creator: OneOrMany<CreatorIn<'a>>,
     #[serde(borrow)]
-    pub created: Loose<&'a str>,
+    pub created: Text<'a>,
     #[serde(borrow)]
-    pub modified: Loose<&'a str>,
+    pub modified: Text<'a>,
     #[serde(rename = "speech-annotator:how", borrow)]
-    pub how: Loose<&'a str>,
+    pub how: Text<'a>,
 }
 
 /// A body object: a `TextualBody` (its `value`), or a `Choice` or
@@ -203,11 +203,11 @@ pub(super) struct AnnotationIn<'a> {
 #[serde(default)]
 pub(super) struct BodyIn<'a> {
     #[serde(borrow)]
-    pub purpose: OneOrMany<Loose<&'a str>>,
+    pub purpose: OneOrMany<Text<'a>>,
     #[serde(borrow)]
-    pub value: Loose<&'a str>,
+    pub value: Text<'a>,
     #[serde(borrow)]
-    pub items: Loose<Vec<Object<PartIn<'a>>>>,
+    pub items: List<Object<PartIn<'a>>>,
 }
 
 /// An item of a `Choice` or `Composite` body. Items nested deeper are not
@@ -216,9 +216,9 @@ pub(super) struct BodyIn<'a> {
 #[serde(default)]
 pub(super) struct PartIn<'a> {
     #[serde(borrow)]
-    pub purpose: OneOrMany<Loose<&'a str>>,
+    pub purpose: OneOrMany<Text<'a>>,
     #[serde(borrow)]
-    pub value: Loose<&'a str>,
+    pub value: Text<'a>,
 }
 
 /// A target object: usually a `SpecificResource` with selectors (§4).
@@ -226,7 +226,7 @@ pub(super) struct PartIn<'a> {
 #[serde(default)]
 pub(super) struct TargetIn<'a> {
     #[serde(borrow)]
-    pub source: Loose<&'a str>,
+    pub source: Text<'a>,
     #[serde(borrow)]
     pub selector: OneOrMany<Object<SelectorIn<'a>>>,
 }
@@ -238,36 +238,51 @@ pub(super) struct TargetIn<'a> {
 #[serde(default)]
 pub(super) struct SelectorIn<'a> {
     #[serde(rename = "type", borrow)]
-    pub kind: Loose<&'a str>,
+    pub kind: Text<'a>,
     #[serde(borrow)]
-    pub exact: Loose<&'a str>,
+    pub exact: Text<'a>,
     #[serde(borrow)]
-    pub prefix: Loose<&'a str>,
+    pub prefix: Text<'a>,
     #[serde(borrow)]
-    pub suffix: Loose<&'a str>,
-    pub start: Loose<usize>,
-    pub end: Loose<usize>,
+    pub suffix: Text<'a>,
+    pub start: Count,
+    pub end: Count,
 }
 
-/// A creator: a uri, or an agent object (§3.3.1, §3.3.2). Anything else reads as
-/// an agent of `None`.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+/// A creator: a uri, or an agent object (§3.3.1, §3.3.2). Anything else
+/// reads as an agent of `None`.
+#[derive(Debug)]
 pub(super) enum CreatorIn<'a> {
     Uri(&'a str),
-    Agent(#[serde(borrow)] Object<AgentIn<'a>>),
+    Agent(Object<AgentIn<'a>>),
 }
+
+impl<'de: 'a, 'a> Total<'de> for CreatorIn<'a> {
+    fn other() -> Self {
+        CreatorIn::Agent(Object(None))
+    }
+
+    fn from_str(s: &'de str) -> Self {
+        CreatorIn::Uri(s)
+    }
+
+    fn from_map<A: serde::de::MapAccess<'de>>(map: A) -> Result<Self, A::Error> {
+        Object::from_map(map).map(CreatorIn::Agent)
+    }
+}
+
+deserialize_total!(impl<'de, 'a> for CreatorIn<'a> where 'de: 'a);
 
 /// An agent object: `id`, and a `name` or `nickname` (one or several).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub(super) struct AgentIn<'a> {
     #[serde(borrow)]
-    pub id: Loose<&'a str>,
+    pub id: Text<'a>,
     #[serde(borrow)]
-    pub name: OneOrMany<Loose<&'a str>>,
+    pub name: OneOrMany<Text<'a>>,
     #[serde(borrow)]
-    pub nickname: OneOrMany<Loose<&'a str>>,
+    pub nickname: OneOrMany<Text<'a>>,
 }
 
 /// What the import reads of a collection or page beside its items: its
@@ -277,11 +292,11 @@ pub(super) struct AgentIn<'a> {
 #[serde(default)]
 pub(super) struct RootIn<'a> {
     #[serde(borrow)]
-    pub label: Loose<&'a str>,
+    pub label: Text<'a>,
     #[serde(borrow)]
-    pub created: Loose<&'a str>,
+    pub created: Text<'a>,
     #[serde(borrow)]
-    pub generated: Loose<&'a str>,
+    pub generated: Text<'a>,
     #[serde(borrow)]
     pub creator: Object<AgentIn<'a>>,
     #[serde(borrow)]

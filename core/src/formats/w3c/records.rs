@@ -71,21 +71,18 @@ pub(super) struct SetRecord<'a> {
 
 /// A member of a record as found: absent, `null`, of the expected shape, or
 /// of another. The strict checks ([`Field::text`], …) turn it into a value
-/// or a typed error.
-#[derive(Debug, Deserialize)]
+/// or a typed error. Never fails to deserialize: serde tries the shapes in
+/// turn on a buffered copy of the value, which costs little for records
+/// this small (an object `T` must be an [`Object`], which takes no array).
+#[derive(Debug, Default, Deserialize)]
 #[serde(untagged)]
 pub(super) enum Field<T> {
+    #[default]
     #[serde(skip_deserializing)]
     Absent,
     Null,
     Fits(T),
     Wrong(serde::de::IgnoredAny),
-}
-
-impl<T> Default for Field<T> {
-    fn default() -> Self {
-        Field::Absent
-    }
 }
 
 impl<'a> Field<&'a str> {

@@ -65,15 +65,15 @@ impl<'a> Quote<'a> {
                 start,
                 end,
             } = s;
-            match kind.get() {
+            match kind.0 {
                 Some("TextQuoteSelector") if q.exact.is_none() => {
-                    q.exact = exact.get();
-                    q.prefix = prefix.get();
-                    q.suffix = suffix.get();
+                    q.exact = exact.0;
+                    q.prefix = prefix.0;
+                    q.suffix = suffix.0;
                 }
                 Some("TextPositionSelector") if q.start.is_none() => {
-                    q.start = start.get();
-                    q.end = end.get();
+                    q.start = start.0;
+                    q.end = end.0;
                 }
                 _ => {}
             }

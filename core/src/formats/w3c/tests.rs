@@ -16,10 +16,10 @@ use crate::store::{AnnotationSet, Command, SetKind, TagOrigin, MAX_NOTE};
 use crate::text::char_len;
 use crate::themes::{is_hex_color, Theme, MAX_NAME};
 
-pub(super) const SPEECH: &str = include_str!("../../../../assets/speech-foreign-trade-2022-07-14.txt");
-pub(super) const CREATED: &str = "2026-11-25T04:59:40Z";
+const SPEECH: &str = include_str!("../../../../assets/speech-foreign-trade-2022-07-14.txt");
+const CREATED: &str = "2026-11-25T04:59:40Z";
 
-pub(super) fn tag(set: &str, block: &str, theme: &str, at: u64) -> Command {
+fn tag(set: &str, block: &str, theme: &str, at: u64) -> Command {
     Command::Tag {
         set: set.into(),
         block: block.into(),
@@ -30,7 +30,7 @@ pub(super) fn tag(set: &str, block: &str, theme: &str, at: u64) -> Command {
     }
 }
 
-pub(super) fn note(set: &str, block: &str, text: &str) -> Command {
+fn note(set: &str, block: &str, text: &str) -> Command {
     Command::Note {
         set: set.into(),
         block: block.into(),
@@ -38,13 +38,13 @@ pub(super) fn note(set: &str, block: &str, text: &str) -> Command {
     }
 }
 
-pub(super) fn fresh() -> Store {
+fn fresh() -> Store {
     Store::new("tab", &AnnotationSet::new("me", "Me", "#333333", SetKind::Coder))
 }
 
 /// The built-in speech coded by "me": built-in and user themes (one
 /// with an id that needs escaping), a removed tag, a suggestion, notes.
-pub(super) fn coded() -> (Document, Store) {
+fn coded() -> (Document, Store) {
     let doc = Document::parse(SPEECH);
     let mut store = fresh();
     let p: Vec<_> = doc.taggable().map(|b| b.id.clone()).collect();
