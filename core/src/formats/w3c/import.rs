@@ -35,6 +35,8 @@ pub(super) fn read(value: &Value, doc: &Document, store: &Store) -> Result<Incom
             limit: MAX_ANNOTATIONS,
         });
     }
+    // The root is an object and every field of `RootIn` reads any value:
+    // the error is for form's sake.
     let root = match root {
         Some(root) => RootIn::deserialize(root).map_err(|_| wrong_type("", "object"))?,
         None => RootIn::default(),
@@ -190,6 +192,7 @@ impl<'a> Reader<'a> {
     /// its limit or too many targets; each names the item's path.
     fn annotation(&mut self, item: &Value, path: impl Fn() -> String) -> Result<(), ImportError> {
         let a = match item {
+            // Every field of `AnnotationIn` reads any value: no error comes.
             Value::Object(_) => AnnotationIn::deserialize(item).map_err(|_| wrong_type(path(), "object"))?,
             // A page may list annotations by uri: nothing embedded to read.
             Value::String(_) => return Ok(()),
