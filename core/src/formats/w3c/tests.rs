@@ -1,9 +1,20 @@
 //! Tests of the parent module.
 
-use super::*;
-use crate::exchange::{plan, Mode};
-use crate::store::{AnnotationSet, Command};
+use std::collections::{BTreeMap, BTreeSet};
+
 use proptest::prelude::*;
+use serde_json::{json, Value};
+
+use super::date_time::{date_time_secs, parse_date_time};
+use super::iri::{self, decode, encode};
+use super::*;
+use crate::document::Block;
+use crate::exchange::{plan, IncomingSet, Mode};
+use crate::formats::dates::iso_utc;
+use crate::formats::own_json::APP_NAME;
+use crate::store::{AnnotationSet, Command, SetKind, TagOrigin, MAX_NOTE};
+use crate::text::char_len;
+use crate::themes::{is_hex_color, Theme, MAX_NAME};
 
 const SPEECH: &str = include_str!("../../../../assets/speech-foreign-trade-2022-07-14.txt");
 const CREATED: &str = "2026-11-25T04:59:40Z";
@@ -633,6 +644,291 @@ fn large_hostile_files_stay_bounded() {
     assert_eq!(inc.sets[0].notes[&p0.id], "0\n1\n2");
 }
 
+#[test]
+fn export_writes_exactly_the_fields_of_the_model_and_the_records() {
+    let doc = Document::parse("标题\n第一段。\n第二段。");
+    let b = doc.taggable().next().unwrap().clone();
+    let mut store = fresh();
+    store
+        .apply(Command::Tag {
+            set: "me".into(),
+            block: b.id.clone(),
+            theme: "trade".into(),
+            present: true,
+            how: TagOrigin::Suggestion,
+            at: 1_657_765_361,
+        })
+        .unwrap();
+    store.apply(note("me", &b.id, "笔记")).unwrap();
+    let v: Value = serde_json::from_str(&export(&doc, &store, &["me"], CREATED)).unwrap();
+    let fp = &doc.fingerprint;
+    let block = encode(&b.id);
+    let before: String = doc.text.chars().take(b.start).collect();
+    let after: String = doc.text.chars().skip(b.end).collect();
+    let target = json!({
+        "type": "SpecificResource",
+        "source": format!("urn:speech-annotator:doc:{fp}"),
+        "selector": [
+            {"type": "TextQuoteSelector", "exact": b.text, "prefix": before, "suffix": after},
+            {"type": "TextPositionSelector", "start": b.start, "end": b.end},
+        ],
+    });
+    let creator = json!({"id": "urn:speech-annotator:coder:me", "type": "Person", "name": "Me"});
+    let themes: Vec<Value> = store
+        .themes()
+        .iter()
+        .map(|t| json!({"id": t.id, "nameZh": t.name_zh, "nameEn": t.name_en, "color": t.color, "key": t.key}))
+        .collect();
+    let expected = json!({
+        "@context": CONTEXT,
+        "id": format!("urn:speech-annotator:collection:{fp}:me"),
+        "type": "AnnotationCollection",
+        "label": doc.title,
+        "created": CREATED,
+        "total": 2,
+        "generator": {"id": "urn:speech-annotator:app", "type": "Software", "name": APP_NAME},
+        DOCUMENT_KEY: {"fingerprint": fp, "title": doc.title, "date": null},
+        THEMES_KEY: themes,
+        SETS_KEY: [{"id": "me", "name": "Me", "color": "#333333", "kind": "coder"}],
+        "first": {
+            "id": format!("urn:speech-annotator:page:{fp}:me:0"),
+            "type": "AnnotationPage",
+            "startIndex": 0,
+            "items": [
+                {
+                    "@context": CONTEXT,
+                    "id": format!("urn:speech-annotator:tag:{fp}:me:{block}:trade"),
+                    "type": "Annotation",
+                    "motivation": "tagging",
+                    "created": "2022-07-14T02:22:41Z",
+                    "creator": creator,
+                    "body": {"type": "TextualBody", "purpose": "tagging", "value": "贸易 trade", "format": "text/plain"},
+                    "target": target,
+                    HOW_KEY: "suggestion",
+                },
+                {
+                    "@context": CONTEXT,
+                    "id": format!("urn:speech-annotator:note:{fp}:me:{block}"),
+                    "type": "Annotation",
+                    "motivation": "commenting",
+                    "created": CREATED,
+                    "creator": creator,
+                    "body": {"type": "TextualBody", "purpose": "commenting", "value": "笔记", "format": "text/plain"},
+                    "target": target,
+                },
+            ],
+        },
+    });
+    assert_eq!(v, expected);
+}
+
+#[test]
+fn the_app_urns_are_read_back_and_foreign_ids_are_not() {
+    let fp = "ab12";
+    assert_eq!(iri::document_of(&iri::document(fp)).as_deref(), Some(fp));
+    assert_eq!(iri::coder_of(&iri::coder("Li 李:2")).as_deref(), Some("Li 李:2"));
+    let tag = iri::tag(fp, "Li 李:2", "p:3", "u-1 创新/x:y");
+    assert_eq!(tag.matches(':').count(), 6, "{tag}");
+    assert_eq!(iri::theme_of_tag(&tag).as_deref(), Some("u-1 创新/x:y"));
+    assert_eq!(iri::theme_of_tag(&iri::note(fp, "me", "p3")), None);
+    for foreign in [
+        "https://example.org/me",
+        "urn:other:coder:me",
+        "urn:speech-annotator:coder:%zz",
+        "",
+    ] {
+        assert_eq!(iri::coder_of(foreign), None, "{foreign}");
+        assert_eq!(iri::document_of(foreign), None, "{foreign}");
+    }
+    assert_eq!(iri::theme_of_tag("urn:speech-annotator:tag:a:b:c"), None, "three parts");
+    assert_eq!(
+        iri::collection(fp, &["me", "Li 李"]),
+        "urn:speech-annotator:collection:ab12:me,Li%20%E6%9D%8E"
+    );
+    assert_eq!(iri::first_page(fp, &["me"]), "urn:speech-annotator:page:ab12:me:0");
+}
+
+#[test]
+fn a_damaged_record_of_the_app_names_its_json_path() {
+    let (doc, store) = coded();
+    let good: Value = serde_json::from_str(&export(&doc, &store, &["me"], CREATED)).unwrap();
+    let with = |f: &dyn Fn(&mut Value)| {
+        let mut v = good.clone();
+        f(&mut v);
+        import(&v.to_string(), &doc, &store)
+    };
+    let field = |k: &str| format!("{THEMES_KEY}[1].{k}");
+    assert_eq!(
+        with(&|v| {
+            v[THEMES_KEY][1].as_object_mut().unwrap().remove("color");
+        }),
+        Err(ImportError::Missing(field("color")))
+    );
+    assert_eq!(
+        with(&|v| v[THEMES_KEY][1]["key"] = json!(300)),
+        Err(ImportError::WrongType {
+            field: field("key"),
+            expected: "a digit 1–9 or null"
+        })
+    );
+    assert_eq!(
+        with(&|v| v[THEMES_KEY][1]["id"] = json!("i".repeat(MAX_ID + 1))),
+        Err(ImportError::TooLong {
+            field: field("id"),
+            limit: MAX_ID
+        })
+    );
+    assert_eq!(
+        with(&|v| v[THEMES_KEY][1]["nameEn"] = json!(["x"])),
+        Err(ImportError::WrongType {
+            field: field("nameEn"),
+            expected: "string"
+        })
+    );
+    assert_eq!(
+        with(&|v| v[THEMES_KEY][1] = json!("trade")),
+        Err(ImportError::WrongType {
+            field: format!("{THEMES_KEY}[1]"),
+            expected: "object"
+        })
+    );
+    assert_eq!(
+        with(&|v| v[SETS_KEY][0]["kind"] = json!("boss")),
+        Err(ImportError::WrongType {
+            field: format!("{SETS_KEY}[0].kind"),
+            expected: "\"coder\" or \"consensus\""
+        })
+    );
+    assert_eq!(
+        with(&|v| v[SETS_KEY][0]["name"] = Value::Null),
+        Err(ImportError::Missing(format!("{SETS_KEY}[0].name")))
+    );
+    // An object given as an array is not read field by field.
+    for document in [json!(null), json!([doc.fingerprint, "标题"]), json!("x")] {
+        assert_eq!(
+            with(&|v| v[DOCUMENT_KEY] = document.clone()),
+            Err(ImportError::WrongType {
+                field: DOCUMENT_KEY.into(),
+                expected: "object"
+            })
+        );
+    }
+    // Absent or null lists are no records at all.
+    let inc = with(&|v| {
+        v[THEMES_KEY] = Value::Null;
+        v.as_object_mut().unwrap().remove(SETS_KEY);
+    })
+    .unwrap();
+    assert_eq!(inc.sets[0].name, "Me", "the creator's name, without the set record");
+}
+
+#[test]
+fn odd_shapes_of_other_tools_are_skipped_not_read_by_position() {
+    let doc = Document::parse(SPEECH);
+    let p = doc.taggable().nth(2).unwrap();
+    let anno = |target: Value| {
+        json!({"type": "Annotation", "motivation": "tagging", "body": {"value": "投资"}, "target": target}).to_string()
+    };
+    let block_of = |raw: String| import(&raw, &doc, &fresh()).map(|inc| inc.sets[0].tags[0].block.clone());
+    // one selector, an array of them, or a target array: all read
+    let quote = json!({"type": "TextQuoteSelector", "exact": p.text});
+    assert_eq!(block_of(anno(json!({"selector": quote}))), Ok(p.id.clone()));
+    assert_eq!(block_of(anno(json!([{"selector": [quote]}]))), Ok(p.id.clone()));
+    // a selector written as an array of its values is no selector
+    let positional = json!({"selector": [["TextQuoteSelector", p.text]]});
+    assert_eq!(block_of(anno(positional)), Ok("unmatched:1".into()));
+    // a type given as an array is not one the app reads
+    let typed = json!({"selector": {"type": ["TextQuoteSelector"], "exact": p.text}});
+    assert_eq!(block_of(anno(typed)), Ok("unmatched:1".into()));
+    // a creator that is an array of arrays, a number or an empty list: anonymous
+    for creator in [json!([["Wang"]]), json!(7), json!([])] {
+        let raw = json!({"type": "Annotation", "bodyValue": "x", "creator": creator, "target": {"selector": quote}});
+        let inc = import(&raw.to_string(), &doc, &fresh()).unwrap();
+        assert_eq!(inc.sets[0].name, ANONYMOUS, "{creator}");
+    }
+    // a nickname names a creator without a name; the first string of a list is taken
+    let raw = json!([
+        {"type": "Annotation", "bodyValue": "x", "creator": {"nickname": "wz"}, "target": {"selector": quote}},
+        {"type": "Annotation", "bodyValue": "y", "creator": {"name": [7, "Li", "Zhao"]}, "target": {"selector": quote}},
+    ]);
+    let inc = import(&raw.to_string(), &doc, &fresh()).unwrap();
+    let names: Vec<_> = inc.sets.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["wz", "Li"]);
+}
+
+#[test]
+fn deeply_nested_properties_are_read_within_the_stack() {
+    let doc = Document::parse(SPEECH);
+    let p = doc.taggable().next().unwrap();
+    // serde_json refuses more than 128 levels; just under that, inside an annotation
+    for (open, close) in [("[", "]"), ("{\"items\":[", "]}"), ("{\"a\":", "}")] {
+        let deep = format!("{}1{}", open.repeat(60), close.repeat(60));
+        let raw = format!(
+            r#"[{{"type":"Annotation","bodyValue":"x","body":{deep},"creator":{deep},"motivation":{deep},"target":[{{"selector":{{"type":"TextQuoteSelector","exact":{exact}}}}},{deep}]}}]"#,
+            exact = Value::from(p.text.as_str())
+        );
+        let inc = import(&raw, &doc, &fresh()).unwrap();
+        assert_eq!(inc.sets[0].notes[&p.id], "x");
+    }
+}
+
+/// Any JSON, with the keys and strings of the model turning up often.
+fn arb_json() -> impl Strategy<Value = Value> {
+    let words = prop::sample::select(vec![
+        "type",
+        "id",
+        "motivation",
+        "purpose",
+        "value",
+        "bodyValue",
+        "body",
+        "target",
+        "selector",
+        "exact",
+        "prefix",
+        "start",
+        "end",
+        "items",
+        "first",
+        "creator",
+        "name",
+        "nickname",
+        "created",
+        "source",
+        "tagging",
+        "commenting",
+        "TextQuoteSelector",
+        "TextPositionSelector",
+        "Annotation",
+        "AnnotationPage",
+        "AnnotationCollection",
+        THEMES_KEY,
+        SETS_KEY,
+        DOCUMENT_KEY,
+        HOW_KEY,
+        "key",
+        "color",
+        "kind",
+        "fingerprint",
+    ]);
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        any::<f64>().prop_map(Value::from),
+        "\\PC{0,8}".prop_map(Value::String),
+        words.clone().prop_map(Value::from),
+    ];
+    leaf.prop_recursive(5, 60, 6, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+            prop::collection::vec((words.clone(), inner), 0..7)
+                .prop_map(|kv| Value::Object(kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect())),
+        ]
+    })
+}
+
 proptest! {
     #[test]
     fn arbitrary_input_never_panics(s in "\\PC{0,300}") {
@@ -647,6 +943,23 @@ proptest! {
         let cut = (0..=cut.min(raw.len())).rev().find(|i| raw.is_char_boundary(*i)).unwrap_or(0);
         let _ = import(&format!("{}{}{}", &raw[..cut], junk, &raw[cut..]), &doc, &store);
         let _ = import(&raw[..cut], &doc, &store);
+    }
+
+    #[test]
+    fn the_tolerant_structs_read_any_object(v in arb_json()) {
+        use serde::Deserialize;
+        let map = json!({"type": "Annotation", "target": v.clone(), "body": v.clone(), "creator": v.clone(),
+            "motivation": v.clone(), THEMES_KEY: v.clone(), DOCUMENT_KEY: v.clone(), "x": v.clone()});
+        for v in [&v, &map] {
+            if v.is_object() {
+                prop_assert!(model::AnnotationIn::deserialize(v).is_ok());
+                prop_assert!(model::RootIn::deserialize(v).is_ok());
+            }
+        }
+        let doc = Document::parse(SPEECH);
+        let _ = import(&v.to_string(), &doc, &fresh());
+        let _ = import(&map.to_string(), &doc, &fresh());
+        let _ = import(&json!([map]).to_string(), &doc, &fresh());
     }
 
     #[test]
