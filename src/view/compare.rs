@@ -33,9 +33,8 @@ pub fn AgreementPanel() -> impl IntoView {
             })
         })
     });
-    let coder_name = move |id: &str| {
-        report.with_untracked(|(_, _, names)| names.get(id).cloned().unwrap_or_else(|| id.to_string()))
-    };
+    let coder_name =
+        move |id: &str| report.with_untracked(|(_, _, names)| names.get(id).cloned().unwrap_or_else(|| id.to_string()));
     let theme_label = move |id: &str| {
         state
             .store

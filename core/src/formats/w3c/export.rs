@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 
-use super::date_time::date_time_secs;
+use super::date_time::parse_date_time;
 use super::iri;
 use super::model::{Agent, Annotation, Collection, Motivation, Page, Selector, SpecificResource, TextualBody, Type};
 use super::records::{DocumentRecord, SetRecord, ThemeRecord};
@@ -16,7 +16,7 @@ use crate::store::{Store, TagOrigin};
 
 /// See [`super::export`].
 pub(super) fn collection(doc: &Document, store: &Store, sets: &[&str], created: &str) -> String {
-    let created = date_time_secs(created).map(|_| created);
+    let created = parse_date_time(created).map(|_| created);
     let source = iri::document(&doc.fingerprint);
     let targets = Targets::new(doc, &source);
 
