@@ -69,7 +69,7 @@ pub fn coding(doc: &Document, store: &Store, sub: SubThemes) -> Coding {
             let touched: BTreeSet<&str> = s
                 .tags
                 .keys()
-                .map(|(b, _)| b.as_str())
+                .map(|k| k.block.as_str())
                 .chain(
                     s.notes
                         .iter()

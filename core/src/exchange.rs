@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::document::Document;
-use crate::store::{AnnotationSet, Command, SetKind, Store, TagOrigin};
+use crate::store::{AnnotationSet, Command, SetKind, Store, TagKey, TagOrigin};
 use crate::terms::TermSettings;
 use crate::themes::Theme;
 
@@ -331,7 +331,7 @@ pub fn plan(incoming: &Incoming, mode: Mode, doc: &Document, store: &Store, own:
             let has = |b: &str, t: &str| mine.is_some_and(|s| s.has_tag(b, t));
             if mode == Mode::Replace {
                 if let Some(s) = mine {
-                    for ((b, t), e) in &s.tags {
+                    for (TagKey { block: b, theme: t }, e) in &s.tags {
                         if e.present && !wanted.contains_key(&(b.clone(), t.clone())) {
                             cmds.push(tag(own, b, t, false, (e.at, e.how)));
                         }
@@ -374,7 +374,7 @@ pub fn plan(incoming: &Incoming, mode: Mode, doc: &Document, store: &Store, own:
             }
             for b in &marked {
                 let tagged_in_file = wanted.keys().any(|(wb, _)| wb == *b);
-                let tagged_here = mine.is_some_and(|s| s.tags.iter().any(|((tb, _), e)| tb == *b && e.present));
+                let tagged_here = mine.is_some_and(|s| s.tags.iter().any(|(k, e)| k.block == **b && e.present));
                 let take = mode == Mode::Replace || (!tagged_here && !tagged_in_file);
                 if !is_marked(b) && take {
                     cmds.push(Command::Uncoded {

@@ -32,6 +32,23 @@ pub struct Stamp {
     pub by: String,
 }
 
+/// What a tag is on: a block (by its id, see [`crate::document`]) and a
+/// theme (by its id). Ordered by block, then theme.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TagKey {
+    pub block: String,
+    pub theme: String,
+}
+
+impl TagKey {
+    pub fn new(block: &str, theme: &str) -> TagKey {
+        TagKey {
+            block: block.into(),
+            theme: theme.into(),
+        }
+    }
+}
+
 /// How a tag came to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
@@ -105,8 +122,8 @@ pub struct AnnotationSet {
     pub readonly: bool,
     /// When membership, name, colour and the read-only flag were last set.
     pub stamps: SetStamps,
-    /// Keyed by (block id, theme id).
-    pub tags: BTreeMap<(String, String), TagEntry>,
+    /// Keyed by block and theme (named, so the two ids cannot be swapped).
+    pub tags: BTreeMap<TagKey, TagEntry>,
     /// Keyed by block id.
     pub notes: BTreeMap<String, NoteEntry>,
     /// Blocks marked as not coded, keyed by block id.
@@ -144,9 +161,7 @@ impl AnnotationSet {
     }
 
     pub fn has_tag(&self, block: &str, theme: &str) -> bool {
-        self.tags
-            .get(&(block.to_string(), theme.to_string()))
-            .is_some_and(|t| t.present)
+        self.tags.get(&TagKey::new(block, theme)).is_some_and(|t| t.present)
     }
 }
 
@@ -387,7 +402,7 @@ impl Store {
             return counts;
         };
         let blocks: BTreeSet<&str> = blocks.into_iter().collect();
-        for ((block, theme), e) in &s.tags {
+        for (TagKey { block, theme }, e) in &s.tags {
             if e.present && blocks.contains(block.as_str()) {
                 if let Some(n) = counts.get_mut(theme) {
                     *n += 1;
@@ -402,7 +417,7 @@ impl Store {
         self.sets
             .values()
             .flat_map(|s| s.tags.iter())
-            .filter(|((_, t), e)| t == theme && e.present)
+            .filter(|(k, e)| k.theme == theme && e.present)
             .count()
     }
 
@@ -445,7 +460,7 @@ impl Store {
                 self.writable_set(&set)?;
                 let stamp = self.tick();
                 let s = self.sets.get_mut(&set).expect("checked above");
-                let key = (block.clone(), theme.clone());
+                let key = TagKey::new(&block, &theme);
                 let prev = s.tags.get(&key).cloned();
                 s.tags.insert(
                     key,
@@ -692,7 +707,7 @@ impl Store {
     pub fn pristine(&self, own: &str) -> Command {
         let mut cmds = Vec::new();
         if let Some(set) = self.sets.get(own) {
-            for ((block, theme), e) in set.tags.iter().filter(|(_, e)| e.present) {
+            for (TagKey { block, theme }, e) in set.tags.iter().filter(|(_, e)| e.present) {
                 cmds.push(Command::Tag {
                     set: own.into(),
                     block: block.clone(),

@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::document::Document;
-use crate::store::{Command, Store, TagOrigin};
+use crate::store::{Command, Store, TagKey, TagOrigin};
 
 /// The words that suggest each built-in theme, keyed by theme id. Users'
 /// themes start with none, so they are never suggested until given words.
@@ -237,7 +237,7 @@ pub fn pending_refs<'a>(
         .tags
         .iter()
         .filter(|(_, e)| e.present)
-        .map(|((b, t), _)| (b.as_str(), t.as_str()))
+        .map(|(k, _)| (k.block.as_str(), k.theme.as_str()))
         .chain(rejected.iter().map(|(b, t)| (b.as_str(), t.as_str())))
         .collect();
     candidates
@@ -296,7 +296,7 @@ pub fn tally(store: &Store, set: &str, rejected: &BTreeSet<(String, String)>) ->
         .map(|t| (t.id.clone(), Tally::default()))
         .collect();
     if let Some(s) = store.sets.get(set) {
-        for ((_, theme), entry) in &s.tags {
+        for (TagKey { theme, .. }, entry) in &s.tags {
             if let Some(t) = out
                 .get_mut(theme)
                 .filter(|_| entry.present && entry.how == TagOrigin::Suggestion)
@@ -412,7 +412,7 @@ mod tests {
         let out = suggest(&doc, &store(), "me", &builtin_lexicons(), &no_rejections());
         let mut st = store();
         st.apply(accept(&out[0], "me", 42)).unwrap();
-        let tag = &st.sets["me"].tags[&(out[0].block.clone(), out[0].theme.clone())];
+        let tag = &st.sets["me"].tags[&TagKey::new(&out[0].block, &out[0].theme)];
         assert!(tag.present);
         assert_eq!((tag.how, tag.at), (TagOrigin::Suggestion, 42));
         let rejected = BTreeSet::from([(out[1].block.clone(), out[1].theme.clone())]);

@@ -32,7 +32,7 @@ use serde_path_to_error::{Path, Segment};
 use self::fields::{BlockId, Color, FileType, Fingerprint, List, Term, Text, TooLong, TopK, Version};
 use crate::document::{BlockKind, Document};
 use crate::exchange::{ImportError, Incoming, IncomingDocument, IncomingSet, IncomingTag};
-use crate::store::{Codebook, SetKind, Store, TagOrigin};
+use crate::store::{Codebook, SetKind, Store, TagKey, TagOrigin};
 use crate::terms::{Method, TermSettings};
 use crate::text::fingerprint;
 use crate::themes::{is_hex_color, Theme};
@@ -119,8 +119,8 @@ pub fn export(doc: &Document, store: &Store, opts: &ExportOptions) -> String {
             tags: Some(
                 s.tags
                     .iter()
-                    .filter(|((_, theme), e)| e.present && store.theme(theme).is_some())
-                    .map(|((block, theme), e)| file::Tag {
+                    .filter(|(k, e)| e.present && store.theme(&k.theme).is_some())
+                    .map(|(TagKey { block, theme }, e)| file::Tag {
                         at: Some(e.at),
                         block: BlockId(block.clone()),
                         how: Some(match e.how {

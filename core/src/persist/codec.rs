@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::store::{
-    AnnotationSet, NoteEntry, SetKind, SetStamps, Stamp, Store, TagEntry, TagOrigin, ThemeEntry, UncodedEntry,
+    AnnotationSet, NoteEntry, SetKind, SetStamps, Stamp, Store, TagEntry, TagKey, TagOrigin, ThemeEntry, UncodedEntry,
 };
 use crate::themes::Theme;
 
@@ -221,7 +221,7 @@ pub fn encode_store(store: &Store, fingerprint: &str) -> String {
             let [g, h] = stamp(&st.readonly);
             let st = [a, b, c, d, e, f, g, h];
             let mut tags: BTreeMap<&str, Vec<TagV1>> = BTreeMap::new();
-            for ((block, theme), e) in &s.tags {
+            for (TagKey { block, theme }, e) in &s.tags {
                 let how = u8::from(e.how == TagOrigin::Suggestion);
                 let row = (
                     theme.clone(),
@@ -410,7 +410,10 @@ pub fn decode_store(raw: &str, fingerprint: &str, replica: &str) -> Restored<Sto
                             TagOrigin::Hand
                         };
                         set.tags.insert(
-                            (block.clone(), theme),
+                            TagKey {
+                                block: block.clone(),
+                                theme,
+                            },
                             TagEntry {
                                 present: present == 1,
                                 at,

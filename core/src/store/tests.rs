@@ -1,6 +1,7 @@
 //! Tests of the parent module.
 
 use super::*;
+use crate::store::TagKey;
 
 pub(crate) fn store(replica: &str) -> Store {
     Store::new(replica, &AnnotationSet::new("me", "Me", "#333333", SetKind::Coder))
@@ -208,7 +209,7 @@ fn visible(s: &Store) -> Visible {
         set.tags
             .iter()
             .filter(|(_, t)| t.present)
-            .map(|(k, _)| k.clone())
+            .map(|(k, _)| (k.block.clone(), k.theme.clone()))
             .collect(),
         set.notes
             .iter()
@@ -324,7 +325,7 @@ fn equal_clocks_break_ties_by_replica() {
 fn other_coder(a: &mut Store) {
     let mut other = AnnotationSet::new("li", "Li", "#000000", SetKind::Coder);
     other.tags.insert(
-        ("p1".into(), "trade".into()),
+        TagKey::new("p1", "trade"),
         TagEntry {
             present: true,
             at: 1,

@@ -164,7 +164,7 @@ fn live(store: &Store, set: &str) -> (Pairs, Pairs, Vec<String>) {
         s.tags
             .iter()
             .filter(|(_, e)| e.present)
-            .map(|(k, _)| k.clone())
+            .map(|(k, _)| (k.block.clone(), k.theme.clone()))
             .collect(),
         s.notes
             .iter()

@@ -11,7 +11,7 @@ use super::{CODEBOOK_NS, NAME_CHARS, PROJECT_NS, THEME_ID_LINE};
 use crate::document::Document;
 use crate::formats::dates::iso_utc;
 use crate::formats::own_json::APP_NAME;
-use crate::store::Store;
+use crate::store::{Store, TagKey};
 use crate::themes::Theme;
 
 /// Writes one `Code` for theme `t`, with `children` nested in it. Its
@@ -153,7 +153,7 @@ pub fn export_project(doc: &Document, store: &Store, sets: &[&str], created: &st
                 .themes()
                 .into_iter()
                 .filter_map(|t| {
-                    let e = s.tags.get(&(b.id.clone(), t.id.clone()))?;
+                    let e = s.tags.get(&TagKey::new(&b.id, &t.id))?;
                     e.present.then_some((t, e.at))
                 })
                 .collect();

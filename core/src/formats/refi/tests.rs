@@ -71,7 +71,7 @@ fn annotations(store: &Store, set: &str) -> (Vec<(String, String)>, BTreeMap<Str
         .tags
         .iter()
         .filter(|(_, e)| e.present)
-        .map(|(k, _)| k.clone())
+        .map(|(k, _)| (k.block.clone(), k.theme.clone()))
         .collect();
     let notes = s.notes.iter().map(|(b, n)| (b.clone(), n.text.clone())).collect();
     (tags, notes)

@@ -12,7 +12,7 @@ use super::{CONTEXT, CONTEXT_CHARS, MAX_SECS};
 use crate::document::{Block, Document};
 use crate::formats::dates::iso_utc;
 use crate::formats::own_json::APP_NAME;
-use crate::store::{Store, TagOrigin};
+use crate::store::{Store, TagKey, TagOrigin};
 
 /// See [`super::export`].
 pub(super) fn collection(doc: &Document, store: &Store, sets: &[&str], created: &str) -> String {
@@ -36,7 +36,7 @@ pub(super) fn collection(doc: &Document, store: &Store, sets: &[&str], created: 
         .collect();
     let mut items = Vec::new();
     for (set, creator) in chosen.iter().zip(&creators) {
-        for ((block, theme), e) in set.tags.iter().filter(|(_, e)| e.present) {
+        for (TagKey { block, theme }, e) in set.tags.iter().filter(|(_, e)| e.present) {
             let (Some(theme_def), Some(target)) = (store.theme(theme), targets.of(block)) else {
                 continue;
             };

@@ -98,7 +98,7 @@ fn live(store: &Store, set: &str) -> (BTreeSet<(String, String)>, BTreeMap<Strin
         s.tags
             .iter()
             .filter(|(_, e)| e.present)
-            .map(|(k, _)| k.clone())
+            .map(|(k, _)| (k.block.clone(), k.theme.clone()))
             .collect(),
         s.notes
             .iter()
@@ -464,7 +464,7 @@ fn a_foreign_array_maps_labels_to_themes_and_creators_to_sets() {
     let mut store = fresh();
     store.apply(plan(&inc, Mode::Merge, &doc, &store, "me")).unwrap();
     assert_eq!(store.themes_of("me", &p[0].id), ["trade", "environment"]);
-    assert!(store.sets["me"].tags.keys().all(|(b, _)| !b.starts_with("unmatched:")));
+    assert!(store.sets["me"].tags.keys().all(|k| !k.block.starts_with("unmatched:")));
 }
 
 #[test]

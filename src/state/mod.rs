@@ -1,6 +1,11 @@
 //! The app's state: signals over the core's types, and the few methods the
 //! components call. Every change to annotations goes through
 //! [`AppState::apply`], which records the inverse and schedules a save.
+//!
+//! - `documents.rs`: the shell's side of the core's `Workspace`: opening,
+//!   saving, settings, other tabs' writes, exports (storage only through it);
+//! - `notices.rs`: notices and the undo or download they offer;
+//! - `terms.rs`: key terms and theme suggestions of the open document.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,6 +23,10 @@ use annotator_core::workspace::{Deleted, External, LibraryUndo, Opened, Started,
 use leptos::prelude::*;
 
 pub use annotator_core::workspace::ExportKind;
+
+mod documents;
+mod notices;
+mod terms;
 
 use crate::storage::{now_ms, BrowserStorage};
 
@@ -117,7 +126,7 @@ pub struct AppState {
 }
 
 /// The speech shipped inside the app.
-pub const BUILTIN_SPEECH: &str = include_str!("../assets/speech-foreign-trade-2022-07-14.txt");
+pub const BUILTIN_SPEECH: &str = include_str!("../../assets/speech-foreign-trade-2022-07-14.txt");
 
 impl AppState {
     /// Restores the profile, the library and the document that was open
@@ -244,31 +253,7 @@ impl AppState {
         state
     }
 
-    /// Runs `f` on the workspace (`None` only once the page is gone).
-    pub fn with_ws<R>(&self, f: impl FnOnce(&mut Workspace<BrowserStorage>) -> R) -> Option<R> {
-        self.ws.try_update_value(f)
-    }
-
-    /// Tells the user what the workspace could not read (each value backed
-    /// up) or write, and mirrors its library list.
-    fn report_storage(&self) {
-        let Some((recoveries, failure, library)) =
-            self.with_ws(|w| (w.take_recoveries(), w.take_failure(), w.library().clone()))
-        else {
-            return;
-        };
-        for r in recoveries {
-            self.report_recovery(r);
-        }
-        if let Some(e) = failure {
-            self.save_failure.set(Some(e));
-        }
-        if self.library.with_untracked(|l| *l != library) {
-            self.library.set(library);
-        }
-    }
-
-    fn restore_view(&self, view: &ViewState) {
+    pub(super) fn restore_view(&self, view: &ViewState) {
         let focused = view
             .focused
             .as_ref()
@@ -279,259 +264,6 @@ impl AppState {
             .filter(|t| self.store.with_untracked(|s| s.theme(t).is_some()));
         self.focused.set(focused);
         self.filter.set(filter);
-    }
-
-    /// Segments the open document and ranks its key terms. The segmenter is
-    /// built once, on first use, after the text is on screen.
-    pub fn analyse(&self) {
-        if self.segmenter.with_value(Option::is_none) {
-            let mut s = Segmenter::new();
-            s.with_words(&self.user_settings.with_untracked(|u| u.words.clone()));
-            self.segmenter.set_value(Some(Arc::new(s)));
-        }
-        let Some(segmenter) = self.segmenter.get_value() else {
-            return;
-        };
-        let settings = self.doc_settings.with_untracked(|d| d.terms.clone());
-        let analysis = self.doc.with_untracked(|d| segmenter.analyse(d, &settings));
-        self.analysis.set(Some(Arc::new(analysis)));
-    }
-
-    /// Changes the term settings or curation of the open document: saved, and
-    /// the list re-ranked and re-highlighted at once.
-    pub fn update_terms(&self, f: impl FnOnce(&mut TermSettings)) {
-        self.doc_settings.update(|d| f(&mut d.terms));
-        self.save_doc_settings();
-        self.analyse();
-    }
-
-    /// Adds a phrase to the user dictionary (cut whole in every document) and
-    /// lists it in this one.
-    pub fn add_phrase(&self, phrase: &str) {
-        let phrase = phrase.trim().to_string();
-        if phrase.is_empty() || phrase.chars().count() > 40 || phrase.contains(char::is_whitespace) {
-            self.notify(
-                Level::Error,
-                "短语须为 1–40 个字且不含空格 · A phrase is 1–40 characters without spaces".into(),
-                None,
-            );
-            return;
-        }
-        self.user_settings.update(|u| {
-            if !u.words.contains(&phrase) {
-                u.words.push(phrase.clone());
-            }
-        });
-        self.save_user_settings();
-        // The segmenter learns the word: rebuild it with the dictionary.
-        self.segmenter.set_value(None);
-        self.update_terms(|t| {
-            t.curation.dropped.retain(|d| *d != phrase);
-            if !t.curation.added.contains(&phrase) {
-                t.curation.added.push(phrase.clone());
-            }
-        });
-    }
-
-    /// Takes a phrase out of the user dictionary (and out of this document's
-    /// added terms): the segmenter is rebuilt without it.
-    pub fn remove_phrase(&self, phrase: &str) {
-        self.user_settings.update(|u| u.words.retain(|w| w != phrase));
-        self.save_user_settings();
-        self.segmenter.set_value(None);
-        self.update_terms(|t| t.curation.added.retain(|w| w != phrase));
-    }
-
-    /// The pending suggestions of one block, or of every block (`None`),
-    /// optionally for one theme only. Untracked: for click handlers.
-    pub fn pending_suggestions(&self, block: Option<&str>, theme: Option<&str>) -> Vec<Suggestion> {
-        let own = self.own_set();
-        self.candidates.with_untracked(|c| {
-            let list: Vec<&Suggestion> = match block {
-                Some(b) => c.get(b).into_iter().flatten().collect(),
-                None => c.values().flatten().collect(),
-            };
-            let list = list.into_iter().filter(|s| theme.is_none_or(|t| s.theme == t));
-            self.store.with_untracked(|s| {
-                self.doc_settings
-                    .with_untracked(|d| suggest::pending(list, s, &own, &d.rejected))
-            })
-        })
-    }
-
-    /// Accepts suggestions: tags marked as accepted suggestions, one undo step.
-    pub fn accept_suggestions(&self, list: &[Suggestion]) {
-        if list.is_empty() {
-            return;
-        }
-        let own = self.own_set();
-        let cmd = self
-            .store
-            .with_untracked(|s| suggest::accept_all(s, list, &own, now_ms() / 1000));
-        self.apply(cmd);
-    }
-
-    /// Rejects a suggestion: it is not offered again for that paragraph.
-    pub fn reject_suggestion(&self, pair: (String, String)) {
-        self.doc_settings.update(|d| {
-            d.rejected.insert(pair);
-        });
-        self.save_doc_settings();
-    }
-
-    pub fn save_doc_settings(&self) {
-        let ds = self.doc_settings.get_untracked();
-        if let Some(Err(e)) = self.with_ws(|w| w.save_doc_settings(&ds)) {
-            self.save_failure.set(Some(e));
-        }
-    }
-
-    pub fn save_user_settings(&self) {
-        let us = self.user_settings.get_untracked();
-        if let Some(Err(e)) = self.with_ws(|w| w.save_user_settings(&us)) {
-            self.save_failure.set(Some(e));
-        }
-    }
-
-    /// Opens a document: saves the current one, keeps the new one's text in
-    /// the library, and restores its annotations.
-    pub fn open_document(&self, doc: Document, source: Source) {
-        self.save_now();
-        if let Some(opened) = self.with_ws(|w| w.open_document(doc, source, now_ms())) {
-            self.show(opened);
-        }
-    }
-
-    /// Opens a document of the library by fingerprint, or says why not.
-    pub fn open_stored(&self, fp: &str) {
-        self.save_now();
-        match self.with_ws(|w| w.open_stored(fp, now_ms())) {
-            Some(Ok(opened)) => self.show(opened),
-            Some(Err(e)) => self.notify(Level::Error, e.message(), None),
-            None => {}
-        }
-    }
-
-    /// Re-reads the open document after its stored values changed underneath.
-    pub fn reopen(&self) {
-        let fp = self.doc.with_untracked(|d| d.fingerprint.clone());
-        self.open_stored(&fp);
-    }
-
-    /// Shows a document the workspace opened: its text, annotations, view
-    /// and settings; history starts afresh; terms follow after a frame.
-    fn show(&self, opened: Opened) {
-        self.disagreements_only.set(false);
-        self.disagreement_theme.set(None);
-        self.analysis.set(None);
-        self.active_term.set(None);
-        self.editing_note.set(None);
-        self.doc_settings.set(opened.doc_settings);
-        self.doc.set(opened.doc);
-        self.store.set(opened.store);
-        self.changed(&Touched::All);
-        self.history.set_value(History::default());
-        self.can_undo.set(false);
-        self.can_redo.set(false);
-        self.restore_view(&opened.view);
-        self.report_storage();
-        let this = *self;
-        request_animation_frame(move || set_timeout(move || this.analyse(), Duration::from_millis(0)));
-    }
-
-    /// Writes this browser's coder profile (name, colour).
-    pub fn save_profile(&self) {
-        let profile = self.profile.get_untracked();
-        if let Some(Err(e)) = self.with_ws(|w| w.save_profile(profile)) {
-            self.save_failure.set(Some(e));
-        }
-    }
-
-    /// Writes the library list, first folding in what another tab wrote
-    /// (documents it opened, renamed or deleted).
-    pub fn save_library(&self) {
-        self.with_ws(|w| w.save_library(now_ms()));
-        self.report_storage();
-    }
-
-    /// Renames a document of the library.
-    pub fn rename_document(&self, fp: &str, title: &str) {
-        self.with_ws(|w| w.rename_document(fp, title, now_ms()));
-        self.report_storage();
-    }
-
-    fn report_recovery(&self, r: Recovery) {
-        let problems: Vec<String> = r.problems.iter().map(|p| p.message()).collect();
-        let kept = match &r.backup_key {
-            Some(k) => format!("原数据已备份在 {k} · The original was kept under {k}"),
-            None => "无法写入备份，请立即下载 · No room to back it up: download it now".into(),
-        };
-        let what = if r.partial {
-            "部分已保存的数据无法读取，其余已恢复 · Part of the saved data could not be read; the rest was restored"
-        } else {
-            "已保存的数据无法读取，已重新开始 · Saved data could not be read; starting afresh"
-        };
-        let (kind, label) = persist::key_label(&r.key);
-        let filename = format!("speech-annotator-backup-{kind}-{}.json", now_ms());
-        self.push_notice(
-            Level::Error,
-            format!("{label}: {what}. {} {kept}.", problems.join("; ")),
-            Some(NoticeAction::DownloadBackup {
-                filename,
-                raw: Arc::new(r.raw),
-            }),
-            Some(kind),
-        );
-    }
-
-    pub fn notify(&self, level: Level, text: String, action: Option<NoticeAction>) {
-        self.push_notice(level, text, action, None);
-    }
-
-    fn push_notice(&self, level: Level, text: String, action: Option<NoticeAction>, recovery: Option<&'static str>) {
-        let id = self.next_notice.get_value();
-        self.next_notice.set_value(id + 1);
-        self.notices.update(|n| {
-            // Info notices replace each other; errors stay until dismissed.
-            n.retain(|x| x.level == Level::Error);
-            n.push(Notice {
-                id,
-                level,
-                text,
-                action,
-                recovery,
-            });
-        });
-    }
-
-    pub fn dismiss(&self, id: u64) {
-        self.notices.update(|n| n.retain(|x| x.id != id));
-    }
-
-    /// An "undo" for a notice about the step just applied.
-    pub fn undo_notice(&self, terms: Option<Box<TermSettings>>) -> NoticeAction {
-        NoticeAction::Undo {
-            step: self.history.with_value(|h| h.top()),
-            terms,
-        }
-    }
-
-    /// The notice's undo: the step it reports, if nothing came after it.
-    pub fn undo_step(&self, step: Option<u64>, terms: Option<&TermSettings>) -> bool {
-        if self.history.with_value(|h| h.top()) != step {
-            self.notify(
-                Level::Info,
-                "之后已有新的更改，请先用 Ctrl+Z 撤销它们 · Newer changes came after it: undo them first with Ctrl+Z"
-                    .into(),
-                None,
-            );
-            return false;
-        }
-        self.undo();
-        if let Some(t) = terms {
-            self.update_terms(|x| *x = t.clone());
-        }
-        true
     }
 
     /// The id of the focused block, if it can carry themes (for the keys).
@@ -573,7 +305,7 @@ impl AppState {
         self.step(false);
     }
 
-    fn step(&self, undo: bool) {
+    pub(super) fn step(&self, undo: bool) {
         let touched = self.history.with_value(|h| h.next(undo).map(Command::touched));
         let mut result = Ok(false);
         self.store.update(|s| {
@@ -626,7 +358,7 @@ impl AppState {
         }
     }
 
-    fn after_change(&self) {
+    pub(super) fn after_change(&self) {
         self.history.with_value(|h| {
             self.can_undo.set(h.can_undo());
             self.can_redo.set(h.can_redo());
@@ -671,98 +403,5 @@ impl AppState {
             block: block_id.into(),
             text,
         });
-    }
-
-    /// Writes soon; repeated calls within the delay write once.
-    pub fn schedule_save(&self) {
-        if let Some(h) = self.save_timer.get_value() {
-            h.clear();
-        }
-        let this = *self;
-        let handle = set_timeout_with_handle(move || this.save_now(), SAVE_DELAY).ok();
-        self.save_timer.set_value(handle);
-    }
-
-    /// Writes the store and the view at once (also on page hide).
-    pub fn save_now(&self) {
-        if let Some(h) = self.save_timer.get_value() {
-            h.clear();
-            self.save_timer.set_value(None);
-        }
-        let view = ViewState {
-            focused: self
-                .focused
-                .get_untracked()
-                .and_then(|i| self.doc.with_untracked(|d| d.blocks.get(i).map(|b| b.id.clone()))),
-            filter: self.filter.get_untracked(),
-        };
-        let mut store = self.store.get_untracked();
-        let Some(result) = self.with_ws(|w| w.save(&mut store, &view, now_ms())) else {
-            return;
-        };
-        match result {
-            Ok(saved) => {
-                self.report_storage();
-                if let Some(r) = saved.recovery {
-                    self.report_recovery(r);
-                }
-                if saved.merged {
-                    self.store.set(store);
-                    self.changed(&Touched::All);
-                }
-                if self.save_failure.get_untracked().is_some() {
-                    self.save_failure.set(None);
-                    self.notify(Level::Info, "已恢复保存 · Saving works again".into(), None);
-                }
-            }
-            Err(e) => {
-                if self.save_failure.get_untracked().as_ref() != Some(&e) {
-                    self.save_failure.set(Some(e));
-                }
-            }
-        }
-    }
-
-    /// Another tab wrote the annotations: fold them in, and write back if
-    /// this tab holds something the other did not.
-    pub fn on_storage_event(&self, key: &str, new_value: Option<String>) {
-        let ext = self
-            .store
-            .try_update_untracked(|s| self.with_ws(|w| w.external_write(key, new_value.as_deref(), s)))
-            .flatten();
-        match ext {
-            Some(External::Store { changed, ours_newer }) => {
-                if changed {
-                    self.store.notify();
-                    self.changed(&Touched::All);
-                }
-                if ours_newer {
-                    self.schedule_save();
-                }
-            }
-            Some(External::Library { changed: true }) => self.report_storage(),
-            _ => {}
-        }
-    }
-
-    /// Everything the user's coding needs, as one file to keep safe.
-    pub fn export_store_now(&self) {
-        self.export(ExportKind::Json {
-            all_sets: true,
-            include_text: true,
-        });
-    }
-
-    /// Downloads an export of the open document's annotations.
-    pub fn export(&self, kind: ExportKind) {
-        let own = self.own_set();
-        let terms = self.doc_settings.with_untracked(|d| d.terms.clone());
-        let file = self.ws.with_value(|w| {
-            self.store
-                .with_untracked(|s| w.export(s, kind, &own, &terms, now_ms() / 1000, env!("CARGO_PKG_VERSION")))
-        });
-        if let Err(e) = crate::files::download_bytes(&file.name, file.media_type, &file.bytes) {
-            self.notify(Level::Error, format!("下载失败 · Download failed: {e}"), None);
-        }
     }
 }

@@ -1,0 +1,204 @@
+//! Documents and storage: the shell's side of the core's `Workspace` (opening,
+//! saving, other tabs' writes, exports). Storage is reached only through it.
+
+use super::*;
+
+impl AppState {
+    /// Runs `f` on the workspace (`None` only once the page is gone).
+    pub fn with_ws<R>(&self, f: impl FnOnce(&mut Workspace<BrowserStorage>) -> R) -> Option<R> {
+        self.ws.try_update_value(f)
+    }
+
+    /// Tells the user what the workspace could not read (each value backed
+    /// up) or write, and mirrors its library list.
+    pub(super) fn report_storage(&self) {
+        let Some((recoveries, failure, library)) =
+            self.with_ws(|w| (w.take_recoveries(), w.take_failure(), w.library().clone()))
+        else {
+            return;
+        };
+        for r in recoveries {
+            self.report_recovery(r);
+        }
+        if let Some(e) = failure {
+            self.save_failure.set(Some(e));
+        }
+        if self.library.with_untracked(|l| *l != library) {
+            self.library.set(library);
+        }
+    }
+
+    pub fn save_doc_settings(&self) {
+        let ds = self.doc_settings.get_untracked();
+        if let Some(Err(e)) = self.with_ws(|w| w.save_doc_settings(&ds)) {
+            self.save_failure.set(Some(e));
+        }
+    }
+
+    pub fn save_user_settings(&self) {
+        let us = self.user_settings.get_untracked();
+        if let Some(Err(e)) = self.with_ws(|w| w.save_user_settings(&us)) {
+            self.save_failure.set(Some(e));
+        }
+    }
+
+    /// Opens a document: saves the current one, keeps the new one's text in
+    /// the library, and restores its annotations.
+    pub fn open_document(&self, doc: Document, source: Source) {
+        self.save_now();
+        if let Some(opened) = self.with_ws(|w| w.open_document(doc, source, now_ms())) {
+            self.show(opened);
+        }
+    }
+
+    /// Opens a document of the library by fingerprint, or says why not.
+    pub fn open_stored(&self, fp: &str) {
+        self.save_now();
+        match self.with_ws(|w| w.open_stored(fp, now_ms())) {
+            Some(Ok(opened)) => self.show(opened),
+            Some(Err(e)) => self.notify(Level::Error, e.message(), None),
+            None => {}
+        }
+    }
+
+    /// Re-reads the open document after its stored values changed underneath.
+    pub fn reopen(&self) {
+        let fp = self.doc.with_untracked(|d| d.fingerprint.clone());
+        self.open_stored(&fp);
+    }
+
+    /// Shows a document the workspace opened: its text, annotations, view
+    /// and settings; history starts afresh; terms follow after a frame.
+    pub(super) fn show(&self, opened: Opened) {
+        self.disagreements_only.set(false);
+        self.disagreement_theme.set(None);
+        self.analysis.set(None);
+        self.active_term.set(None);
+        self.editing_note.set(None);
+        self.doc_settings.set(opened.doc_settings);
+        self.doc.set(opened.doc);
+        self.store.set(opened.store);
+        self.changed(&Touched::All);
+        self.history.set_value(History::default());
+        self.can_undo.set(false);
+        self.can_redo.set(false);
+        self.restore_view(&opened.view);
+        self.report_storage();
+        let this = *self;
+        request_animation_frame(move || set_timeout(move || this.analyse(), Duration::from_millis(0)));
+    }
+
+    /// Writes this browser's coder profile (name, colour).
+    pub fn save_profile(&self) {
+        let profile = self.profile.get_untracked();
+        if let Some(Err(e)) = self.with_ws(|w| w.save_profile(profile)) {
+            self.save_failure.set(Some(e));
+        }
+    }
+
+    /// Writes the library list, first folding in what another tab wrote
+    /// (documents it opened, renamed or deleted).
+    pub fn save_library(&self) {
+        self.with_ws(|w| w.save_library(now_ms()));
+        self.report_storage();
+    }
+
+    /// Renames a document of the library.
+    pub fn rename_document(&self, fp: &str, title: &str) {
+        self.with_ws(|w| w.rename_document(fp, title, now_ms()));
+        self.report_storage();
+    }
+
+    /// Writes soon; repeated calls within the delay write once.
+    pub fn schedule_save(&self) {
+        if let Some(h) = self.save_timer.get_value() {
+            h.clear();
+        }
+        let this = *self;
+        let handle = set_timeout_with_handle(move || this.save_now(), SAVE_DELAY).ok();
+        self.save_timer.set_value(handle);
+    }
+
+    /// Writes the store and the view at once (also on page hide).
+    pub fn save_now(&self) {
+        if let Some(h) = self.save_timer.get_value() {
+            h.clear();
+            self.save_timer.set_value(None);
+        }
+        let view = ViewState {
+            focused: self
+                .focused
+                .get_untracked()
+                .and_then(|i| self.doc.with_untracked(|d| d.blocks.get(i).map(|b| b.id.clone()))),
+            filter: self.filter.get_untracked(),
+        };
+        let mut store = self.store.get_untracked();
+        let Some(result) = self.with_ws(|w| w.save(&mut store, &view, now_ms())) else {
+            return;
+        };
+        match result {
+            Ok(saved) => {
+                self.report_storage();
+                if let Some(r) = saved.recovery {
+                    self.report_recovery(r);
+                }
+                if saved.merged {
+                    self.store.set(store);
+                    self.changed(&Touched::All);
+                }
+                if self.save_failure.get_untracked().is_some() {
+                    self.save_failure.set(None);
+                    self.notify(Level::Info, "已恢复保存 · Saving works again".into(), None);
+                }
+            }
+            Err(e) => {
+                if self.save_failure.get_untracked().as_ref() != Some(&e) {
+                    self.save_failure.set(Some(e));
+                }
+            }
+        }
+    }
+
+    /// Another tab wrote the annotations: fold them in, and write back if
+    /// this tab holds something the other did not.
+    pub fn on_storage_event(&self, key: &str, new_value: Option<String>) {
+        let ext = self
+            .store
+            .try_update_untracked(|s| self.with_ws(|w| w.external_write(key, new_value.as_deref(), s)))
+            .flatten();
+        match ext {
+            Some(External::Store { changed, ours_newer }) => {
+                if changed {
+                    self.store.notify();
+                    self.changed(&Touched::All);
+                }
+                if ours_newer {
+                    self.schedule_save();
+                }
+            }
+            Some(External::Library { changed: true }) => self.report_storage(),
+            _ => {}
+        }
+    }
+
+    /// Everything the user's coding needs, as one file to keep safe.
+    pub fn export_store_now(&self) {
+        self.export(ExportKind::Json {
+            all_sets: true,
+            include_text: true,
+        });
+    }
+
+    /// Downloads an export of the open document's annotations.
+    pub fn export(&self, kind: ExportKind) {
+        let own = self.own_set();
+        let terms = self.doc_settings.with_untracked(|d| d.terms.clone());
+        let file = self.ws.with_value(|w| {
+            self.store
+                .with_untracked(|s| w.export(s, kind, &own, &terms, now_ms() / 1000, env!("CARGO_PKG_VERSION")))
+        });
+        if let Err(e) = crate::files::download_bytes(&file.name, file.media_type, &file.bytes) {
+            self.notify(Level::Error, format!("下载失败 · Download failed: {e}"), None);
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! Notices: what the app tells the user, and the undo or download they offer.
+
+use super::*;
+
+impl AppState {
+    pub(super) fn report_recovery(&self, r: Recovery) {
+        let problems: Vec<String> = r.problems.iter().map(|p| p.message()).collect();
+        let kept = match &r.backup_key {
+            Some(k) => format!("原数据已备份在 {k} · The original was kept under {k}"),
+            None => "无法写入备份，请立即下载 · No room to back it up: download it now".into(),
+        };
+        let what = if r.partial {
+            "部分已保存的数据无法读取，其余已恢复 · Part of the saved data could not be read; the rest was restored"
+        } else {
+            "已保存的数据无法读取，已重新开始 · Saved data could not be read; starting afresh"
+        };
+        let (kind, label) = persist::key_label(&r.key);
+        let filename = format!("speech-annotator-backup-{kind}-{}.json", now_ms());
+        self.push_notice(
+            Level::Error,
+            format!("{label}: {what}. {} {kept}.", problems.join("; ")),
+            Some(NoticeAction::DownloadBackup {
+                filename,
+                raw: Arc::new(r.raw),
+            }),
+            Some(kind),
+        );
+    }
+
+    pub fn notify(&self, level: Level, text: String, action: Option<NoticeAction>) {
+        self.push_notice(level, text, action, None);
+    }
+
+    pub(super) fn push_notice(
+        &self,
+        level: Level,
+        text: String,
+        action: Option<NoticeAction>,
+        recovery: Option<&'static str>,
+    ) {
+        let id = self.next_notice.get_value();
+        self.next_notice.set_value(id + 1);
+        self.notices.update(|n| {
+            // Info notices replace each other; errors stay until dismissed.
+            n.retain(|x| x.level == Level::Error);
+            n.push(Notice {
+                id,
+                level,
+                text,
+                action,
+                recovery,
+            });
+        });
+    }
+
+    pub fn dismiss(&self, id: u64) {
+        self.notices.update(|n| n.retain(|x| x.id != id));
+    }
+
+    /// An "undo" for a notice about the step just applied.
+    pub fn undo_notice(&self, terms: Option<Box<TermSettings>>) -> NoticeAction {
+        NoticeAction::Undo {
+            step: self.history.with_value(|h| h.top()),
+            terms,
+        }
+    }
+
+    /// The notice's undo: the step it reports, if nothing came after it.
+    pub fn undo_step(&self, step: Option<u64>, terms: Option<&TermSettings>) -> bool {
+        if self.history.with_value(|h| h.top()) != step {
+            self.notify(
+                Level::Info,
+                "之后已有新的更改，请先用 Ctrl+Z 撤销它们 · Newer changes came after it: undo them first with Ctrl+Z"
+                    .into(),
+                None,
+            );
+            return false;
+        }
+        self.undo();
+        if let Some(t) = terms {
+            self.update_terms(|x| *x = t.clone());
+        }
+        true
+    }
+}

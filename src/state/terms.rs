@@ -1,0 +1,103 @@
+//! Key terms and theme suggestions of the open document.
+
+use super::*;
+
+impl AppState {
+    /// Segments the open document and ranks its key terms. The segmenter is
+    /// built once, on first use, after the text is on screen.
+    pub fn analyse(&self) {
+        if self.segmenter.with_value(Option::is_none) {
+            let mut s = Segmenter::new();
+            s.with_words(&self.user_settings.with_untracked(|u| u.words.clone()));
+            self.segmenter.set_value(Some(Arc::new(s)));
+        }
+        let Some(segmenter) = self.segmenter.get_value() else {
+            return;
+        };
+        let settings = self.doc_settings.with_untracked(|d| d.terms.clone());
+        let analysis = self.doc.with_untracked(|d| segmenter.analyse(d, &settings));
+        self.analysis.set(Some(Arc::new(analysis)));
+    }
+
+    /// Changes the term settings or curation of the open document: saved, and
+    /// the list re-ranked and re-highlighted at once.
+    pub fn update_terms(&self, f: impl FnOnce(&mut TermSettings)) {
+        self.doc_settings.update(|d| f(&mut d.terms));
+        self.save_doc_settings();
+        self.analyse();
+    }
+
+    /// Adds a phrase to the user dictionary (cut whole in every document) and
+    /// lists it in this one.
+    pub fn add_phrase(&self, phrase: &str) {
+        let phrase = phrase.trim().to_string();
+        if phrase.is_empty() || phrase.chars().count() > 40 || phrase.contains(char::is_whitespace) {
+            self.notify(
+                Level::Error,
+                "短语须为 1–40 个字且不含空格 · A phrase is 1–40 characters without spaces".into(),
+                None,
+            );
+            return;
+        }
+        self.user_settings.update(|u| {
+            if !u.words.contains(&phrase) {
+                u.words.push(phrase.clone());
+            }
+        });
+        self.save_user_settings();
+        // The segmenter learns the word: rebuild it with the dictionary.
+        self.segmenter.set_value(None);
+        self.update_terms(|t| {
+            t.curation.dropped.retain(|d| *d != phrase);
+            if !t.curation.added.contains(&phrase) {
+                t.curation.added.push(phrase.clone());
+            }
+        });
+    }
+
+    /// Takes a phrase out of the user dictionary (and out of this document's
+    /// added terms): the segmenter is rebuilt without it.
+    pub fn remove_phrase(&self, phrase: &str) {
+        self.user_settings.update(|u| u.words.retain(|w| w != phrase));
+        self.save_user_settings();
+        self.segmenter.set_value(None);
+        self.update_terms(|t| t.curation.added.retain(|w| w != phrase));
+    }
+
+    /// The pending suggestions of one block, or of every block (`None`),
+    /// optionally for one theme only. Untracked: for click handlers.
+    pub fn pending_suggestions(&self, block: Option<&str>, theme: Option<&str>) -> Vec<Suggestion> {
+        let own = self.own_set();
+        self.candidates.with_untracked(|c| {
+            let list: Vec<&Suggestion> = match block {
+                Some(b) => c.get(b).into_iter().flatten().collect(),
+                None => c.values().flatten().collect(),
+            };
+            let list = list.into_iter().filter(|s| theme.is_none_or(|t| s.theme == t));
+            self.store.with_untracked(|s| {
+                self.doc_settings
+                    .with_untracked(|d| suggest::pending(list, s, &own, &d.rejected))
+            })
+        })
+    }
+
+    /// Accepts suggestions: tags marked as accepted suggestions, one undo step.
+    pub fn accept_suggestions(&self, list: &[Suggestion]) {
+        if list.is_empty() {
+            return;
+        }
+        let own = self.own_set();
+        let cmd = self
+            .store
+            .with_untracked(|s| suggest::accept_all(s, list, &own, now_ms() / 1000));
+        self.apply(cmd);
+    }
+
+    /// Rejects a suggestion: it is not offered again for that paragraph.
+    pub fn reject_suggestion(&self, pair: (String, String)) {
+        self.doc_settings.update(|d| {
+            d.rejected.insert(pair);
+        });
+        self.save_doc_settings();
+    }
+}
