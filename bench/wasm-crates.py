@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Bytes of a wasm module's code and data by crate, from its name section.
 
-Usage: python3 bench/wasm-crates.py target/wasm32-unknown-unknown/release/speech-annotator.wasm
+Usage: python3 bench/wasm-crates.py target/wasm32-unknown-unknown/release/speech-annotator.wasm [rows]
 
 Reads the module cargo writes before wasm-bindgen and wasm-opt (it keeps the
 `name` custom section), sums each function body's size under the crate its
@@ -97,7 +97,7 @@ def main(path):
         by[crate_of(names.get(n + imports, "?"))] += size
     total = sum(bodies) + data
     print(f"{'crate':32} {'bytes':>10}")
-    for crate, size in by.most_common(25):
+    for crate, size in by.most_common(int(sys.argv[2]) if len(sys.argv) > 2 else 25):
         print(f"{crate:32} {size:>10}")
     print(f"{'(data segments)':32} {data:>10}")
     print(f"{'total code + data':32} {total:>10}")
