@@ -36,7 +36,9 @@ pub fn App() -> impl IntoView {
     });
     on_cleanup(move || storage.remove());
     // Leaving the page writes whatever is pending.
-    let hide = window_event_listener(ev::pagehide, move |_| state.save_now());
+    let hide = window_event_listener(ev::pagehide, move |_| {
+        state.save_now();
+    });
     on_cleanup(move || hide.remove());
     // The view (focus, filter) is saved with the annotations.
     Effect::new(move |prev: Option<()>| {

@@ -274,8 +274,18 @@ pub fn plan(incoming: &Incoming, mode: Mode, doc: &Document, store: &Store, own:
     match mode {
         Mode::SideBySide => {
             for s in &incoming.sets {
+                // The same coder's file again: their open set becomes what the file holds.
+                if let Some(open) = store
+                    .sets
+                    .get(&s.id)
+                    .filter(|x| x.id != own && x.kind == s.kind && x.name == s.name)
+                {
+                    cmds.extend(refresh_set(open, s, &known));
+                    continue;
+                }
+                // A closed set's id is taken back (the set reopens); an open one's is not.
                 let mut id = s.id.clone();
-                while id == own || store.set_any(&id).is_some() {
+                while id == own || store.sets.contains_key(&id) {
                     id.push_str("-2");
                 }
                 let set = AnnotationSet::new(&id, &s.name, &s.color, s.kind);
@@ -416,6 +426,91 @@ pub fn plan(incoming: &Incoming, mode: Mode, doc: &Document, store: &Store, own:
     Command::Batch(cmds)
 }
 
+/// The commands that make an open set hold what an incoming set holds (on
+/// the blocks `known` accepts): tags, notes and not-coded marks added or
+/// taken away, a read-only set unlocked for the step and locked again.
+fn refresh_set(open: &AnnotationSet, s: &IncomingSet, known: &dyn Fn(&str) -> bool) -> Vec<Command> {
+    let id = open.id.as_str();
+    let mut cmds = Vec::new();
+    let wanted: BTreeMap<(&str, &str), &IncomingTag> = s
+        .tags
+        .iter()
+        .filter(|t| known(&t.block))
+        .map(|t| ((t.block.as_str(), t.theme.as_str()), t))
+        .collect();
+    for (k, e) in open.tags.iter().filter(|(_, e)| e.present) {
+        if !wanted.contains_key(&(k.block.as_str(), k.theme.as_str())) {
+            cmds.push(tag(id, &k.block, &k.theme, false, (e.at, e.how)));
+        }
+    }
+    for ((b, t), x) in &wanted {
+        if !open.has_tag(b, t) {
+            cmds.push(tag(id, b, t, true, (x.at, x.how)));
+        }
+    }
+    let notes: BTreeMap<&str, &str> = s
+        .notes
+        .iter()
+        .filter(|(b, n)| known(b) && !n.is_empty())
+        .map(|(b, n)| (b.as_str(), n.as_str()))
+        .collect();
+    for (b, n) in open.notes.iter().filter(|(_, n)| !n.text.is_empty()) {
+        if !notes.contains_key(b.as_str()) {
+            cmds.push(Command::Note {
+                set: id.into(),
+                block: b.clone(),
+                text: String::new(),
+            });
+        } else if notes[b.as_str()] != n.text {
+            cmds.push(Command::Note {
+                set: id.into(),
+                block: b.clone(),
+                text: notes[b.as_str()].into(),
+            });
+        }
+    }
+    for (b, n) in &notes {
+        if !open.notes.contains_key(*b) {
+            cmds.push(Command::Note {
+                set: id.into(),
+                block: (*b).into(),
+                text: (*n).into(),
+            });
+        }
+    }
+    let marked: BTreeSet<&str> = s.uncoded.iter().map(String::as_str).filter(|b| known(b)).collect();
+    for b in open.uncoded.keys() {
+        if open.is_uncoded(b) != marked.contains(b.as_str()) {
+            cmds.push(Command::Uncoded {
+                set: id.into(),
+                block: b.clone(),
+                on: !open.is_uncoded(b),
+            });
+        }
+    }
+    for b in marked.iter().filter(|b| !open.uncoded.contains_key(**b)) {
+        cmds.push(Command::Uncoded {
+            set: id.into(),
+            block: (*b).into(),
+            on: true,
+        });
+    }
+    if open.readonly && !cmds.is_empty() {
+        cmds.insert(
+            0,
+            Command::SetReadonly {
+                set: id.into(),
+                readonly: false,
+            },
+        );
+        cmds.push(Command::SetReadonly {
+            set: id.into(),
+            readonly: true,
+        });
+    }
+    cmds
+}
+
 /// The key-term settings an import leaves the document with, or `None` if
 /// they do not change: a replace takes the file's; a merge keeps the user's
 /// settings and adds the file's curation (a term the user pinned is never
@@ -491,3 +586,6 @@ pub fn fold_notes(current: &str, incoming: &[(String, String)]) -> String {
     }
     lines.join("\n")
 }
+
+#[cfg(test)]
+mod tests;

@@ -45,6 +45,10 @@ impl History {
     }
 
     /// Undoes the last step. `Ok(false)` when there is nothing to undo.
+    ///
+    /// # Errors
+    /// The [`StoreError`] of a step that no longer applies; that step is
+    /// dropped (the next undo takes the one before it).
     pub fn undo(&mut self, store: &mut Store) -> Result<bool, StoreError> {
         self.step(true, store)
     }
@@ -70,8 +74,9 @@ impl History {
                 Ok(true)
             }
             Err(e) => {
-                // e.g. the set became read-only meanwhile: keep the step.
-                from.push((n, cmd));
+                // What the step changed is gone or locked (another tab closed
+                // the coder, a theme was deleted): the step is dropped, so it
+                // never blocks the steps behind it; the caller says so.
                 Err(e)
             }
         }

@@ -445,6 +445,19 @@ impl Store {
     /// assert!(store.themes_of("me", "b").is_empty());
     /// ```
     pub fn apply(&mut self, cmd: Command) -> Result<Command, StoreError> {
+        // A change to a set that is closed (here or, merged in, by another
+        // tab) changes nothing: the tombstone keeps no items. An undo that
+        // meets one goes on with the rest of its step.
+        if let Command::Tag { set, .. }
+        | Command::Note { set, .. }
+        | Command::Uncoded { set, .. }
+        | Command::SetReadonly { set, .. }
+        | Command::SetInfo { set, .. } = &cmd
+        {
+            if !self.sets.contains_key(set) && self.closed.contains_key(set) {
+                return Ok(Command::Batch(Vec::new()));
+            }
+        }
         match cmd {
             Command::Tag {
                 set,
@@ -581,8 +594,12 @@ impl Store {
                 })
             }
             Command::AddSet(set) => {
-                if self.sets.contains_key(&set.id) {
-                    return Err(StoreError::DuplicateSet(set.id.clone()));
+                if let Some(open) = self.sets.get_mut(&set.id) {
+                    // Already open (another tab reopened it, or an undo came
+                    // twice): fold the carried items in, so nothing is lost
+                    // and the step still undoes.
+                    open.merge_items(&set);
+                    return Ok(Command::RemoveSet { id: set.id.clone() });
                 }
                 let mut set = *set;
                 set.stamps.open = self.tick();
@@ -592,6 +609,10 @@ impl Store {
                 Ok(Command::RemoveSet { id })
             }
             Command::RemoveSet { id } => {
+                if !self.sets.contains_key(&id) && self.closed.contains_key(&id) {
+                    // Closed already (in another tab): nothing to do, nothing to redo.
+                    return Ok(Command::Batch(Vec::new()));
+                }
                 let set = self.sets.remove(&id).ok_or(StoreError::UnknownSet(id))?;
                 let mut tombstone = AnnotationSet {
                     tags: BTreeMap::new(),

@@ -44,27 +44,61 @@ impl AppState {
 
     /// Opens a document: saves the current one, keeps the new one's text in
     /// the library, and restores its annotations.
-    pub fn open_document(&self, doc: Document, source: Source) {
-        self.save_now();
-        if let Some(opened) = self.with_ws(|w| w.open_document(doc, source, now_ms())) {
-            self.show(opened);
+    pub fn open_document(&self, doc: Document, source: Source) -> bool {
+        if !self.leave_current() {
+            return false;
+        }
+        match self.with_ws(|w| w.open_document(doc, source, now_ms())) {
+            Some(opened) => {
+                self.show(opened);
+                true
+            }
+            None => false,
         }
     }
 
     /// Opens a document of the library by fingerprint, or says why not.
-    pub fn open_stored(&self, fp: &str) {
-        self.save_now();
+    pub fn open_stored(&self, fp: &str) -> bool {
+        self.leave_current() && self.load_stored(fp)
+    }
+
+    fn load_stored(&self, fp: &str) -> bool {
         match self.with_ws(|w| w.open_stored(fp, now_ms())) {
-            Some(Ok(opened)) => self.show(opened),
-            Some(Err(e)) => self.notify(Level::Error, e.message(), None),
-            None => {}
+            Some(Ok(opened)) => {
+                self.show(opened);
+                true
+            }
+            Some(Err(e)) => {
+                self.notify(Level::Error, e.message(), None);
+                false
+            }
+            None => false,
         }
     }
 
-    /// Re-reads the open document after its stored values changed underneath.
-    pub fn reopen(&self) {
+    /// Saves the open document before another replaces it. When its changes
+    /// cannot be written (storage full or disabled) it stays open, so they
+    /// are not lost, and the user is told how to keep them.
+    pub fn leave_current(&self) -> bool {
+        if self.save_now() {
+            return true;
+        }
+        self.notify(
+            Level::Error,
+            "本文档的更改未能保存，因此仍保持打开：请先导出（分享菜单），或删除文档库中的文档以腾出空间 · \
+             This document's changes could not be saved, so it stays open: export it first (Share menu), \
+             or delete documents from the library to free browser storage"
+                .into(),
+            None,
+        );
+        false
+    }
+
+    /// Re-reads the open document from storage, which changed underneath
+    /// (a library import or its undo), without saving over it first.
+    pub fn reload_open(&self) {
         let fp = self.doc.with_untracked(|d| d.fingerprint.clone());
-        self.open_stored(&fp);
+        self.load_stored(&fp);
     }
 
     /// Shows a document the workspace opened: its text, annotations, view
@@ -86,6 +120,13 @@ impl AppState {
         self.report_storage();
         let this = *self;
         request_animation_frame(move || set_timeout(move || this.analyse(), Duration::from_millis(0)));
+    }
+
+    /// Keeps the open document after another tab deleted it.
+    pub fn keep_open_document(&self) {
+        self.with_ws(|w| w.keep_open_document(now_ms()));
+        self.report_storage();
+        self.schedule_save();
     }
 
     /// Writes this browser's coder profile (name, colour).
@@ -115,12 +156,19 @@ impl AppState {
             h.clear();
         }
         let this = *self;
-        let handle = set_timeout_with_handle(move || this.save_now(), SAVE_DELAY).ok();
+        let handle = set_timeout_with_handle(
+            move || {
+                this.save_now();
+            },
+            SAVE_DELAY,
+        )
+        .ok();
         self.save_timer.set_value(handle);
     }
 
     /// Writes the store and the view at once (also on page hide).
-    pub fn save_now(&self) {
+    /// Returns whether the write succeeded.
+    pub fn save_now(&self) -> bool {
         if let Some(h) = self.save_timer.get_value() {
             h.clear();
             self.save_timer.set_value(None);
@@ -134,7 +182,7 @@ impl AppState {
         };
         let mut store = self.store.get_untracked();
         let Some(result) = self.with_ws(|w| w.save(&mut store, &view, now_ms())) else {
-            return;
+            return false;
         };
         match result {
             Ok(saved) => {
@@ -150,11 +198,13 @@ impl AppState {
                     self.save_failure.set(None);
                     self.notify(Level::Info, "已恢复保存 · Saving works again".into(), None);
                 }
+                true
             }
             Err(e) => {
                 if self.save_failure.get_untracked().as_ref() != Some(&e) {
                     self.save_failure.set(Some(e));
                 }
+                false
             }
         }
     }
@@ -176,7 +226,19 @@ impl AppState {
                     self.schedule_save();
                 }
             }
-            Some(External::Library { changed: true }) => self.report_storage(),
+            Some(External::Library { changed: true }) => {
+                self.report_storage();
+                if self.ws.with_value(|w| !w.open_is_listed()) {
+                    self.notify(
+                        Level::Error,
+                        "另一个标签页删除了此文档：此处的更改不再保存到文档库。保留它，或打开另一个文档 · \
+                         Another tab deleted this document: changes here no longer go to the library. \
+                         Keep it, or open another document"
+                            .into(),
+                        Some(NoticeAction::KeepDocument),
+                    );
+                }
+            }
             _ => {}
         }
     }

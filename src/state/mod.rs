@@ -65,6 +65,8 @@ pub enum NoticeAction {
     RestoreDocument(Box<Deleted>),
     /// Put back the stored values a library import replaced.
     RestoreValues(Box<LibraryUndo>),
+    /// Keep the open document after another tab deleted it.
+    KeepDocument,
 }
 
 #[derive(Clone, Copy)]
@@ -318,7 +320,18 @@ impl AppState {
                 self.after_change();
             }
             Ok(false) => {}
-            Err(e) => self.notify(Level::Error, e.message(), None),
+            Err(e) => {
+                self.after_change();
+                self.notify(
+                    Level::Error,
+                    format!(
+                        "{}：这一步已不适用，已跳过 · {}: that step no longer applies and was skipped",
+                        if undo { "无法撤销" } else { "无法重做" },
+                        e.message()
+                    ),
+                    None,
+                );
+            }
         }
     }
 

@@ -28,7 +28,7 @@ pub fn read_import(state: AppState, pending: ImportState, file_name: String, byt
     let result = state.doc.with_untracked(|d| {
         state
             .store
-            .with_untracked(|s| annotator_core::formats::read(bytes, d, s))
+            .with_untracked(|s| annotator_core::formats::read_named(&file_name, bytes, d, s))
     });
     match result {
         Ok(incoming) => pending.0.set(Some(PendingImport {
@@ -161,12 +161,15 @@ pub fn ImportDialog(pending: ImportState) -> impl IntoView {
     let open_doc = move |_| {
         let Some(p) = pending.0.get_untracked() else { return };
         if let Some(text) = &p.incoming.document.text {
-            state.open_document(
+            let opened = state.open_document(
                 Document::parse(text),
                 Source::Imported {
                     name: p.file_name.clone(),
                 },
             );
+            if !opened {
+                return;
+            }
             // Re-set to recompute the preview against the opened document.
             pending.0.set(Some(p));
         }
@@ -243,6 +246,7 @@ pub fn CodersPanel() -> impl IntoView {
     let rename = move |ev: leptos::ev::Event| {
         let name: String = event_target_value(&ev).trim().chars().take(80).collect();
         if name.is_empty() {
+            state.notify(Level::Error, "名字不能为空 · A name cannot be empty".into(), None);
             return;
         }
         state.profile.update(|p| p.name = name.clone());

@@ -19,7 +19,9 @@ pub fn open_text(state: AppState, text: &str, source: Source, how: Option<&str>)
     }
     let title = doc.title.clone().unwrap_or_default();
     let paragraphs = doc.taggable().count();
-    state.open_document(doc, source);
+    if !state.open_document(doc, source) {
+        return false;
+    }
     let how = how.map(|h| format!(" ({h})")).unwrap_or_default();
     state.notify(
         Level::Info,
@@ -183,8 +185,8 @@ pub fn LibraryPanel(open: RwSignal<bool>) -> impl IntoView {
 /// Deletes a document, its text and its annotations, with an undo.
 fn delete_document(state: AppState, fp: &str) {
     let builtin = state.ws.with_value(|w| w.builtin().fingerprint.clone());
-    if state.doc.with_untracked(|d| d.fingerprint == fp) {
-        state.open_stored(&builtin);
+    if state.doc.with_untracked(|d| d.fingerprint == fp) && !state.open_stored(&builtin) {
+        return;
     }
     let deleted = state.with_ws(|w| w.delete_document(fp, now_ms())).flatten();
     state.save_library();
@@ -211,6 +213,7 @@ pub fn is_text_file(file: &web_sys::File) -> bool {
 
 /// Downloads the whole library (every document's text and annotations).
 pub fn export_library(state: AppState) {
+    // Unsaved changes of the open document are exported from memory.
     state.save_now();
     let own = state.own_set();
     let file = state.ws.with_value(|w| {
@@ -232,11 +235,13 @@ pub fn import_library(state: AppState, file: web_sys::File) {
             Ok(b) => b,
             Err(e) => return state.notify(Level::Error, format!("{name}: {e}"), None),
         };
-        state.save_now();
+        if !state.leave_current() {
+            return;
+        }
         let own = state.own_set();
         match state.with_ws(|w| w.import_library(&bytes, &own, now_ms())) {
             Some(Ok(done)) => {
-                state.reopen();
+                state.reload_open();
                 state.notify(
                     Level::Info,
                     format!("已导入文档库 · Library imported: {} documents", done.documents),
@@ -256,15 +261,16 @@ pub fn import_library(state: AppState, file: web_sys::File) {
 /// Undoes [`import_library`]: puts back every value it replaced.
 pub fn restore_values(state: AppState, undo: &LibraryUndo) {
     state.with_ws(|w| w.undo_library_import(undo, now_ms()));
-    state.reopen();
+    // Not saved first: the open document's values were just put back.
+    state.reload_open();
 }
 
 /// Resets the built-in speech to pristine ([`annotator_core::store::Store::pristine`]
 /// and the default key-term settings), as one undoable step.
 pub fn reset_builtin(state: AppState) {
     let builtin = state.ws.with_value(|w| w.builtin().fingerprint.clone());
-    if state.doc.with_untracked(|d| d.fingerprint != builtin) {
-        state.open_stored(&builtin);
+    if state.doc.with_untracked(|d| d.fingerprint != builtin) && !state.open_stored(&builtin) {
+        return;
     }
     let own = state.own_set();
     let cmd = state.store.with_untracked(|s| s.pristine(&own));

@@ -43,6 +43,12 @@ pub fn Notices() -> impl IntoView {
                                 state.dismiss(id);
                             }>"撤销 · Undo"</button>
                         }.into_any(),
+                        NoticeAction::KeepDocument => view! {
+                            <button type="button" data-action="keep-document" on:click=move |_| {
+                                state.keep_open_document();
+                                state.dismiss(id);
+                            }>"保留此文档 · Keep it"</button>
+                        }.into_any(),
                         NoticeAction::Undo { step, terms } => view! {
                             <button type="button" data-action="notice-undo" on:click=move |_| {
                                 if state.undo_step(step, terms.as_deref()) {

@@ -119,3 +119,40 @@ test('reset to pristine closes the other coders for good; undo brings them back'
   assert.deepEqual(await app.themesOf(paras[0]), []);
   app.assertNoConsoleErrors();
 });
+
+test('undo in one tab after another tab closed the same coder; the same file again updates, never duplicates', async () => {
+  const fresh = await openProfile();
+  try {
+    const a = await AnnotatorPage.open(fresh.context, server.url);
+    await openSpeech(a);
+    const paras = await a.blockIndexes('paragraph');
+    await a.clickTheme(paras[0], 'investment');
+    await a.importFile({ name: 'two-coders.json', bytes: await readFile(new URL('two-coders.json', CASE)) });
+    await a.page.locator('[data-import-mode="side-by-side"]').click();
+    await a.page.waitForFunction(() => document.querySelectorAll('[data-coder-row]').length === 2);
+    await a.settle();
+    const b = new AnnotatorPage(await fresh.context.newPage());
+    await b.goto(server.url);
+    await b.page.waitForFunction(() => document.querySelectorAll('[data-coder-row]').length === 2);
+    await rows(b).filter({ hasText: 'coder a' }).locator('[data-coder-close]').click();
+    await a.page.waitForFunction(() => document.querySelectorAll('[data-coder-row]').length === 1);
+    // the first tab undoes its import (coder a is closed already) and then its tag
+    await a.page.locator('[data-action="undo"]').click();
+    await a.page.waitForFunction(() => document.querySelectorAll('[data-coder-row]').length === 0);
+    await a.page.locator('[data-action="undo"]').click();
+    await a.page.waitForFunction((i) => document.querySelector(`[data-block="${i}"]`)?.dataset.themes === '', paras[0]);
+    assert.equal(await a.alerts().count(), 0, await a.alerts().allInnerTexts().then((t) => t.join(' | ')));
+    // the same file twice: the coders come back under their own ids, once
+    for (let i = 0; i < 2; i++) {
+      await a.importFile({ name: 'two-coders.json', bytes: await readFile(new URL('two-coders.json', CASE)) });
+      await a.page.locator('[data-import-mode="side-by-side"]').click();
+      await a.page.waitForFunction(() => document.querySelectorAll('[data-coder-row]').length === 2);
+    }
+    await a.settle();
+    assert.deepEqual(await rows(a).evaluateAll((els) => els.map((e) => e.dataset.coderRow).sort()), ['c-a', 'c-b']);
+    a.assertNoConsoleErrors();
+    b.assertNoConsoleErrors();
+  } finally {
+    await fresh.close();
+  }
+});

@@ -88,6 +88,27 @@ pub fn parse_json(raw: &str) -> Result<Value, ImportError> {
     serde_json::from_str(raw).map_err(json_error)
 }
 
+/// Reads an import file as [`read`] does, first checking that a name which
+/// promises a format (`.qdpx`/`.zip` a zip archive, `.qdc`/`.xml` XML) holds
+/// it, so that the message names what is wrong with that file rather than
+/// with the format its bytes happen to look like.
+///
+/// # Errors
+/// [`ImportError::NotZip`] or [`ImportError::NotXml`] for a name and bytes
+/// that disagree; otherwise as [`read`].
+pub fn read_named(name: &str, bytes: &[u8], doc: &Document, store: &Store) -> Result<Incoming, ImportError> {
+    check_size(bytes)?;
+    let lower = name.to_lowercase();
+    let detected = detect(bytes);
+    if (lower.ends_with(".qdpx") || lower.ends_with(".zip")) && detected != Detected::Zip {
+        return Err(ImportError::NotZip("no zip signature (PK)".into()));
+    }
+    if (lower.ends_with(".qdc") || lower.ends_with(".xml")) && detected != Detected::Xml {
+        return Err(ImportError::NotXml("the file does not start with <".into()));
+    }
+    read(bytes, doc, store)
+}
+
 /// Reads any file the app imports, from its bytes: a REFI-QDA project or
 /// codebook, the app's own annotation file (decided by its `type` field,
 /// never by searching the text, since a note may quote anything), or W3C
@@ -121,6 +142,8 @@ pub fn read(bytes: &[u8], doc: &Document, store: &Store) -> Result<Incoming, Imp
         }
         Detected::Json => {
             let text = std::str::from_utf8(bytes).map_err(|_| ImportError::NotUtf8)?;
+            // A byte-order mark (a file saved by Notepad) is not JSON's business.
+            let text = text.strip_prefix('\u{feff}').unwrap_or(text);
             let value: Value = serde_json::from_str(text).map_err(json_error)?;
             if value.get("type").and_then(Value::as_str) == Some(own_json::FILE_TYPE) {
                 own_json::read(&value, store)

@@ -461,3 +461,105 @@ proptest::proptest! {
         proptest::prop_assert_eq!(ab, again);
     }
 }
+
+#[test]
+fn undo_in_one_tab_survives_another_tab_closing_or_reopening_the_set() {
+    use crate::history::History;
+    // tab B opens a coder side by side (one step); tab A closes it
+    let mut b = store("tab-b");
+    let mut hb = History::default();
+    hb.apply(&mut b, tag("p1", "trade", true)).unwrap();
+    hb.apply(
+        &mut b,
+        Command::AddSet(Box::new(AnnotationSet::new("li", "Li", "#000000", SetKind::Coder))),
+    )
+    .unwrap();
+    let mut a = b.clone();
+    a.replica = "tab-a".into();
+    a.apply(Command::RemoveSet { id: "li".into() }).unwrap();
+    b.merge(&a);
+    assert!(!b.sets.contains_key("li"));
+    // B's undo of its import finds the coder closed already: a no-op, not a stuck step
+    assert_eq!(hb.undo(&mut b), Ok(true));
+    assert_eq!(hb.undo(&mut b), Ok(true), "the step before it still undoes");
+    assert!(b.themes_of("me", "p1").is_empty());
+    // both tabs close, A undoes (reopens), B's undo of its own close still works
+    let mut b = store("tab-b");
+    b.apply(Command::AddSet(Box::new(AnnotationSet::new(
+        "li",
+        "Li",
+        "#000000",
+        SetKind::Coder,
+    ))))
+    .unwrap();
+    let mut hb = History::default();
+    let mut a = b.clone();
+    a.replica = "tab-a".into();
+    let mut ha = History::default();
+    ha.apply(&mut a, Command::RemoveSet { id: "li".into() }).unwrap();
+    hb.apply(&mut b, Command::RemoveSet { id: "li".into() }).unwrap();
+    ha.undo(&mut a).unwrap();
+    b.merge(&a);
+    assert!(b.sets.contains_key("li"), "A's reopening is later");
+    assert_eq!(hb.undo(&mut b), Ok(true), "reopening an open set folds it in");
+    assert!(b.sets.contains_key("li"));
+    // a step whose set is gone is dropped with an error, never blocking the rest
+    let mut c = store("tab-c");
+    let mut hc = History::default();
+    hc.apply(&mut c, tag("p2", "trade", true)).unwrap();
+    hc.apply(
+        &mut c,
+        Command::AddSet(Box::new(AnnotationSet::new("x", "X", "#000000", SetKind::Coder))),
+    )
+    .unwrap();
+    hc.apply(
+        &mut c,
+        Command::Note {
+            set: "x".into(),
+            block: "p".into(),
+            text: "n".into(),
+        },
+    )
+    .unwrap();
+    c.sets.remove("x"); // gone without a tombstone (a hostile merge)
+    assert!(hc.undo(&mut c).is_err());
+    assert!(hc.undo(&mut c).is_err(), "the AddSet's inverse: nothing to close");
+    assert_eq!(hc.undo(&mut c), Ok(true));
+    assert!(c.themes_of("me", "p2").is_empty());
+}
+
+#[test]
+fn undoing_an_import_whose_coder_another_tab_closed_undoes_the_rest() {
+    use crate::history::History;
+    let mut a = store("tab-a");
+    let mut h = History::default();
+    h.apply(&mut a, tag("p0", "trade", true)).unwrap();
+    let import = Command::Batch(vec![
+        Command::AddSet(Box::new(AnnotationSet::new("c-a", "A", "#000000", SetKind::Coder))),
+        Command::Tag {
+            set: "c-a".into(),
+            block: "p1".into(),
+            theme: "trade".into(),
+            present: true,
+            how: TagOrigin::Hand,
+            at: 1,
+        },
+        Command::SetReadonly {
+            set: "c-a".into(),
+            readonly: true,
+        },
+        Command::AddSet(Box::new(AnnotationSet::new("c-b", "B", "#000000", SetKind::Coder))),
+    ]);
+    h.apply(&mut a, import).unwrap();
+    let mut b = a.clone();
+    b.replica = "tab-b".into();
+    b.apply(Command::RemoveSet { id: "c-a".into() }).unwrap();
+    a.merge(&b);
+    assert_eq!(h.undo(&mut a), Ok(true));
+    assert!(a.sets.keys().all(|k| k == "me"), "both coders closed");
+    assert_eq!(h.undo(&mut a), Ok(true));
+    assert!(a.themes_of("me", "p0").is_empty());
+    assert_eq!(h.redo(&mut a), Ok(true));
+    assert_eq!(h.redo(&mut a), Ok(true));
+    assert!(a.sets.contains_key("c-b"));
+}

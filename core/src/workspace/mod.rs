@@ -407,6 +407,29 @@ impl<K: KeyValue> Workspace<K> {
         self.save_library(now_ms);
     }
 
+    /// Whether the open document is still in the library: `false` after
+    /// another tab deleted it (the built-in speech is always there).
+    pub fn open_is_listed(&self) -> bool {
+        self.doc.fingerprint == self.builtin.fingerprint || self.library.get(&self.doc.fingerprint).is_some()
+    }
+
+    /// Puts the open document back after another tab deleted it: its text
+    /// written again and its entry listed, newer than the deletion (so the
+    /// other tab's list takes it back too). Its annotations are saved by the
+    /// next [`Workspace::save`].
+    pub fn keep_open_document(&mut self, now_ms: u64) {
+        let fp = self.doc.fingerprint.clone();
+        if let Err(e) = self
+            .kv
+            .set(&library::doc_key(&fp), &library::encode_text(&fp, &self.doc.text))
+        {
+            self.fail(e);
+        }
+        self.library
+            .upsert(Entry::for_document(&self.doc, Source::Pasted, now_ms));
+        self.save_library(now_ms);
+    }
+
     /// Folds in a value another tab wrote under `key` (`None`: removed).
     /// `store` is the open document's, merged in place.
     pub fn external_write(&mut self, key: &str, new_value: Option<&str>, store: &mut Store) -> External {

@@ -327,3 +327,29 @@ fn an_unreadable_library_is_backed_up_once() {
 }
 
 use crate::terms::TermSettings;
+
+#[test]
+fn a_document_deleted_in_another_tab_can_be_kept_by_the_tab_that_shows_it() {
+    let kv = Shared::default();
+    let (mut a, _) = start(kv.clone(), "tab-a");
+    let mut shown = a.open_document(Document::parse(OTHER), Source::Pasted, 2_000);
+    let fp = shown.doc.fingerprint.clone();
+    // another tab deletes it
+    let (mut b, _) = start(kv.clone(), "tab-b");
+    b.open_stored(&before_fp(&b), 3_000).unwrap();
+    assert!(b.delete_document(&fp, 4_000).is_some());
+    let raw = kv.get(&library::library_key()).unwrap();
+    a.external_write(&library::library_key(), raw.as_deref(), &mut shown.store);
+    assert!(!a.open_is_listed());
+    // the tab that shows it keeps it, with its tags
+    tag(&mut shown.store, &first_paragraph(&shown.doc), "trade");
+    a.keep_open_document(5_000);
+    a.save(&mut shown.store, &ViewState::default(), 6_000).unwrap();
+    assert!(a.open_is_listed());
+    let raw = kv.get(&library::library_key()).unwrap();
+    let mut other = Store::new("x", &AnnotationSet::new("c-me", "Me", "#000000", SetKind::Coder));
+    b.external_write(&library::library_key(), raw.as_deref(), &mut other);
+    assert!(b.library().get(&fp).is_some(), "the other tab's list takes it back");
+    let back = b.open_stored(&fp, 7_000).unwrap();
+    assert_eq!(back.store.themes_of("c-me", &first_paragraph(&back.doc)), ["trade"]);
+}

@@ -896,3 +896,43 @@ proptest! {
         let _ = import(&raw[..cut], &fresh());
     }
 }
+
+#[test]
+fn a_file_with_a_byte_order_mark_and_a_name_that_disagrees_with_its_bytes() {
+    let doc = Document::parse(SPEECH);
+    let store = Store::new("t", &AnnotationSet::new("me", "Me", "#333333", SetKind::Coder));
+    let opts = ExportOptions {
+        sets: &["me"],
+        include_text: false,
+        exported_at: "2026-11-25T00:00:00Z",
+        app_version: "test",
+        annotator: None,
+        terms: None,
+    };
+    let mut store2 = store.clone();
+    let p = doc.taggable().next().unwrap().id.clone();
+    store2
+        .apply(crate::store::Command::Tag {
+            set: "me".into(),
+            block: p,
+            theme: "trade".into(),
+            present: true,
+            how: TagOrigin::Hand,
+            at: 1,
+        })
+        .unwrap();
+    let file = format!("\u{feff}{}", export(&doc, &store2, &opts));
+    assert!(
+        crate::formats::read(file.as_bytes(), &doc, &store).is_ok(),
+        "a BOM is skipped"
+    );
+    assert!(matches!(
+        crate::formats::read_named("project.qdpx", file.as_bytes(), &doc, &store),
+        Err(ImportError::NotZip(_))
+    ));
+    assert!(matches!(
+        crate::formats::read_named("codebook.qdc", b"{}", &doc, &store),
+        Err(ImportError::NotXml(_))
+    ));
+    assert!(crate::formats::read_named("mine.json", file.as_bytes(), &doc, &store).is_ok());
+}
