@@ -99,6 +99,12 @@ impl History {
         }
     }
 
+    /// Whether step `n` is still waiting to be undone (not undone already,
+    /// nor dropped past the limit).
+    pub fn can_undo_step(&self, n: u64) -> bool {
+        self.undo.iter().any(|(m, _)| *m == n)
+    }
+
     /// The number of the step the next undo would take back.
     pub fn top(&self) -> Option<u64> {
         self.undo.last().map(|(n, _)| *n)
@@ -123,6 +129,13 @@ mod tests {
 
     #[test]
     fn steps_are_numbered_so_a_notice_can_tell_if_its_step_is_next() {
+        let mut store = crate::store::Store::new("t", &AnnotationSet::new("me", "Me", "#000000", SetKind::Coder));
+        let mut h = History::default();
+        h.apply(&mut store, tag("x", true)).unwrap();
+        let n = h.top().unwrap();
+        assert!(h.can_undo_step(n));
+        h.undo(&mut store).unwrap();
+        assert!(!h.can_undo_step(n), "undone already");
         let mut store = crate::store::Store::new(
             "t",
             &crate::store::AnnotationSet::new("me", "Me", "#000000", crate::store::SetKind::Coder),

@@ -67,6 +67,11 @@ impl AppState {
 
     /// The notice's undo: the step it reports, if nothing came after it.
     pub fn undo_step(&self, step: Option<u64>, terms: Option<&TermSettings>) -> bool {
+        if step.is_some_and(|n| !self.history.with_value(|h| h.can_undo_step(n))) {
+            // Undone already (Ctrl+Z), or no longer in the history.
+            self.notify(Level::Info, "这一步已撤销 · That step is already undone".into(), None);
+            return true;
+        }
         if self.history.with_value(|h| h.top()) != step {
             self.notify(
                 Level::Info,
