@@ -81,6 +81,24 @@ impl<'a> Archive<'a> {
             .map(|(_, i)| *i)
     }
 
+    /// The project's `.qde`: `project.qde` (the standard's name) if there is
+    /// one, else the only entry ending in `.qde`, whatever it is called
+    /// (ATLAS.ti names it after the project). `None` for none, or several
+    /// with none called `project.qde`.
+    pub(super) fn find_qde(&self) -> Option<usize> {
+        if let Some(i) = self.find("project.qde") {
+            return Some(i);
+        }
+        let mut qde = self
+            .names
+            .iter()
+            .filter(|(n, _)| n.to_ascii_lowercase().ends_with(".qde"));
+        match (qde.next(), qde.next()) {
+            (Some((_, i)), None) => Some(*i),
+            _ => None,
+        }
+    }
+
     /// Unpacks entry `index` (from [`Archive::find`]), never more than it
     /// declares or the budget of [`MAX_UNPACKED`] bytes for the whole
     /// archive allows.

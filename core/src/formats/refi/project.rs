@@ -176,12 +176,14 @@ fn read_notes<'a>(root: El<'a, '_>) -> Result<HashMap<String, Cow<'a, str>>, Imp
     Ok(notes)
 }
 
-/// Reads a REFI-QDA 1.0 project (`.qdpx`: a zip holding `project.qde`, root
+/// Reads a REFI-QDA 1.0 project (`.qdpx`: a zip holding `project.qde` (or
+/// one `.qde` of another name, as ATLAS.ti writes), root
 /// `Project`, and the sources' texts) for the open document `doc`; `store`
 /// is only read.
 ///
 /// The first `TextSource` whose text the archive holds (`plainTextPath`
-/// `internal://x.txt` → `Sources/x.txt`) or carries inline
+/// `internal://x.txt` → `Sources/x.txt`; a bare `x.txt` → `Sources/x.txt`
+/// or `x.txt`, any case) or carries inline
 /// (`PlainTextContent`) is read. Its selections are mapped to paragraphs of
 /// the source's own text: a selection within (part of) one paragraph codes
 /// that paragraph; one that spans several codes each paragraph it covers
@@ -229,7 +231,7 @@ fn read_notes<'a>(root: El<'a, '_>) -> Result<HashMap<String, Cow<'a, str>>, Imp
 pub fn import_project(bytes: &[u8], doc: &Document, store: &Store) -> Result<Incoming, ImportError> {
     let mut archive = Archive::open(bytes)?;
     let qde = archive
-        .find("project.qde")
+        .find_qde()
         .ok_or_else(|| ImportError::MissingEntry("project.qde".into()))?;
     let qde = archive.read(qde)?;
     let xml = parse_xml(&qde)?;
@@ -261,11 +263,19 @@ pub fn import_project(bytes: &[u8], doc: &Document, store: &Store) -> Result<Inc
             found = Some((s, inline.text().into_owned()));
             break;
         }
+        // `internal://x.txt` lives in the archive's `Sources/`; a bare name
+        // (qc writes one, with a `sources/` folder) is looked for there and
+        // at the root. `relative://` and `absolute://` sources are outside
+        // the archive.
         let path = s.attr("plainTextPath").unwrap_or("");
-        let Some(file) = path.strip_prefix("internal://") else {
-            continue;
+        let file = match path.split_once("://") {
+            Some(("internal", f)) => f,
+            Some(_) => continue,
+            None if !path.is_empty() => path,
+            None => continue,
         };
-        if let Some(i) = archive.find(&format!("Sources/{file}")) {
+        let entry = archive.find(&format!("Sources/{file}")).or_else(|| archive.find(file));
+        if let Some(i) = entry {
             let bytes = archive.read(i)?;
             let text = String::from_utf8(bytes).map_err(|_| ImportError::NotUtf8)?;
             let text = text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text);

@@ -801,3 +801,77 @@ fn xml_limits_hold() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_code_group_refers_to_a_code_and_is_not_a_duplicate() {
+    let bytes = include_bytes!("../../../tests/cases/refi/codebook-with-set.qdc");
+    let store = Store::new(
+        "t",
+        &crate::store::AnnotationSet::new("me", "Me", "#000000", SetKind::Coder),
+    );
+    let (themes, codebook) = import_codebook(bytes, &store).unwrap();
+    let code1: Vec<_> = themes.iter().filter(|t| t.label().contains("code1")).collect();
+    assert_eq!(code1.len(), 1, "{themes:?}");
+    assert_eq!(code1[0].color.to_lowercase(), "#46aa00");
+    assert_eq!(codebook[&code1[0].id].definition, "description");
+    // a code defined twice is still refused
+    let twice =
+        String::from_utf8_lossy(bytes).replace("<MemberCode guid=\"1FF58B12-6F6F-4B0C-8BE5-BBDC91F55294\" />", "");
+    let twice = twice.replace(
+        "</Codes>",
+        "<Code guid=\"1FF58B12-6F6F-4B0C-8BE5-BBDC91F55294\" name=\"again\" isCodable=\"true\"/></Codes>",
+    );
+    assert!(matches!(
+        import_codebook(twice.as_bytes(), &store),
+        Err(ImportError::DuplicateId(_))
+    ));
+}
+
+#[test]
+fn a_qde_named_after_the_project_is_read_as_atlas_ti_writes_it() {
+    let bytes = include_bytes!("../../../tests/cases/refi/qde-not-named-project.qdpx");
+    let doc = Document::parse(include_str!(
+        "../../../tests/cases/refi/qde-not-named-project.speech.txt"
+    ));
+    let store = Store::new(
+        "t",
+        &crate::store::AnnotationSet::new("me", "Me", "#000000", SetKind::Coder),
+    );
+    let incoming = import_project(bytes, &doc, &store).unwrap();
+    let first = doc.taggable().next().unwrap();
+    assert_eq!(first.text, "我们要扩大有效投资。");
+    let tags: Vec<_> = incoming.sets.iter().flat_map(|s| &s.tags).collect();
+    assert_eq!(tags.len(), 1);
+    assert_eq!(tags[0].block, first.id);
+    let label = incoming
+        .themes
+        .iter()
+        .find(|t| t.id == tags[0].theme)
+        .map(|t| t.label())
+        .or_else(|| store.theme(&tags[0].theme).map(|t| t.label()))
+        .unwrap();
+    assert!(label.contains("投资"), "{label}");
+}
+
+#[test]
+fn a_source_path_without_a_scheme_is_found_in_a_lower_case_sources_folder() {
+    let bytes = include_bytes!("../../../tests/cases/refi/path-without-scheme.qdpx");
+    let other = Document::parse("不相干的讲话\n一段文字。");
+    let store = Store::new(
+        "t",
+        &crate::store::AnnotationSet::new("me", "Me", "#000000", SetKind::Coder),
+    );
+    let incoming = import_project(bytes, &other, &store).unwrap();
+    let text = incoming
+        .document
+        .text
+        .clone()
+        .expect("the source's text travels with it");
+    assert!(text.starts_with("Title line"));
+    // opened as its own document, the coding lands on its line
+    let doc = Document::parse(&text);
+    let again = import_project(bytes, &doc, &store).unwrap();
+    let tags: Vec<_> = again.sets.iter().flat_map(|s| &s.tags).collect();
+    assert_eq!(tags.len(), 1);
+    assert_eq!(doc.block(&tags[0].block).unwrap().text, "First comment here.");
+}

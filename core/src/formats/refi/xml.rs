@@ -185,13 +185,17 @@ impl<'a, 'i: 'a> El<'a, 'i> {
 }
 
 /// Checks that no two elements of a file share a `guid` (compared
-/// normalised when they are GUIDs, as written otherwise).
+/// normalised when they are GUIDs, as written otherwise). A set's members
+/// (`<MemberCode guid>`, `<MemberSource guid>`, `<MemberNote guid>` in the
+/// codebook schema) refer to a code, a source or a note: references, not
+/// definitions, so they are not counted.
 ///
 /// # Errors
 /// [`ImportError::DuplicateId`] naming the first GUID seen twice.
 pub(super) fn unique_guids(doc: &Document) -> Result<(), ImportError> {
     let mut seen = HashSet::new();
-    for el in doc.descendants().filter(|n| n.is_element()).map(El) {
+    let reference = |n: &roxmltree::Node| n.tag_name().name().starts_with("Member");
+    for el in doc.descendants().filter(|n| n.is_element() && !reference(n)).map(El) {
         if let Some(g) = el.attr("guid") {
             let g = normalize_guid(g).unwrap_or_else(|| g.to_string());
             if !seen.insert(g.clone()) {
