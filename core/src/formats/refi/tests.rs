@@ -875,3 +875,21 @@ fn a_source_path_without_a_scheme_is_found_in_a_lower_case_sources_folder() {
     assert_eq!(tags.len(), 1);
     assert_eq!(doc.block(&tags[0].block).unwrap().text, "First comment here.");
 }
+
+#[test]
+fn codings_of_another_document_never_attach_by_position() {
+    let bytes = include_bytes!("../../../tests/cases/refi/other-document.qdpx");
+    let doc = Document::parse(SPEECH);
+    let store = Store::new(
+        "t",
+        &crate::store::AnnotationSet::new("me", "Me", "#000000", SetKind::Coder),
+    );
+    let incoming = import_project(bytes, &doc, &store).unwrap();
+    let preview = incoming.preview(&doc, &store);
+    assert_eq!(preview.matched_blocks, 0, "{preview:?}");
+    assert!(incoming
+        .sets
+        .iter()
+        .flat_map(|s| &s.tags)
+        .all(|t| doc.block(&t.block).is_none()));
+}
