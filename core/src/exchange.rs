@@ -115,6 +115,14 @@ pub enum ImportError {
     Doctype,
     /// A position outside the text, or a range that ends before it starts.
     OutOfRange(String),
+    /// Annotations without a tag or a comment (highlights, bookmarks, links):
+    /// how many, and the first few sources they target.
+    OnlyHighlights {
+        count: usize,
+        sources: Vec<String>,
+    },
+    /// JSON of another known kind: what it is (e.g. "Hypothesis JSON").
+    Foreign(&'static str),
 }
 
 impl ImportError {
@@ -155,6 +163,20 @@ impl ImportError {
             ImportError::NotXml(e) => format!("文件不是有效的 XML · The file is not valid XML: {e}"),
             ImportError::Doctype => "XML 含有 DOCTYPE 或实体声明，已拒绝 · The XML has a DOCTYPE or entity declarations, which are refused".into(),
             ImportError::OutOfRange(what) => format!("位置超出文本范围：{what} · A position is outside the text: {what}"),
+            ImportError::OnlyHighlights { count, sources } => {
+                let target = if sources.is_empty() {
+                    "—".to_string()
+                } else {
+                    sources.join(", ")
+                };
+                format!(
+                    "文件里有 {count} 条标注，但都没有标签或评论（只是高亮或链接），目标：{target} · \
+                     The file holds {count} annotations without a tag or a comment (highlights or links), targeting {target}"
+                )
+            }
+            ImportError::Foreign(what) => format!(
+                "这是 {what}，不是 W3C Web Annotation 或本应用的标注文件 · This is {what}, not W3C Web Annotation or this app's annotation file"
+            ),
         }
     }
 }

@@ -103,8 +103,22 @@ fn annotations_of(value: &Value) -> Result<Found<'_>, ImportError> {
     if types.contains(&"Annotation") || (untyped && map.contains_key("target")) {
         return found(None, std::slice::from_ref(value), "annotation");
     }
-    let shown = types.first().copied().unwrap_or("");
-    Err(ImportError::UnknownFormat(shown.chars().take(60).collect()))
+    // Hypothesis' API answers `{"total", "rows": [...]}`, rows with `uri`,
+    // `user: "acct:…"`, `tags`, `text`: another model than W3C's.
+    let hypothesis_row = |v: &Value| {
+        v.get("uri").is_some()
+            && v.get("user")
+                .and_then(Value::as_str)
+                .is_some_and(|u| u.starts_with("acct:"))
+    };
+    if map.get("rows").and_then(Value::as_array).is_some() || hypothesis_row(value) {
+        return Err(ImportError::Foreign("Hypothesis JSON"));
+    }
+    match types.first() {
+        Some(t) => Err(ImportError::UnknownFormat(t.chars().take(60).collect())),
+        // JSON with no `type` and no annotation's shape.
+        None => Err(ImportError::NotAnObject),
+    }
 }
 
 /// What one text body says, and in which role.
@@ -168,6 +182,10 @@ struct Reader<'a> {
     unmatched: usize,
     /// The document's fingerprint as the first target source of the app names it.
     source_fp: Option<String>,
+    /// Annotations with no tag and no comment (highlights, links), and the
+    /// first few sources they target, for the message when nothing else came.
+    bare: usize,
+    bare_sources: Vec<String>,
 }
 
 impl<'a> Reader<'a> {
@@ -181,6 +199,8 @@ impl<'a> Reader<'a> {
             by_creator: HashMap::new(),
             unmatched: 0,
             source_fp: None,
+            bare: 0,
+            bare_sources: Vec::new(),
         }
     }
 
@@ -229,7 +249,15 @@ impl<'a> Reader<'a> {
             }
         }
         if tags.is_empty() && comments.is_empty() {
-            // Highlights, bookmarks, links: nothing the app keeps.
+            // Highlights, bookmarks, links: nothing the app keeps, but
+            // counted, to say what the file held if nothing else comes.
+            self.bare += 1;
+            for t in a.target.as_slice().iter().filter_map(|t| t.0.as_ref()) {
+                let source = t.source.0.unwrap_or("").chars().take(120).collect::<String>();
+                if !source.is_empty() && self.bare_sources.len() < 3 && !self.bare_sources.contains(&source) {
+                    self.bare_sources.push(source);
+                }
+            }
             return Ok(());
         }
         let hinted_theme = a.id.0.and_then(iri::theme_of_tag);
@@ -460,6 +488,12 @@ impl<'a> Reader<'a> {
             .filter(|s| !s.tags.is_empty() || !s.notes.is_empty())
             .collect();
         if sets.is_empty() {
+            if self.bare > 0 {
+                return Err(ImportError::OnlyHighlights {
+                    count: self.bare,
+                    sources: self.bare_sources,
+                });
+            }
             return Err(ImportError::Nothing);
         }
         let short = |s: Option<&str>, limit: usize| s.filter(|s| char_len(s) <= limit).map(str::to_string);

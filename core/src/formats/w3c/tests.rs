@@ -521,9 +521,8 @@ fn bad_inputs_are_refused_or_skipped_never_a_panic() {
         ("another kind of object", r#"{"type":"Person"}"#.into(), |r| {
             r == &Err(ImportError::UnknownFormat("Person".into()))
         }),
-        ("an untyped object", r#"{"a":1}"#.into(), |r| {
-            r == &Err(ImportError::UnknownFormat(String::new()))
-        }),
+        // not "unknown file type «»": an object with no type says it holds no annotations
+        ("an untyped object", r#"{"a":1}"#.into(), |r| r == &Err(ImportError::NotAnObject)),
         ("items not an array", with(&|v| v["first"]["items"] = json!("x")), |r| {
             matches!(r, Err(ImportError::WrongType { field, .. }) if field == "first.items")
         }),
@@ -587,12 +586,15 @@ fn bad_inputs_are_refused_or_skipped_never_a_panic() {
         ("selectors of the wrong type", anno(json!({"value": "投资"}), json!({"selector": [1, "x", null]})), |r| {
             matches!(r, Ok(inc) if inc.sets[0].tags[0].block == "unmatched:1")
         }),
-        ("body of the wrong type", anno(json!(5), located.clone()), |r| r == &Err(ImportError::Nothing)),
+        // an annotation with no tag and no comment in it: said as such
+        ("body of the wrong type", anno(json!(5), located.clone()), |r| {
+            matches!(r, Err(ImportError::OnlyHighlights { count: 1, .. }))
+        }),
         ("body value of the wrong type", anno(json!({"value": {"a": 1}}), located.clone()), |r| {
-            r == &Err(ImportError::Nothing)
+            matches!(r, Err(ImportError::OnlyHighlights { count: 1, .. }))
         }),
         ("an empty body value", anno(json!({"value": "  "}), located.clone()), |r| {
-            r == &Err(ImportError::Nothing)
+            matches!(r, Err(ImportError::OnlyHighlights { count: 1, .. }))
         }),
         (
             "too many annotations",
@@ -973,4 +975,46 @@ proptest! {
         prop_assert!(is_uri(&uri), "{}", uri);
         prop_assert_eq!(decode(&e), Some(s));
     }
+}
+
+#[test]
+fn files_of_highlights_or_links_say_what_they_hold_and_what_they_target() {
+    let doc = Document::parse(SPEECH);
+    let store = Store::new(
+        "t",
+        &crate::store::AnnotationSet::new("me", "Me", "#000000", SetKind::Coder),
+    );
+    // a Recogito highlight with `"body": []`
+    let empty = include_str!("../../../tests/cases/w3c/empty-body.w3c.json");
+    match import(empty, &doc, &store) {
+        Err(e @ ImportError::OnlyHighlights { .. }) => {
+            assert_eq!(
+                e,
+                ImportError::OnlyHighlights {
+                    count: 1,
+                    sources: vec!["https://www.gutenberg.org/files/1727/1727-h/1727-h.htm".into()]
+                }
+            );
+            assert!(e.message().contains("1727-h.htm") && e.message().contains("without a tag or a comment"));
+        }
+        other => panic!("{other:?}"),
+    }
+    // the W3C model's example: a body that is a link
+    let link = include_str!("../../../tests/cases/w3c/link-body.w3c.json");
+    assert_eq!(
+        import(link, &doc, &store),
+        Err(ImportError::OnlyHighlights {
+            count: 1,
+            sources: vec!["http://example.org/page1".into()]
+        })
+    );
+    // Hypothesis' API answer, and JSON that is no annotation at all
+    let hypothesis = json!({"total": 1, "rows": [{"uri": "https://example.org/", "user": "acct:someone@hypothes.is", "tags": ["x"], "text": "note", "target": [{"source": "https://example.org/"}]}]});
+    let e = import(&hypothesis.to_string(), &doc, &store).unwrap_err();
+    assert_eq!(e, ImportError::Foreign("Hypothesis JSON"));
+    assert!(e.message().contains("Hypothesis JSON, not W3C Web Annotation"));
+    assert_eq!(
+        import(r#"{"hello":"world"}"#, &doc, &store),
+        Err(ImportError::NotAnObject)
+    );
 }
