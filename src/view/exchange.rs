@@ -17,6 +17,8 @@ use crate::state::{AppState, ExportKind, Level};
 pub struct PendingImport {
     pub file_name: String,
     pub incoming: Arc<Incoming>,
+    /// The file as read, so it can be read again against another document.
+    pub bytes: Arc<[u8]>,
 }
 
 /// The pending import, shared by the menu, the drop handler and the dialog.
@@ -34,6 +36,7 @@ pub fn read_import(state: AppState, pending: ImportState, file_name: String, byt
         Ok(incoming) => pending.0.set(Some(PendingImport {
             file_name,
             incoming: Arc::new(incoming),
+            bytes: Arc::from(bytes),
         })),
         Err(e) => state.notify(
             Level::Error,
@@ -170,8 +173,9 @@ pub fn ImportDialog(pending: ImportState) -> impl IntoView {
             if !opened {
                 return;
             }
-            // Re-set to recompute the preview against the opened document.
-            pending.0.set(Some(p));
+            // Read the file again against the opened document: formats that
+            // address text (REFI-QDA, W3C) place their codings on its blocks.
+            read_import(state, pending, p.file_name.clone(), &p.bytes);
         }
     };
     view! {

@@ -156,3 +156,23 @@ test('undo in one tab after another tab closed the same coder; the same file aga
     await fresh.close();
   }
 });
+
+test('"Open that document" of a REFI-QDA project keeps its codings (case refi/open-that-document)', async () => {
+  const fresh = await openProfile();
+  try {
+    const p = await AnnotatorPage.open(fresh.context, server.url);
+    const bytes = await readFile(new URL('./fixtures/cases/refi/open-that-document.qdpx', import.meta.url));
+    await p.importFile({ name: 'open-that-document.qdpx', bytes });
+    await p.page.locator('[data-import-open-document]').click();
+    await p.page.waitForFunction(() => document.querySelector('[data-kind="title"]')?.textContent.includes('Title line'));
+    await p.page.locator('[data-import-mode="merge"]').click();
+    const themed = async (text) => p.page.$$eval('[data-block]', (els, t) => els.find((e) => e.querySelector('.text, p')?.textContent.includes(t) || e.textContent.includes(t))?.dataset.themes, text);
+    await p.page.waitForFunction(() => [...document.querySelectorAll('[data-kind="paragraph"]')].some((e) => e.dataset.themes));
+    assert.ok(await themed('First comment here.'), 'line 1 carries alpha code');
+    assert.ok(await themed('Third comment after that.'), 'line 3 carries beta code');
+    assert.equal(await themed('Second comment with more words.'), '');
+    p.assertNoConsoleErrors();
+  } finally {
+    await fresh.close();
+  }
+});

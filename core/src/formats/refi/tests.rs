@@ -893,3 +893,31 @@ fn codings_of_another_document_never_attach_by_position() {
         .flat_map(|s| &s.tags)
         .all(|t| doc.block(&t.block).is_none()));
 }
+
+#[test]
+fn opening_that_document_keeps_its_codings() {
+    let bytes = include_bytes!("../../../tests/cases/refi/open-that-document.qdpx");
+    let store = Store::new("t", &crate::store::AnnotationSet::new("me", "Me", "#000000", SetKind::Coder));
+    // read against another document: nothing attaches, the text travels
+    let first = import_project(bytes, &Document::parse(SPEECH), &store).unwrap();
+    let text = first.document.text.clone().expect("the source's text");
+    // read again against that text, opened as a document (what "Open that document" does)
+    let doc = Document::parse(&text);
+    let again = import_project(bytes, &doc, &store).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let mut got: Vec<(String, String)> = again
+        .sets
+        .iter()
+        .flat_map(|s| &s.tags)
+        .map(|t| {
+            let name = again.themes.iter().find(|x| x.id == t.theme).map(|x| x.label()).unwrap_or_default();
+            (doc.block(&t.block).unwrap().text.clone(), name)
+        })
+        .collect();
+    got.sort();
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(got[0].0, lines[1].trim(), "11–30: the line after the title");
+    assert!(got[0].1.contains("alpha code"), "{got:?}");
+    assert_eq!(got[1].0, lines[3].trim(), "63–88");
+    assert!(got[1].1.contains("beta code"), "{got:?}");
+}
