@@ -224,6 +224,25 @@ pub struct Preview {
 }
 
 impl Incoming {
+    /// An import of `format` for the document `fingerprint` that brings
+    /// nothing yet: no themes, codebook, sets or term settings.
+    pub fn new(format: &'static str, fingerprint: &str) -> Incoming {
+        Incoming {
+            format,
+            annotator: None,
+            exported_at: None,
+            app: None,
+            document: IncomingDocument {
+                fingerprint: fingerprint.into(),
+                ..Default::default()
+            },
+            themes: Vec::new(),
+            codebook: BTreeMap::new(),
+            sets: Vec::new(),
+            terms: None,
+        }
+    }
+
     fn blocks(&self) -> BTreeSet<&str> {
         self.sets
             .iter()

@@ -8,16 +8,6 @@ const TEXT: &str = "讲话标题\n要扩大有效投资。\n要稳住外贸基�
 fn incoming(doc: &Document, tags: &[(usize, &str)]) -> Incoming {
     let p: Vec<&str> = doc.taggable().map(|b| b.id.as_str()).collect();
     Incoming {
-        format: "test",
-        annotator: None,
-        exported_at: None,
-        app: None,
-        document: IncomingDocument {
-            fingerprint: doc.fingerprint.clone(),
-            ..Default::default()
-        },
-        themes: Vec::new(),
-        codebook: BTreeMap::new(),
         sets: vec![IncomingSet {
             id: "c-a".into(),
             name: "coder a".into(),
@@ -35,7 +25,7 @@ fn incoming(doc: &Document, tags: &[(usize, &str)]) -> Incoming {
             notes: BTreeMap::from([(p[0].to_string(), "理由".to_string())]),
             uncoded: BTreeSet::new(),
         }],
-        terms: None,
+        ..Incoming::new("test", &doc.fingerprint)
     }
 }
 

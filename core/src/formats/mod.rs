@@ -28,7 +28,7 @@ pub mod w3c;
 use serde_json::Value;
 
 use crate::document::Document;
-use crate::exchange::{json_error, ImportError, Incoming, IncomingDocument, MAX_IMPORT_BYTES};
+use crate::exchange::{json_error, ImportError, Incoming, MAX_IMPORT_BYTES};
 use crate::store::Store;
 
 /// A format told from a file's first bytes.
@@ -126,18 +126,9 @@ pub fn read(bytes: &[u8], doc: &Document, store: &Store) -> Result<Incoming, Imp
         Detected::Xml => {
             let (themes, codebook) = refi::import_codebook(bytes, store)?;
             Ok(Incoming {
-                format: "REFI-QDA codebook (.qdc) · 编码簿",
-                annotator: None,
-                exported_at: None,
-                app: None,
-                document: IncomingDocument {
-                    fingerprint: doc.fingerprint.clone(),
-                    ..Default::default()
-                },
                 themes,
                 codebook,
-                sets: Vec::new(),
-                terms: None,
+                ..Incoming::new("REFI-QDA codebook (.qdc) · 编码簿", &doc.fingerprint)
             })
         }
         Detected::Json => {

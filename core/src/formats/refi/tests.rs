@@ -897,7 +897,10 @@ fn codings_of_another_document_never_attach_by_position() {
 #[test]
 fn opening_that_document_keeps_its_codings() {
     let bytes = include_bytes!("../../../tests/cases/refi/open-that-document.qdpx");
-    let store = Store::new("t", &crate::store::AnnotationSet::new("me", "Me", "#000000", SetKind::Coder));
+    let store = Store::new(
+        "t",
+        &crate::store::AnnotationSet::new("me", "Me", "#000000", SetKind::Coder),
+    );
     // read against another document: nothing attaches, the text travels
     let first = import_project(bytes, &Document::parse(SPEECH), &store).unwrap();
     let text = first.document.text.clone().expect("the source's text");
@@ -910,7 +913,12 @@ fn opening_that_document_keeps_its_codings() {
         .iter()
         .flat_map(|s| &s.tags)
         .map(|t| {
-            let name = again.themes.iter().find(|x| x.id == t.theme).map(|x| x.label()).unwrap_or_default();
+            let name = again
+                .themes
+                .iter()
+                .find(|x| x.id == t.theme)
+                .map(|x| x.label())
+                .unwrap_or_default();
             (doc.block(&t.block).unwrap().text.clone(), name)
         })
         .collect();
