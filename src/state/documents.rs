@@ -12,9 +12,15 @@ impl AppState {
     /// Tells the user what the workspace could not read (each value backed
     /// up) or write, and mirrors its library list.
     pub(super) fn report_storage(&self) {
-        let Some((recoveries, failure, library)) =
-            self.with_ws(|w| (w.take_recoveries(), w.take_failure(), w.library().clone()))
-        else {
+        // The list is copied only when the workspace's differs from the mirror.
+        let Some((recoveries, failure, library)) = self.with_ws(|w| {
+            let changed = self.library.with_untracked(|l| l != w.library());
+            (
+                w.take_recoveries(),
+                w.take_failure(),
+                changed.then(|| w.library().clone()),
+            )
+        }) else {
             return;
         };
         for r in recoveries {
@@ -23,7 +29,7 @@ impl AppState {
         if let Some(e) = failure {
             self.save_failure.set(Some(e));
         }
-        if self.library.with_untracked(|l| *l != library) {
+        if let Some(library) = library {
             self.library.set(library);
         }
     }
