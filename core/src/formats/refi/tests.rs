@@ -31,6 +31,28 @@ fn store() -> Store {
     Store::new("tab", &AnnotationSet::new("me", "Me", "#333333", SetKind::Coder))
 }
 
+/// [`tagged`] with a consensus set that gives the first paragraph "trade".
+fn with_consensus(doc: &Document) -> Store {
+    let mut s = tagged(doc);
+    s.apply(Command::AddSet(Box::new(AnnotationSet::new(
+        CONSENSUS,
+        "共识 · Consensus",
+        "#444444",
+        SetKind::Consensus,
+    ))))
+    .unwrap();
+    s.apply(Command::Tag {
+        set: CONSENSUS.into(),
+        block: doc.taggable().next().unwrap().id.clone(),
+        theme: "trade".into(),
+        present: true,
+        how: TagOrigin::Hand,
+        at: 0,
+    })
+    .unwrap();
+    s
+}
+
 /// A store with a theme of its own, tags on three paragraphs and two notes.
 fn tagged(doc: &Document) -> Store {
     let mut s = store();
@@ -171,24 +193,7 @@ fn codebook_round_trips_with_entries_and_sub_themes() {
 #[test]
 fn a_consensus_set_comes_back_as_a_consensus_not_a_coder() {
     let doc = Document::parse(SPEECH);
-    let mut s = tagged(&doc);
-    let p = doc.taggable().next().unwrap().id.clone();
-    s.apply(Command::AddSet(Box::new(AnnotationSet::new(
-        CONSENSUS,
-        "共识 · Consensus",
-        "#444444",
-        SetKind::Consensus,
-    ))))
-    .unwrap();
-    s.apply(Command::Tag {
-        set: CONSENSUS.into(),
-        block: p,
-        theme: "trade".into(),
-        present: true,
-        how: TagOrigin::Hand,
-        at: 0,
-    })
-    .unwrap();
+    let s = with_consensus(&doc);
     let bytes = export_project(&doc, &s, &["me", CONSENSUS], "2026-11-25T00:00:00Z");
     let got = import_project(&bytes, &doc, &store()).unwrap();
     let kinds: Vec<(&str, SetKind)> = got.sets.iter().map(|x| (x.id.as_str(), x.kind)).collect();
@@ -704,23 +709,7 @@ fn an_old_codebook_still_finds_its_themes() {
 #[test]
 fn an_old_project_still_finds_its_themes_and_coders() {
     let doc = Document::parse(SPEECH);
-    let mut s = tagged(&doc);
-    s.apply(Command::AddSet(Box::new(AnnotationSet::new(
-        CONSENSUS,
-        "共识 · Consensus",
-        "#444444",
-        SetKind::Consensus,
-    ))))
-    .unwrap();
-    s.apply(Command::Tag {
-        set: CONSENSUS.into(),
-        block: doc.taggable().next().unwrap().id.clone(),
-        theme: "trade".into(),
-        present: true,
-        how: TagOrigin::Hand,
-        at: 0,
-    })
-    .unwrap();
+    let s = with_consensus(&doc);
     let bytes = export_project(&doc, &s, &["me", CONSENSUS], "2026-01-02T03:04:05Z");
     let mut archive = Archive::open(&bytes).unwrap();
     let qde = String::from_utf8(archive.read(archive.find("project.qde").unwrap()).unwrap()).unwrap();
@@ -805,10 +794,7 @@ fn xml_limits_hold() {
 #[test]
 fn a_code_group_refers_to_a_code_and_is_not_a_duplicate() {
     let bytes = include_bytes!("../../../tests/cases/refi/codebook-with-set.qdc");
-    let store = Store::new(
-        "t",
-        &crate::store::AnnotationSet::new("me", "Me", "#000000", SetKind::Coder),
-    );
+    let store = store();
     let (themes, codebook) = import_codebook(bytes, &store).unwrap();
     let code1: Vec<_> = themes.iter().filter(|t| t.label().contains("code1")).collect();
     assert_eq!(code1.len(), 1, "{themes:?}");
@@ -833,10 +819,7 @@ fn a_qde_named_after_the_project_is_read_as_atlas_ti_writes_it() {
     let doc = Document::parse(include_str!(
         "../../../tests/cases/refi/qde-not-named-project.speech.txt"
     ));
-    let store = Store::new(
-        "t",
-        &crate::store::AnnotationSet::new("me", "Me", "#000000", SetKind::Coder),
-    );
+    let store = store();
     let incoming = import_project(bytes, &doc, &store).unwrap();
     let first = doc.taggable().next().unwrap();
     assert_eq!(first.text, "我们要扩大有效投资。");
@@ -857,10 +840,7 @@ fn a_qde_named_after_the_project_is_read_as_atlas_ti_writes_it() {
 fn a_source_path_without_a_scheme_is_found_in_a_lower_case_sources_folder() {
     let bytes = include_bytes!("../../../tests/cases/refi/path-without-scheme.qdpx");
     let other = Document::parse("不相干的讲话\n一段文字。");
-    let store = Store::new(
-        "t",
-        &crate::store::AnnotationSet::new("me", "Me", "#000000", SetKind::Coder),
-    );
+    let store = store();
     let incoming = import_project(bytes, &other, &store).unwrap();
     let text = incoming
         .document
@@ -880,10 +860,7 @@ fn a_source_path_without_a_scheme_is_found_in_a_lower_case_sources_folder() {
 fn codings_of_another_document_never_attach_by_position() {
     let bytes = include_bytes!("../../../tests/cases/refi/other-document.qdpx");
     let doc = Document::parse(SPEECH);
-    let store = Store::new(
-        "t",
-        &crate::store::AnnotationSet::new("me", "Me", "#000000", SetKind::Coder),
-    );
+    let store = store();
     let incoming = import_project(bytes, &doc, &store).unwrap();
     let preview = incoming.preview(&doc, &store);
     assert_eq!(preview.matched_blocks, 0, "{preview:?}");
@@ -897,10 +874,7 @@ fn codings_of_another_document_never_attach_by_position() {
 #[test]
 fn opening_that_document_keeps_its_codings() {
     let bytes = include_bytes!("../../../tests/cases/refi/open-that-document.qdpx");
-    let store = Store::new(
-        "t",
-        &crate::store::AnnotationSet::new("me", "Me", "#000000", SetKind::Coder),
-    );
+    let store = store();
     // read against another document: nothing attaches, the text travels
     let first = import_project(bytes, &Document::parse(SPEECH), &store).unwrap();
     let text = first.document.text.clone().expect("the source's text");
