@@ -17,21 +17,75 @@ fn has_cjk(s: &str) -> bool {
         .any(|c| matches!(c as u32, 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xf900..=0xfaff | 0x20000..=0x3134f))
 }
 
-/// A code's name as theme names: `"投资 investment"` (Chinese, then a part
-/// without Chinese) splits into both; otherwise Chinese names are `name_zh`,
-/// others `name_en`. Each is cut to [`MAX_NAME`] chars.
+/// A code's name as theme names: a Chinese part, then a part without
+/// Chinese after the last space that starts it, splits into both
+/// (`"对外 开放 opening up"` → `对外 开放` / `opening up`); otherwise Chinese
+/// names are `name_zh`, others `name_en`. Each is cut to [`MAX_NAME`]
+/// chars.
 fn theme_names(name: &str) -> (String, String) {
     let cut = |s: &str| s.trim().chars().take(MAX_NAME).collect::<String>();
     let name = name.trim();
     if !has_cjk(name) {
         return (String::new(), cut(name));
     }
-    if let Some((zh, en)) = name.split_once(' ') {
-        if has_cjk(zh) && !has_cjk(en) && !en.trim().is_empty() {
+    // The earliest space after which nothing is Chinese: the English part
+    // is as long as it can be, the Chinese part keeps its own spaces.
+    let split = name
+        .char_indices()
+        .filter(|(_, c)| *c == ' ')
+        .map(|(i, _)| i)
+        .find(|&i| !has_cjk(&name[i..]) && name[i..].chars().any(|c| c.is_alphabetic()));
+    if let Some(i) = split {
+        let (zh, en) = (&name[..i], &name[i..]);
+        if has_cjk(zh) {
             return (cut(zh), cut(en));
         }
     }
     (cut(name), String::new())
+}
+
+/// How deep a codebook's codes nest, and which the app flattened.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CodeDepth {
+    /// The deepest level (1: no nesting; the app keeps 2: themes and
+    /// sub-themes).
+    pub deepest: usize,
+    /// Labels of the codes below the second level, each now a sub-theme of
+    /// its top-level code named with its path (`"中层 › 底层"`).
+    pub flattened: Vec<String>,
+}
+
+/// What this app writes after [`THEME_ID_LINE`] and the id, so that a
+/// theme's names and key survive a round trip through other tools:
+/// `{"zh":"对外 开放","en":"opening up","key":5}`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(super) struct ThemeLine {
+    pub(super) zh: String,
+    pub(super) en: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) key: Option<u8>,
+}
+
+impl ThemeLine {
+    /// The description's first line for theme `t`.
+    pub(super) fn write(t: &Theme) -> String {
+        let names = ThemeLine {
+            zh: t.name_zh.clone(),
+            en: t.name_en.clone(),
+            key: t.key,
+        };
+        // Serialising plain strings cannot fail.
+        let json = serde_json::to_string(&names).unwrap_or_default();
+        format!("{THEME_ID_LINE}{} {json}", t.id)
+    }
+
+    /// Reads a line [`ThemeLine::write`] wrote (or the bare id of earlier
+    /// versions): the id, and the names and key when present.
+    fn read(line: &str) -> Option<(&str, Option<ThemeLine>)> {
+        let rest = line.trim().strip_prefix(THEME_ID_LINE)?.trim();
+        let (id, json) = rest.split_once(' ').unwrap_or((rest, ""));
+        plain_id(id).then(|| (id, serde_json::from_str(json.trim()).ok()))
+    }
 }
 
 /// A theme read from a code: its GUID, the theme, its codebook entry.
@@ -46,10 +100,15 @@ fn plain_id(id: &str) -> bool {
 /// `out` with their GUIDs. A code keeps the theme id its GUID is known by
 /// (`known`: this app's GUIDs, current and legacy, for the store's themes;
 /// see [`known_codes`]), else the id its `Description` names (a codebook this app
-/// wrote), else gets `refi-<guid>`. The rest of the description is the
-/// codebook entry ([`Codebook::from_summary`]: another tool's plain
-/// description becomes the definition). A nested code is a sub-theme of the
-/// top-level code it sits in (the app keeps one level).
+/// wrote), else gets `refi-<guid>`. Names and key come from the
+/// description's first line when this app wrote it and the code still
+/// bears the name written there ([`ThemeLine`]); otherwise from the code's
+/// name ([`theme_names`]), without a key. The rest of the description is
+/// the codebook entry ([`Codebook::from_summary`]: another tool's plain
+/// description becomes the definition). A nested code is a sub-theme of
+/// the top-level code it sits in (the app keeps one level); a code nested
+/// deeper is named with its path below the top (`"中层 › 底层"`) and counted
+/// in `depth`.
 ///
 /// # Errors
 /// [`ImportError::Missing`] for a code without a GUID or a name,
@@ -61,16 +120,67 @@ pub(super) fn read_codes(
     codes: El,
     known: &HashMap<String, String>,
     out: &mut Vec<ReadCode>,
+    depth: &mut CodeDepth,
 ) -> Result<(), ImportError> {
-    let mut todo: Vec<(El, Option<String>)> = codes.all("Code").map(|c| (c, None)).collect();
+    // (code, its top-level theme, the names of the codes between, its level)
+    type Todo<'a, 'i> = (El<'a, 'i>, Option<String>, Vec<(String, String)>, usize);
+    let mut todo: Vec<Todo> = codes.all("Code").map(|c| (c, None, Vec::new(), 1)).collect();
     todo.reverse();
-    while let Some((code, parent)) = todo.pop() {
+    while let Some((code, parent, path, level)) = todo.pop() {
+        depth.deepest = depth.deepest.max(level);
         let g = code.guid()?;
         let name = code.attr("name").unwrap_or("");
-        let (name_zh, name_en) = theme_names(name);
-        if name_zh.is_empty() && name_en.is_empty() {
+        let description = code.child("Description").map(|d| d.text()).unwrap_or_default();
+        let line = description.lines().find_map(ThemeLine::read);
+        let written = line.as_ref().and_then(|(_, l)| l.clone()).filter(|l| {
+            let t = Theme {
+                id: String::new(),
+                name_zh: l.zh.clone(),
+                name_en: l.en.clone(),
+                color: String::new(),
+                key: None,
+            };
+            t.label() == name.trim()
+        });
+        let (own_zh, own_en) = match &written {
+            Some(l) => (l.zh.clone(), l.en.clone()),
+            None => theme_names(name),
+        };
+        if own_zh.is_empty() && own_en.is_empty() {
             return Err(ImportError::Missing(format!("Code@name ({g})")));
         }
+        // Below the second level, the names of the codes between lead.
+        let with_path = |own: &str, pick: fn(&(String, String)) -> &String| -> String {
+            if path.len() < 2 || own.is_empty() {
+                return own.to_string();
+            }
+            let mut parts: Vec<&str> = path[1..]
+                .iter()
+                .map(|p| {
+                    if pick(p).is_empty() {
+                        if p.0.is_empty() {
+                            &p.1
+                        } else {
+                            &p.0
+                        }
+                    } else {
+                        pick(p)
+                    }
+                })
+                .map(String::as_str)
+                .collect();
+            parts.push(own);
+            let full = parts.join(" › ");
+            let n = char_len(&full);
+            if n <= MAX_NAME {
+                full
+            } else {
+                let tail: String = full.chars().skip(n - (MAX_NAME - 1)).collect();
+                format!("…{tail}")
+            }
+        };
+        let name_zh = with_path(&own_zh, |p| &p.0);
+        let name_en = with_path(&own_en, |p| &p.1);
         let color = code.attr("color").map(str::trim).unwrap_or("");
         let color = match color.len() {
             4 if color.starts_with('#') && color[1..].chars().all(|c| c.is_ascii_hexdigit()) => {
@@ -84,16 +194,10 @@ pub(super) fn read_codes(
             _ => PALETTE[out.len() % PALETTE.len()].to_string(),
         }
         .to_ascii_lowercase();
-        let description = code.child("Description").map(|d| d.text()).unwrap_or_default();
-        let named = description
-            .lines()
-            .find_map(|l| l.trim().strip_prefix(THEME_ID_LINE))
-            .map(str::trim)
-            .filter(|id| plain_id(id));
         let id = known
             .get(&g)
             .cloned()
-            .or_else(|| named.map(String::from))
+            .or_else(|| line.as_ref().map(|(id, _)| id.to_string()))
             .unwrap_or_else(|| format!("refi-{g}"));
         let rest: String = description
             .lines()
@@ -121,15 +225,23 @@ pub(super) fn read_codes(
             name_zh,
             name_en,
             color,
-            key: None,
+            key: written.and_then(|l| l.key).filter(|k| (1..=9).contains(k)),
         };
         theme.validate().map_err(|e| ImportError::InvalidTheme {
             id: theme.id.clone(),
             reason: e.message(),
         })?;
+        if level > 2 {
+            depth.flattened.push(theme.label());
+        }
         let top = parent.unwrap_or_else(|| theme.id.clone());
+        let mut below = path.clone();
+        below.push((own_zh, own_en));
         out.push((g, theme, entry));
-        let mut nested: Vec<(El, Option<String>)> = code.all("Code").map(|c| (c, Some(top.clone()))).collect();
+        let mut nested: Vec<Todo> = code
+            .all("Code")
+            .map(|c| (c, Some(top.clone()), below.clone(), level + 1))
+            .collect();
         nested.reverse();
         todo.extend(nested);
     }
@@ -177,7 +289,7 @@ pub fn import_codebook(bytes: &[u8], store: &Store) -> Result<ReadCodebook, Impo
     unique_guids(&doc)?;
     let mut codes = Vec::new();
     if let Some(c) = root.child("Codes") {
-        read_codes(c, &known_codes(store), &mut codes)?;
+        read_codes(c, &known_codes(store), &mut codes, &mut CodeDepth::default())?;
     }
     if codes.is_empty() {
         return Err(ImportError::Nothing);

@@ -5,9 +5,10 @@
 use std::collections::HashSet;
 use std::io::{Cursor, Write};
 
+use super::codebook::ThemeLine;
 use super::guid::{code_guid, guid, user_guid};
 use super::xml::{Attr, XmlOut};
-use super::{CODEBOOK_NS, NAME_CHARS, PROJECT_NS, THEME_ID_LINE};
+use super::{CODEBOOK_NS, NAME_CHARS, PROJECT_NS};
 use crate::document::Document;
 use crate::formats::dates::iso_utc;
 use crate::formats::own_json::APP_NAME;
@@ -19,7 +20,7 @@ use crate::themes::Theme;
 /// theme's codebook entry ([`crate::store::Codebook::summary`]) follows on
 /// the next lines, if any.
 fn write_code(out: &mut XmlOut, store: &Store, t: &Theme, children: &[&Theme]) {
-    let mut description = format!("{THEME_ID_LINE}{}", t.id);
+    let mut description = ThemeLine::write(t);
     let summary = store.codebook(&t.id).summary();
     if !summary.is_empty() {
         description.push('\n');

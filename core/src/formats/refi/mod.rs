@@ -32,13 +32,16 @@ mod archive;
 mod codebook;
 mod export;
 mod guid;
+mod positions;
 mod project;
+mod sources;
 mod xml;
 
-pub use codebook::{import_codebook, ReadCodebook};
+pub use codebook::{import_codebook, CodeDepth, ReadCodebook};
 pub use export::{export_codebook, export_project};
 pub use guid::{code_guid, user_guid};
-pub use project::import_project;
+pub use positions::{char_to_unit, decide_unit, OffsetUnit, UnitBasis};
+pub use project::{import_project, read_project, Project, ProjectSource, SourceKind};
 
 /// XML namespace of a codebook file (`.qdc`), REFI-QDA 1.0.
 pub const CODEBOOK_NS: &str = "urn:QDA-XML:codebook:1.0";
@@ -63,5 +66,7 @@ const ANONYMOUS: &str = "REFI-QDA import";
 /// code's GUID).
 const THEME_ID_LINE: &str = "speech-annotator theme ";
 
+#[cfg(test)]
+mod project_tests;
 #[cfg(test)]
 mod tests;

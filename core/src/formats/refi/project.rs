@@ -1,148 +1,151 @@
 //! Reading REFI-QDA 1.0 projects (`.qdpx`, <https://www.qdasoftware.org>):
-//! codings and notes on a text source, mapped to the open document's
-//! paragraphs.
+//! every source with its selections, the codebook, the users and notes,
+//! read once into a [`Project`]; [`Project::incoming`] maps one source onto
+//! a document.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::archive::Archive;
-use super::codebook::{known_codes, read_codes, split_codes};
-use super::guid::{normalize_guid, own_guids};
+use super::codebook::{known_codes, read_codes, split_codes, CodeDepth};
+use super::guid::normalize_guid;
+use super::positions::{decide_unit, OffsetUnit, UnitBasis, Utf16Map};
 use super::xml::{parse_xml, unique_guids, El};
-use super::{ANONYMOUS, PROJECT_FORMAT};
-use crate::compare::CONSENSUS;
-use crate::document::{Block, Document};
-use crate::exchange::{ImportError, Incoming, IncomingDocument, IncomingSet, IncomingTag};
-use crate::formats::locate::locate_block;
-use crate::store::{SetKind, Store, TagOrigin, MAX_NOTE};
-use crate::text::{char_len, fingerprint};
-use crate::themes::PALETTE;
+use crate::document::Document;
+use crate::exchange::{ImportError, Incoming};
+use crate::store::{Codebook, Store, MAX_NOTE};
+use crate::text::char_len;
+use crate::themes::Theme;
 
-/// A block of the source's own text: its char range there, and as a block
-/// of the source parsed as a document.
-struct SourceBlock<'d> {
-    start: usize,
-    end: usize,
-    block: &'d Block,
+/// What kind of source a project holds (REFI-QDA 1.0 `TextSource`,
+/// `PDFSource`, `PictureSource`, `AudioSource`, `VideoSource`). Only text
+/// sources are imported; the others are counted and named in the preview.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SourceKind {
+    Text,
+    Pdf,
+    Picture,
+    Audio,
+    Video,
 }
 
-/// The blocks of a source's parsed text with their ranges in the raw text,
-/// so that positions counted in the raw text (as other tools count them,
-/// with its line ends and indentation) find their paragraph.
-fn source_blocks<'d>(raw: &str, parsed: &'d Document) -> Vec<SourceBlock<'d>> {
-    let is_trim = |c: char| c.is_whitespace() || c == '\u{feff}' || c == '\u{200b}';
-    let mut ranges = Vec::with_capacity(parsed.blocks.len());
-    let mut offset = 0;
-    // The raw lines as `normalized_lines` splits and trims them.
-    for line in raw.split(['\n', '\r']) {
-        let trimmed = line.trim_matches(is_trim);
-        if !trimmed.is_empty() {
-            let start = offset + char_len(&line[..line.len() - line.trim_start_matches(is_trim).len()]);
-            ranges.push((start, start + char_len(trimmed)));
+impl SourceKind {
+    /// The source element's local name → its kind.
+    fn of_element(name: &str) -> Option<SourceKind> {
+        Some(match name {
+            "TextSource" => SourceKind::Text,
+            "PDFSource" => SourceKind::Pdf,
+            "PictureSource" => SourceKind::Picture,
+            "AudioSource" => SourceKind::Audio,
+            "VideoSource" => SourceKind::Video,
+            _ => return None,
+        })
+    }
+
+    /// The value of the page's `data-kind` hook: `text`, `pdf`, `picture`,
+    /// `audio` or `video`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Text => "text",
+            SourceKind::Pdf => "pdf",
+            SourceKind::Picture => "picture",
+            SourceKind::Audio => "audio",
+            SourceKind::Video => "video",
         }
-        offset += char_len(line) + 1;
     }
-    ranges
-        .into_iter()
-        .zip(&parsed.blocks)
-        .map(|((start, end), block)| SourceBlock { start, end, block })
-        .collect()
-}
 
-/// The blocks a selection `[start, end)` of the source codes:
-///
-/// - a selection within (part of) one paragraph codes that paragraph;
-/// - one that spans several codes each paragraph it covers wholly or by at
-///   least half of that paragraph's length;
-/// - one that overlaps no paragraph (only line breaks, or an empty range)
-///   or spans several without covering half of any codes none.
-fn blocks_for<'d>(blocks: &[SourceBlock<'d>], start: usize, end: usize) -> Vec<&'d Block> {
-    let first = blocks.partition_point(|b| b.end <= start);
-    let hit: Vec<(&SourceBlock, usize)> = blocks[first..]
-        .iter()
-        .take_while(|b| b.start < end)
-        .map(|b| (b, end.min(b.end).saturating_sub(start.max(b.start))))
-        .filter(|(_, overlap)| *overlap > 0)
-        .collect();
-    match hit[..] {
-        [(b, _)] => vec![b.block],
-        _ => hit
-            .iter()
-            .filter(|(b, overlap)| *overlap * 2 >= b.end - b.start)
-            .map(|(b, _)| b.block)
-            .collect(),
-    }
-}
-
-/// One incoming set as it is being built.
-struct SetBuild {
-    set: IncomingSet,
-    tags: HashMap<(String, String), usize>,
-}
-
-/// The sets of an import, one per user, made on first sight.
-struct Sets<'s> {
-    list: Vec<SetBuild>,
-    /// User GUID (empty: none) → index in `list`.
-    by_user: HashMap<String, usize>,
-    /// User GUID → name, from `<Users>`.
-    users: &'s HashMap<String, String>,
-    /// User GUID → id of the store's set this app exported it from.
-    known: &'s HashMap<String, String>,
-    store: &'s Store,
-}
-
-impl Sets<'_> {
-    fn index(&mut self, user: Option<String>) -> usize {
-        let key = user.clone().unwrap_or_default();
-        if let Some(&i) = self.by_user.get(&key) {
-            return i;
+    /// The kind's name in Chinese and English.
+    pub fn label(self) -> &'static str {
+        match self {
+            SourceKind::Text => "文本 · text",
+            SourceKind::Pdf => "PDF",
+            SourceKind::Picture => "图片 · picture",
+            SourceKind::Audio => "音频 · audio",
+            SourceKind::Video => "视频 · video",
         }
-        let name = user
-            .as_ref()
-            .and_then(|u| self.users.get(u))
-            .filter(|n| !n.is_empty())
-            .cloned()
-            .unwrap_or_else(|| ANONYMOUS.to_string());
-        let ours = user.as_ref().and_then(|u| self.known.get(u));
-        let id = match (ours, &user) {
-            (Some(id), _) => id.clone(),
-            (None, Some(u)) => format!("refi-{u}"),
-            (None, None) => "refi-anonymous".into(),
-        };
-        let color = ours
-            .and_then(|id| self.store.sets.get(id))
-            .map(|s| s.color.clone())
-            .unwrap_or_else(|| PALETTE[self.list.len() % PALETTE.len()].to_string());
-        self.list.push(SetBuild {
-            set: IncomingSet {
-                id,
-                name,
-                color,
-                kind: if ours.is_some_and(|id| id == CONSENSUS) {
-                    SetKind::Consensus
-                } else {
-                    SetKind::Coder
-                },
-                tags: Vec::new(),
-                notes: BTreeMap::new(),
-                // Not-coded marks travel in the app's own file only.
-                uncoded: Default::default(),
-            },
-            tags: HashMap::new(),
-        });
-        self.by_user.insert(key, self.list.len() - 1);
-        self.list.len() - 1
     }
 }
 
-/// The users of a project: normalised GUID → name (trimmed, up to 200
-/// chars).
+/// One coding of a selection: who, when (seconds since the Unix epoch, 0
+/// when the file gives no time) and the theme ids of its codes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct SelectionCoding {
+    pub(super) user: Option<String>,
+    pub(super) at: u64,
+    pub(super) themes: Vec<String>,
+}
+
+/// A `PlainTextSelection` read: its range in chars of the source's text
+/// (end exclusive, already converted from the project's unit), its user,
+/// its codings and the texts of the notes it points at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Selection {
+    pub(super) start: usize,
+    pub(super) end: usize,
+    pub(super) user: Option<String>,
+    pub(super) codings: Vec<SelectionCoding>,
+    pub(super) notes: Vec<String>,
+}
+
+/// One source of a project.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectSource {
+    /// The source's GUID, normalised (lower case, no braces).
+    pub guid: String,
+    /// Its `name` (up to 500 chars), or the file name of its text.
+    pub name: String,
+    pub kind: SourceKind,
+    /// `Coding` elements in the source (of every selection kind).
+    pub codings: usize,
+    /// Names of the users whose codings it holds, sorted.
+    pub coders: Vec<String>,
+    /// A text source's plain text (a leading BOM dropped), when the archive
+    /// holds it or the source carries it inline; `None` for other kinds and
+    /// for a text the archive lacks.
+    pub text: Option<String>,
+    /// Length of the text in chars (0 without one).
+    pub chars: usize,
+    /// Fingerprint of the text parsed as a document ([`Document::parse`]),
+    /// which is the library's key for it.
+    pub fingerprint: Option<String>,
+    pub(super) selections: Vec<Selection>,
+}
+
+/// A REFI-QDA project read whole: its sources, codebook and users, and the
+/// unit its positions count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Project {
+    /// The project's `name`, up to 200 chars.
+    pub name: Option<String>,
+    /// The producer the project names in `origin` (e.g. "NVivo 12"), up to 100 chars.
+    pub origin: Option<String>,
+    /// `creationDateTime` as written (ISO 8601), up to 60 chars.
+    pub created: Option<String>,
+    /// The name of the project's `creatingUser`.
+    pub annotator: Option<String>,
+    /// The unit the positions were read in, and why.
+    pub unit: OffsetUnit,
+    pub unit_basis: UnitBasis,
+    pub sources: Vec<ProjectSource>,
+    /// Every code, as a theme, in the file's order.
+    pub themes: Vec<Theme>,
+    pub codebook: BTreeMap<String, Codebook>,
+    /// How deep codes nest, and which were flattened to the one level of
+    /// sub-themes the app keeps.
+    pub depth: CodeDepth,
+    /// User names, in the file's order.
+    pub users: Vec<String>,
+    pub(super) users_by_guid: HashMap<String, String>,
+}
+
+/// The users of a project: their names in the file's order, and
+/// normalised GUID → name (trimmed, up to 200 chars).
 ///
 /// # Errors
 /// [`ImportError::TooLong`] for a longer name, what [`El::guid`] refuses.
-fn read_users(root: El) -> Result<HashMap<String, String>, ImportError> {
+fn read_users(root: El) -> Result<(Vec<String>, HashMap<String, String>), ImportError> {
     let mut users = HashMap::new();
+    let mut names = Vec::new();
     for u in root.child("Users").into_iter().flat_map(|u| u.all("User")) {
         let name = u.attr("name").unwrap_or("").trim();
         if char_len(name) > 200 {
@@ -152,8 +155,9 @@ fn read_users(root: El) -> Result<HashMap<String, String>, ImportError> {
             });
         }
         users.insert(u.guid()?, name.to_string());
+        names.push(name.to_string());
     }
-    Ok(users)
+    Ok((names, users))
 }
 
 /// The notes of a project: normalised GUID → plain text.
@@ -176,170 +180,56 @@ fn read_notes<'a>(root: El<'a, '_>) -> Result<HashMap<String, Cow<'a, str>>, Imp
     Ok(notes)
 }
 
-/// Reads a REFI-QDA 1.0 project (`.qdpx`: a zip holding `project.qde` (or
-/// one `.qde` of another name, as ATLAS.ti writes), root
-/// `Project`, and the sources' texts) for the open document `doc`; `store`
-/// is only read.
-///
-/// The first `TextSource` whose text the archive holds (`plainTextPath`
-/// `internal://x.txt` → `Sources/x.txt`; a bare `x.txt` → `Sources/x.txt`
-/// or `x.txt`, any case) or carries inline
-/// (`PlainTextContent`) is read. Its selections are mapped to paragraphs of
-/// the source's own text: a selection within (part of) one paragraph codes
-/// that paragraph; one that spans several codes each paragraph it covers
-/// wholly or by at least half; one that overlaps none (only line breaks, an
-/// empty range) or covers no paragraph by half codes none. When that text is the
-/// open document's (same fingerprint) the paragraphs are the document's,
-/// otherwise each is found in the open document by its text
-/// ([`locate_block`]) and the source's text is offered
-/// ([`IncomingDocument::text`]). A selection that fits no paragraph is kept
-/// on a synthetic block `unmatched:<n>`, which the preview counts and the
-/// import leaves out.
-///
-/// Codings are grouped into sets by their `creatingUser` (named from
-/// `<Users>`); notes a selection points at (`NoteRef`) become notes on its
-/// paragraphs. Codes are read as [`super::import_codebook`] reads them; a
-/// user this app exported (with the GUIDs of now or of earlier versions)
-/// keeps its set's id, and the consensus stays a consensus.
-///
-/// Positions (`startPosition`, `endPosition`) count chars (Unicode scalar
-/// values) of the source's text, end exclusive. Times (`creationDateTime`,
-/// ISO 8601) become seconds since the Unix epoch, 0 when absent.
+/// A selection's positions as written, before the unit is known.
+struct RawSelection {
+    guid: String,
+    start: usize,
+    end: usize,
+    user: Option<String>,
+    codings: Vec<SelectionCoding>,
+    notes: Vec<String>,
+}
+
+/// The text of a `TextSource`: inline (`PlainTextContent`) or the archive
+/// entry its `plainTextPath` names (`internal://x.txt` → `Sources/x.txt`; a
+/// bare `x.txt`, as qc writes, → `Sources/x.txt` or `x.txt`, any case).
+/// `relative://` and `absolute://` paths are outside the archive: `None`.
 ///
 /// # Errors
-/// - [`ImportError::Empty`], [`ImportError::TooLarge`] for the file;
-///   [`ImportError::NotZip`] if it is not a readable zip,
-///   [`ImportError::TooManyEntries`] over [`MAX_ENTRIES`](super::MAX_ENTRIES) entries,
-///   [`ImportError::UnsafePath`] for an entry named with `..` or an absolute
-///   path, [`ImportError::ArchiveTooLarge`] if the entries declare or
-///   inflate to more than [`MAX_UNPACKED`](super::MAX_UNPACKED) bytes;
-/// - [`ImportError::MissingEntry`] without `project.qde`, or when a source
-///   is listed but no text of one is found;
-/// - [`ImportError::NotUtf8`], [`ImportError::Doctype`],
-///   [`ImportError::NotXml`], [`ImportError::TooDeep`],
-///   [`ImportError::TooLong`] as for a codebook
-///   ([`super::import_codebook`]); [`ImportError::UnknownFormat`] for another root
-///   element; [`ImportError::DuplicateId`] for a GUID used twice;
-/// - what reading codes refuses (see [`super::import_codebook`]);
-/// - [`ImportError::Missing`] / [`ImportError::WrongType`] for a missing or
-///   malformed GUID or position, [`ImportError::OutOfRange`] for a selection
-///   ending before it starts or past the text, [`ImportError::UnknownTheme`]
-///   for a `CodeRef` to no code, [`ImportError::TooLong`] for a user name
-///   over 200 chars or a note over [`MAX_NOTE`];
-/// - [`ImportError::Nothing`] if the project brings neither codes nor
-///   codings.
-pub fn import_project(bytes: &[u8], doc: &Document, store: &Store) -> Result<Incoming, ImportError> {
-    let mut archive = Archive::open(bytes)?;
-    let qde = archive
-        .find_qde()
-        .ok_or_else(|| ImportError::MissingEntry("project.qde".into()))?;
-    let qde = archive.read(qde)?;
-    let xml = parse_xml(&qde)?;
-    let root = El::root(&xml);
-    if root.name() != "Project" {
-        return Err(ImportError::UnknownFormat(root.name().chars().take(60).collect()));
+/// What reading the entry refuses; [`ImportError::NotUtf8`] for a text
+/// that is not UTF-8.
+fn source_text(archive: &mut Archive, s: El) -> Result<Option<String>, ImportError> {
+    if let Some(inline) = s.child("PlainTextContent") {
+        return Ok(Some(inline.text().into_owned()));
     }
-    unique_guids(&xml)?;
-
-    // Codes.
-    let mut codes = Vec::new();
-    if let Some(c) = root.child("CodeBook").and_then(|b| b.child("Codes")) {
-        read_codes(c, &known_codes(store), &mut codes)?;
-    }
-    let theme_of: HashMap<String, String> = codes.iter().map(|(g, t, _)| (g.clone(), t.id.clone())).collect();
-
-    let users = read_users(root)?;
-    let notes = read_notes(root)?;
-
-    // The source.
-    let sources: Vec<El> = root
-        .child("Sources")
-        .into_iter()
-        .flat_map(|s| s.all("TextSource"))
-        .collect();
-    let mut found: Option<(El, String)> = None;
-    for &s in &sources {
-        if let Some(inline) = s.child("PlainTextContent") {
-            found = Some((s, inline.text().into_owned()));
-            break;
-        }
-        // `internal://x.txt` lives in the archive's `Sources/`; a bare name
-        // (qc writes one, with a `sources/` folder) is looked for there and
-        // at the root. `relative://` and `absolute://` sources are outside
-        // the archive.
-        let path = s.attr("plainTextPath").unwrap_or("");
-        let file = match path.split_once("://") {
-            Some(("internal", f)) => f,
-            Some(_) => continue,
-            None if !path.is_empty() => path,
-            None => continue,
-        };
-        let entry = archive.find(&format!("Sources/{file}")).or_else(|| archive.find(file));
-        if let Some(i) = entry {
-            let bytes = archive.read(i)?;
-            let text = String::from_utf8(bytes).map_err(|_| ImportError::NotUtf8)?;
-            let text = text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text);
-            found = Some((s, text));
-            break;
-        }
-    }
-    let annotator = root
-        .attr("creatingUserGUID")
-        .and_then(normalize_guid)
-        .and_then(|g| users.get(&g).cloned());
-    let (themes, codebook) = split_codes(codes);
-    let mut incoming = Incoming {
-        format: PROJECT_FORMAT,
-        annotator,
-        exported_at: root.attr("creationDateTime").map(|s| s.chars().take(60).collect()),
-        app: root.attr("origin").map(|s| s.chars().take(100).collect()),
-        document: IncomingDocument::default(),
-        themes,
-        codebook,
-        sets: Vec::new(),
-        terms: None,
+    let path = s.attr("plainTextPath").unwrap_or("");
+    let file = match path.split_once("://") {
+        Some(("internal", f)) => f,
+        Some(_) => return Ok(None),
+        None if !path.is_empty() => path,
+        None => return Ok(None),
     };
-    let Some((source, raw)) = found else {
-        if sources.is_empty() {
-            if incoming.themes.is_empty() {
-                return Err(ImportError::Nothing);
-            }
-            return Ok(incoming);
-        }
-        return Err(ImportError::MissingEntry("Sources/…txt".into()));
+    let Some(i) = archive.find(&format!("Sources/{file}")).or_else(|| archive.find(file)) else {
+        return Ok(None);
     };
+    let bytes = archive.read(i)?;
+    let text = String::from_utf8(bytes).map_err(|_| ImportError::NotUtf8)?;
+    Ok(Some(text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text)))
+}
 
-    let parsed = Document::parse(&raw);
-    let same = parsed.fingerprint == doc.fingerprint;
-    incoming.document = IncomingDocument {
-        fingerprint: fingerprint(&raw),
-        title: source
-            .attr("name")
-            .map(|n| n.chars().take(500).collect())
-            .or_else(|| parsed.title.clone()),
-        date: parsed.date.clone(),
-        text: (!same).then(|| raw.clone()),
-    };
-    let blocks = source_blocks(&raw, &parsed);
-    let raw_len = char_len(&raw);
-    // The consensus set is known by its GUID even to a store that has none
-    // yet: a re-imported consensus stays a consensus, never a third coder.
-    let known_sets: HashMap<String, String> = store
-        .sets
-        .keys()
-        .map(String::as_str)
-        .chain([CONSENSUS])
-        .flat_map(|id| own_guids("user", id).map(|g| (g, id.to_string())))
-        .collect();
-
-    let mut sets = Sets {
-        list: Vec::new(),
-        by_user: HashMap::new(),
-        users: &users,
-        known: &known_sets,
-        store,
-    };
-    let mut unmatched = 0usize;
+/// Reads the `PlainTextSelection`s of a text source, positions as written.
+///
+/// # Errors
+/// [`ImportError::Missing`] / [`ImportError::WrongType`] for a missing or
+/// malformed GUID or position, [`ImportError::OutOfRange`] for a selection
+/// ending before it starts, [`ImportError::UnknownTheme`] for a `CodeRef`
+/// to no code.
+fn read_selections(
+    source: El,
+    theme_of: &HashMap<String, String>,
+    notes: &HashMap<String, Cow<str>>,
+) -> Result<Vec<RawSelection>, ImportError> {
+    let mut out = Vec::new();
     for sel in source.all("PlainTextSelection") {
         let g = sel.guid()?;
         let pos = |k: &str| -> Result<usize, ImportError> {
@@ -352,39 +242,16 @@ pub fn import_project(bytes: &[u8], doc: &Document, store: &Store) -> Result<Inc
             })
         };
         let (start, end) = (pos("startPosition")?, pos("endPosition")?);
-        if end < start || end > raw_len {
+        if end < start {
             return Err(ImportError::OutOfRange(format!(
-                "PlainTextSelection {g}: {start}–{end} (text: {raw_len})"
+                "PlainTextSelection {g}: {start}–{end}"
             )));
         }
-        let mut targets: Vec<String> = blocks_for(&blocks, start, end)
-            .into_iter()
-            .filter_map(|b| {
-                if same {
-                    Some(b.id.clone())
-                } else {
-                    locate_block(doc, Some(&b.text), Some(b.start), Some(b.end)).map(|d| d.id.clone())
-                }
-            })
-            .collect();
-        targets.dedup();
-        if targets.is_empty() {
-            unmatched += 1;
-            targets.push(format!("unmatched:{unmatched}"));
-        }
-        let sel_user = sel.attr("creatingUser").and_then(normalize_guid);
+        let user = sel.attr("creatingUser").and_then(normalize_guid);
         let sel_at = sel.attr("creationDateTime").and_then(parse_secs);
+        let mut codings = Vec::new();
         for coding in sel.all("Coding") {
-            let user = coding
-                .attr("creatingUser")
-                .and_then(normalize_guid)
-                .or(sel_user.clone());
-            let at = coding
-                .attr("creationDateTime")
-                .and_then(parse_secs)
-                .or(sel_at)
-                .unwrap_or(0);
-            let i = sets.index(user);
+            let mut themes = Vec::new();
             for r in coding.all("CodeRef") {
                 let target = r
                     .attr("targetGUID")
@@ -392,55 +259,236 @@ pub fn import_project(bytes: &[u8], doc: &Document, store: &Store) -> Result<Inc
                 let theme = normalize_guid(target)
                     .and_then(|t| theme_of.get(t.as_str()).cloned())
                     .ok_or_else(|| ImportError::UnknownTheme(target.chars().take(60).collect()))?;
-                let build = &mut sets.list[i];
-                for block in &targets {
-                    let key = (block.clone(), theme.to_string());
-                    match build.tags.get(&key) {
-                        Some(&t) => build.set.tags[t].at = build.set.tags[t].at.max(at),
-                        None => {
-                            build.tags.insert(key, build.set.tags.len());
-                            build.set.tags.push(IncomingTag {
-                                block: block.clone(),
-                                theme: theme.to_string(),
-                                at,
-                                how: TagOrigin::Hand,
-                            });
-                        }
-                    }
-                }
+                themes.push(theme);
             }
+            codings.push(SelectionCoding {
+                user: coding.attr("creatingUser").and_then(normalize_guid).or(user.clone()),
+                at: coding
+                    .attr("creationDateTime")
+                    .and_then(parse_secs)
+                    .or(sel_at)
+                    .unwrap_or(0),
+                themes,
+            });
         }
-        for r in sel.all("NoteRef") {
-            let Some(text) = r
-                .attr("targetGUID")
-                .and_then(normalize_guid)
-                .and_then(|t| notes.get(&t).map(|n| n.as_ref()))
-            else {
-                continue;
-            };
-            if text.trim().is_empty() {
-                continue;
-            }
-            let i = sets.index(sel_user.clone());
-            for block in &targets {
-                let note = sets.list[i].set.notes.entry(block.clone()).or_default();
-                if note.split('\n').any(|l| l == text) {
-                    continue;
-                }
-                if !note.is_empty() {
-                    note.push('\n');
-                }
-                note.push_str(text);
-                if char_len(note) > MAX_NOTE {
-                    return Err(ImportError::TooLong {
-                        field: "Note".into(),
-                        limit: MAX_NOTE,
-                    });
-                }
-            }
-        }
+        let notes = sel
+            .all("NoteRef")
+            .filter_map(|r| r.attr("targetGUID").and_then(normalize_guid))
+            .filter_map(|t| notes.get(&t))
+            .filter(|n| !n.trim().is_empty())
+            .map(|n| n.to_string())
+            .collect();
+        out.push(RawSelection {
+            guid: g,
+            start,
+            end,
+            user,
+            codings,
+            notes,
+        });
     }
-    incoming.sets = sets.list.into_iter().map(|b| b.set).collect();
+    Ok(out)
+}
+
+/// Reads a REFI-QDA 1.0 project (`.qdpx`: a zip holding `project.qde`, or
+/// one `.qde` of another name as ATLAS.ti writes, root `Project`, and the
+/// sources' texts) whole; `store` is only read (codes keep the ids of the
+/// store's themes they were exported from).
+///
+/// Every source is listed in the file's order, of every kind (text, PDF,
+/// picture, audio, video), with its codings counted; text sources carry
+/// their text when the archive holds it ([`ProjectSource::text`]). Codes
+/// are read as [`super::import_codebook`] reads them; users by GUID.
+///
+/// Positions (`startPosition`, `endPosition`, end exclusive) are read in
+/// the unit [`decide_unit`] picks for the file (code points, or UTF-16
+/// code units as NVivo counts) and kept as chars. Times
+/// (`creationDateTime`, ISO 8601) become seconds since the Unix epoch, 0
+/// when absent.
+///
+/// # Errors
+/// - [`ImportError::Empty`], [`ImportError::TooLarge`] for the file;
+///   [`ImportError::NotZip`] if it is not a readable zip,
+///   [`ImportError::TooManyEntries`] over [`MAX_ENTRIES`](super::MAX_ENTRIES) entries,
+///   [`ImportError::UnsafePath`] for an entry named with `..` or an absolute
+///   path, [`ImportError::ArchiveTooLarge`] if the entries declare or
+///   inflate to more than [`MAX_UNPACKED`](super::MAX_UNPACKED) bytes;
+/// - [`ImportError::MissingEntry`] without a `.qde`, or when text sources
+///   are listed but the archive holds the text of none;
+/// - [`ImportError::NotUtf8`], [`ImportError::Doctype`],
+///   [`ImportError::NotXml`], [`ImportError::TooDeep`],
+///   [`ImportError::TooLong`] as for a codebook
+///   ([`super::import_codebook`]); [`ImportError::UnknownFormat`] for another root
+///   element; [`ImportError::DuplicateId`] for a GUID used twice;
+/// - what reading codes refuses (see [`super::import_codebook`]);
+/// - [`ImportError::Missing`] / [`ImportError::WrongType`] for a missing or
+///   malformed GUID or position, [`ImportError::OutOfRange`] for a selection
+///   ending before it starts or past its text, [`ImportError::UnknownTheme`]
+///   for a `CodeRef` to no code, [`ImportError::TooLong`] for a user name
+///   over 200 chars or a note over [`MAX_NOTE`];
+/// - [`ImportError::Nothing`] if the project brings neither codes nor
+///   sources.
+pub fn read_project(bytes: &[u8], store: &Store) -> Result<Project, ImportError> {
+    let mut archive = Archive::open(bytes)?;
+    let qde = archive
+        .find_qde()
+        .ok_or_else(|| ImportError::MissingEntry("project.qde".into()))?;
+    let qde = archive.read(qde)?;
+    let xml = parse_xml(&qde)?;
+    let root = El::root(&xml);
+    if root.name() != "Project" {
+        return Err(ImportError::UnknownFormat(root.name().chars().take(60).collect()));
+    }
+    unique_guids(&xml)?;
+
+    let mut codes = Vec::new();
+    let mut depth = CodeDepth::default();
+    if let Some(c) = root.child("CodeBook").and_then(|b| b.child("Codes")) {
+        read_codes(c, &known_codes(store), &mut codes, &mut depth)?;
+    }
+    let theme_of: HashMap<String, String> = codes.iter().map(|(g, t, _)| (g.clone(), t.id.clone())).collect();
+    let (users, users_by_guid) = read_users(root)?;
+    let notes = read_notes(root)?;
+
+    // Every source, with its text and its selections as written.
+    let mut read: Vec<(ProjectSource, Vec<RawSelection>)> = Vec::new();
+    for s in root.child("Sources").into_iter().flat_map(|s| s.0.children()).map(El) {
+        let Some(kind) = SourceKind::of_element(s.name()) else {
+            continue;
+        };
+        let guid = s.guid()?;
+        let (text, selections) = if kind == SourceKind::Text {
+            (source_text(&mut archive, s)?, read_selections(s, &theme_of, &notes)?)
+        } else {
+            (None, Vec::new())
+        };
+        let coding_users: BTreeSet<String> =
+            s.0.descendants()
+                .filter(|n| n.is_element() && n.tag_name().name() == "Coding")
+                .map(|n| {
+                    let user = El(n)
+                        .attr("creatingUser")
+                        .or_else(|| n.parent_element().and_then(|p| El(p).attr("creatingUser")))
+                        .and_then(normalize_guid);
+                    user.and_then(|u| users_by_guid.get(&u).cloned())
+                        .filter(|n| !n.is_empty())
+                        .unwrap_or_else(|| super::ANONYMOUS.to_string())
+                })
+                .collect();
+        let codings =
+            s.0.descendants()
+                .filter(|n| n.is_element() && n.tag_name().name() == "Coding")
+                .count();
+        let name = s
+            .attr("name")
+            .map(|n| n.trim().chars().take(500).collect::<String>())
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| {
+                s.attr("plainTextPath")
+                    .unwrap_or("")
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or("")
+                    .to_string()
+            });
+        let (chars, fingerprint) = match &text {
+            Some(t) => (char_len(t), Some(Document::parse(t).fingerprint)),
+            None => (0, None),
+        };
+        read.push((
+            ProjectSource {
+                guid,
+                name,
+                kind,
+                codings,
+                coders: coding_users.into_iter().collect(),
+                text,
+                chars,
+                fingerprint,
+                selections: Vec::new(),
+            },
+            selections,
+        ));
+    }
+    let texts = read.iter().filter(|(s, _)| s.kind == SourceKind::Text).count();
+    if texts > 0 && read.iter().all(|(s, _)| s.text.is_none()) {
+        return Err(ImportError::MissingEntry("Sources/…txt".into()));
+    }
+
+    // The unit, decided over the whole file, then the positions in chars.
+    let origin: Option<String> = root.attr("origin").map(|s| s.chars().take(100).collect());
+    let coded: Vec<(&str, Vec<(usize, usize)>)> = read
+        .iter()
+        .filter_map(|(s, sel)| Some((s.text.as_deref()?, sel.iter().map(|x| (x.start, x.end)).collect())))
+        .collect();
+    let (unit, unit_basis) = decide_unit(origin.as_deref(), &coded);
+    let mut sources = Vec::with_capacity(read.len());
+    for (mut source, raw) in read {
+        if let Some(text) = &source.text {
+            let map = Utf16Map::new(text);
+            for r in raw {
+                let (Some(start), Some(end)) = (map.read(unit, r.start), map.read(unit, r.end)) else {
+                    return Err(ImportError::OutOfRange(format!(
+                        "PlainTextSelection {}: {}–{} ({}: {})",
+                        r.guid,
+                        r.start,
+                        r.end,
+                        unit.as_str(),
+                        map.chars()
+                    )));
+                };
+                source.selections.push(Selection {
+                    start,
+                    end,
+                    user: r.user,
+                    codings: r.codings,
+                    notes: r.notes,
+                });
+            }
+        }
+        sources.push(source);
+    }
+
+    if sources.is_empty() && codes.is_empty() {
+        return Err(ImportError::Nothing);
+    }
+    let annotator = root
+        .attr("creatingUserGUID")
+        .or_else(|| root.attr("creatingUser"))
+        .and_then(normalize_guid)
+        .and_then(|g| users_by_guid.get(&g).cloned());
+    let (themes, codebook) = split_codes(codes);
+    Ok(Project {
+        name: root.attr("name").map(|s| s.chars().take(200).collect()),
+        origin,
+        created: root.attr("creationDateTime").map(|s| s.chars().take(60).collect()),
+        annotator,
+        unit,
+        unit_basis,
+        sources,
+        themes,
+        codebook,
+        depth,
+        users,
+        users_by_guid,
+    })
+}
+
+/// Reads a REFI-QDA project for the open document `doc`, as
+/// [`read_project`] then [`Project::incoming`] for the source that belongs
+/// to it ([`Project::source_for`]: the one with its text, else the first
+/// coded text source, whose paragraphs are then found in `doc` by their
+/// text). A project without a readable text source brings its codes.
+///
+/// # Errors
+/// As [`read_project`] and [`Project::incoming`]; [`ImportError::Nothing`]
+/// if the result brings neither themes nor sets.
+pub fn import_project(bytes: &[u8], doc: &Document, store: &Store) -> Result<Incoming, ImportError> {
+    let project = read_project(bytes, store)?;
+    let incoming = match project.source_for(doc) {
+        Some(i) => project.incoming(i, doc, store)?,
+        None => project.bare_incoming(doc),
+    };
     if incoming.sets.is_empty() && incoming.themes.is_empty() {
         return Err(ImportError::Nothing);
     }

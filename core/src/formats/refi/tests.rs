@@ -170,7 +170,7 @@ fn codebook_round_trips_with_entries_and_sub_themes() {
             (orig.name_zh.as_str(), orig.name_en.as_str())
         );
         assert_eq!(t.color, orig.color);
-        assert_eq!(t.key, None);
+        assert_eq!(t.key, orig.key, "keys travel in the description line");
     }
     assert_eq!(entries.get("u-processing"), Some(&sub));
     assert_eq!(entries.get("trade"), Some(&trade));
