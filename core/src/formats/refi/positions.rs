@@ -155,7 +155,7 @@ fn on_line_boundary(chars: &[char], at: usize) -> bool {
 /// than anything else), code points on a tie. Texts all in the BMP read the
 /// same either way: code points, [`UnitBasis::NoDifference`].
 pub fn decide_unit(origin: Option<&str>, coded: &[(&str, Vec<(usize, usize)>)]) -> (OffsetUnit, UnitBasis) {
-    let maps: Vec<(Utf16Map, &str, &Vec<(usize, usize)>)> = coded
+    let maps: Vec<_> = coded
         .iter()
         .map(|(t, s)| (Utf16Map::new(t), *t, s))
         .filter(|(m, _, s)| m.differs() && !s.is_empty())
