@@ -123,6 +123,11 @@ pub enum ImportError {
     },
     /// JSON of another known kind: what it is (e.g. "Hypothesis JSON").
     Foreign(&'static str),
+    /// The library document an import goes to has stored annotations that
+    /// cannot be read (opening it backs them up and recovers what it can).
+    StoredUnreadable,
+    /// The store refused the planned change (its message).
+    Refused(String),
 }
 
 impl ImportError {
@@ -174,6 +179,8 @@ impl ImportError {
                      The file holds {count} annotations without a tag or a comment (highlights or links), targeting {target}"
                 )
             }
+            ImportError::StoredUnreadable => "这份文档已保存的标注无法读取，未导入：请先打开它（会备份并恢复） · This document's saved annotations cannot be read, so nothing was imported into it: open it first (that backs them up and recovers them)".into(),
+            ImportError::Refused(why) => format!("导入被拒绝：{why} · The import was refused: {why}"),
             ImportError::Foreign(what) => format!(
                 "这是 {what}，不是 W3C Web Annotation 或本应用的标注文件 · This is {what}, not W3C Web Annotation or this app's annotation file"
             ),
@@ -221,6 +228,55 @@ pub struct Preview {
     pub matched_blocks: usize,
     /// Blocks it annotates that the open document lacks: never attached elsewhere.
     pub unmatched_blocks: usize,
+    /// New themes (of `new_themes`) that no tag of the file uses: an import
+    /// can leave them out ([`Incoming::without_unused_themes`]).
+    pub unused_themes: usize,
+}
+
+/// What a planned import applies, counted from its command (not from what
+/// the file held): themes added, tags set, notes written, sets opened.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Applied {
+    pub themes: usize,
+    pub tags: usize,
+    pub notes: usize,
+    pub sets: usize,
+}
+
+impl Applied {
+    /// Counts the commands of `cmd` (a [`Command::Batch`] or one command).
+    pub fn of(cmd: &Command) -> Applied {
+        let mut a = Applied::default();
+        a.count(cmd);
+        a
+    }
+
+    fn count(&mut self, cmd: &Command) {
+        match cmd {
+            Command::Batch(cmds) => cmds.iter().for_each(|c| self.count(c)),
+            Command::PutTheme(_) => self.themes += 1,
+            Command::Tag { present: true, .. } => self.tags += 1,
+            Command::Note { text, .. } if !text.is_empty() => self.notes += 1,
+            Command::AddSet(_) => self.sets += 1,
+            _ => {}
+        }
+    }
+
+    /// Adds another import's counts.
+    pub fn add(&mut self, other: Applied) {
+        self.themes += other.themes;
+        self.tags += other.tags;
+        self.notes += other.notes;
+        self.sets += other.sets;
+    }
+
+    /// "3 主题 themes, 12 标签 tags, 2 笔记 notes", for a notice.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} 标签 tags, {} 笔记 notes, {} 新主题 new themes",
+            self.tags, self.notes, self.themes
+        )
+    }
 }
 
 impl Incoming {
@@ -241,6 +297,37 @@ impl Incoming {
             sets: Vec::new(),
             terms: None,
         }
+    }
+
+    /// Ids of the file's themes that `store` lacks and that no tag of the
+    /// file uses, nor any sub-theme of theirs that a tag uses.
+    pub fn unused_themes(&self, store: &Store) -> BTreeSet<String> {
+        let used: BTreeSet<&str> = self
+            .sets
+            .iter()
+            .flat_map(|s| &s.tags)
+            .map(|t| t.theme.as_str())
+            .collect();
+        let parents: BTreeSet<&str> = used
+            .iter()
+            .filter_map(|t| self.codebook.get(*t).and_then(|c| c.parent.as_deref()))
+            .collect();
+        self.themes
+            .iter()
+            .filter(|t| store.theme(&t.id).is_none())
+            .filter(|t| !used.contains(t.id.as_str()) && !parents.contains(t.id.as_str()))
+            .map(|t| t.id.clone())
+            .collect()
+    }
+
+    /// The import without the themes [`Incoming::unused_themes`] names
+    /// (and their codebook entries).
+    pub fn without_unused_themes(&self, store: &Store) -> Incoming {
+        let unused = self.unused_themes(store);
+        let mut out = self.clone();
+        out.themes.retain(|t| !unused.contains(&t.id));
+        out.codebook.retain(|id, _| !unused.contains(id));
+        out
     }
 
     fn blocks(&self) -> BTreeSet<&str> {
@@ -280,6 +367,7 @@ impl Incoming {
             has_text: self.document.text.is_some(),
             matched_blocks: matched,
             unmatched_blocks: blocks.len() - matched,
+            unused_themes: self.unused_themes(store).len(),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Exports of the open document: which format, and the file it makes.
 
 use crate::document::Document;
+use crate::formats::refi::OffsetUnit;
 use crate::formats::{self, own_json};
 use crate::persist::KeyValue;
 use crate::store::Store;
@@ -18,8 +19,9 @@ pub enum ExportKind {
     W3c,
     /// The user's own set, or every set (one row per coder and paragraph).
     Csv { all_sets: bool },
-    /// REFI-QDA project: the text and every coder's codings.
-    Qdpx,
+    /// REFI-QDA project: the text and every coder's codings, positions in
+    /// the unit the target tool counts.
+    Qdpx { unit: OffsetUnit },
     /// REFI-QDA codebook.
     Qdc,
     /// The codebook as a readable Markdown document.
@@ -83,10 +85,18 @@ impl<K: KeyValue> Workspace<K> {
                 "application/ld+json",
                 formats::w3c::export(doc, store, &all, &created).into_bytes(),
             ),
-            ExportKind::Qdpx => (
+            ExportKind::Qdpx { unit } => (
                 format!("{base}.qdpx"),
                 "application/zip",
-                formats::refi::export_project(doc, store, &all, &created),
+                formats::refi::export_library_project(
+                    &[formats::refi::ProjectDoc {
+                        doc,
+                        store,
+                        sets: all.clone(),
+                    }],
+                    &created,
+                    unit,
+                ),
             ),
             ExportKind::CodebookMarkdown => (
                 format!("{base}-codebook.md"),

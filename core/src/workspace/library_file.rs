@@ -1,10 +1,12 @@
 //! The whole library as one file: export, import (merged, never
 //! overwriting), and the undo of an import.
 
+use crate::document::Document;
 use crate::exchange::ImportError;
+use crate::formats::refi::{self, OffsetUnit};
 use crate::library::{self, Library, LibraryDoc, Source};
 use crate::persist::{self, KeyValue};
-use crate::store::Store;
+use crate::store::{AnnotationSet, SetKind, Store};
 
 use super::{ExportFile, Workspace};
 
@@ -27,12 +29,12 @@ pub struct LibraryUndo {
 }
 
 impl<K: KeyValue> Workspace<K> {
-    /// The whole library as one file: every document's entry, text (not the
-    /// built-in speech's: every copy of the app has it) and annotations;
-    /// the open document's from `open`. `own` is the exporting coder's set.
-    pub fn export_library(&self, open: &Store, own: &str, now_secs: u64) -> ExportFile {
-        let docs: Vec<LibraryDoc> = self
-            .library
+    /// Every library document with its text (`None` for the built-in
+    /// speech) and annotations (the open document's from `open`); a
+    /// document whose text or annotations cannot be read is left out or
+    /// goes without annotations.
+    fn library_docs(&self, open: &Store) -> Vec<LibraryDoc> {
+        self.library
             .entries
             .iter()
             .filter_map(|e| {
@@ -57,12 +59,67 @@ impl<K: KeyValue> Workspace<K> {
                     store,
                 })
             })
-            .collect();
+            .collect()
+    }
+
+    /// The whole library as one file: every document's entry, text (not the
+    /// built-in speech's: every copy of the app has it) and annotations;
+    /// the open document's from `open`. `own` is the exporting coder's set.
+    pub fn export_library(&self, open: &Store, own: &str, now_secs: u64) -> ExportFile {
+        let docs = self.library_docs(open);
         let created = crate::formats::dates::iso_utc(now_secs);
         ExportFile {
             name: format!("speech-annotator-library-{}.json", &created[..10]),
             media_type: "application/json",
             bytes: library::export_library(&docs, &created, own).into_bytes(),
+        }
+    }
+
+    /// The library (or the documents `only` names, by fingerprint) as one
+    /// REFI-QDA project ([`refi::export_library_project`]): every document a
+    /// text source, every coder of any document a user, the union of the
+    /// documents' codebooks; positions counted in `unit`. Documents without
+    /// annotations go as sources without codings. The open document's
+    /// annotations come from `open`.
+    pub fn export_library_qdpx(
+        &self,
+        open: &Store,
+        only: Option<&[String]>,
+        unit: OffsetUnit,
+        now_secs: u64,
+    ) -> ExportFile {
+        let docs: Vec<(Document, Store)> = self
+            .library_docs(open)
+            .into_iter()
+            .filter(|d| only.is_none_or(|o| o.contains(&d.entry.fingerprint)))
+            .map(|d| {
+                let doc = match &d.text {
+                    Some(t) => Document::parse(t),
+                    None => (*self.builtin).clone(),
+                };
+                let store = d.store.unwrap_or_else(|| {
+                    let p = &self.profile;
+                    Store::new(
+                        &self.replica,
+                        &AnnotationSet::new(&p.coder_id, &p.name, &p.color, SetKind::Coder),
+                    )
+                });
+                (doc, store)
+            })
+            .collect();
+        let parts: Vec<refi::ProjectDoc> = docs
+            .iter()
+            .map(|(doc, store)| refi::ProjectDoc {
+                doc,
+                store,
+                sets: store.sets.keys().map(String::as_str).collect(),
+            })
+            .collect();
+        let created = crate::formats::dates::iso_utc(now_secs);
+        ExportFile {
+            name: format!("speech-annotator-library-{}.qdpx", &created[..10]),
+            media_type: "application/zip",
+            bytes: refi::export_library_project(&parts, &created, unit),
         }
     }
 

@@ -14,9 +14,11 @@
 
 mod export;
 mod library_file;
+mod project_import;
 
 pub use export::{ExportFile, ExportKind};
 pub use library_file::{LibraryImported, LibraryUndo};
+pub use project_import::{ImportedSource, ProjectImported, SkippedSource};
 
 use std::sync::Arc;
 
@@ -451,5 +453,7 @@ impl<K: KeyValue> Workspace<K> {
     }
 }
 
+#[cfg(test)]
+mod project_tests;
 #[cfg(test)]
 mod tests;

@@ -282,7 +282,13 @@ fn exports_are_named_and_typed_by_kind() {
             "-codes.csv",
             "text/csv;charset=utf-8",
         ),
-        (ExportKind::Qdpx, ".qdpx", "application/zip"),
+        (
+            ExportKind::Qdpx {
+                unit: crate::formats::refi::OffsetUnit::CodePoints,
+            },
+            ".qdpx",
+            "application/zip",
+        ),
         (ExportKind::Qdc, "-codebook.qdc", "application/xml"),
         (
             ExportKind::CodebookMarkdown,

@@ -7,12 +7,13 @@ use std::io::{Cursor, Write};
 
 use super::codebook::ThemeLine;
 use super::guid::{code_guid, guid, user_guid};
+use super::positions::{char_to_unit, OffsetUnit};
 use super::xml::{Attr, XmlOut};
 use super::{CODEBOOK_NS, NAME_CHARS, PROJECT_NS};
 use crate::document::Document;
 use crate::formats::dates::iso_utc;
 use crate::formats::own_json::APP_NAME;
-use crate::store::{Store, TagKey};
+use crate::store::{AnnotationSet, Store, TagKey};
 use crate::themes::Theme;
 
 /// Writes one `Code` for theme `t`, with `children` nested in it. Its
@@ -74,23 +75,50 @@ pub fn export_codebook(store: &Store) -> String {
     out.finish()
 }
 
+/// One document of a project export: its text, its store and the ids of
+/// the sets (coders) to write.
+pub struct ProjectDoc<'a> {
+    pub doc: &'a Document,
+    pub store: &'a Store,
+    pub sets: Vec<&'a str>,
+}
+
 /// Writes `doc` and the annotations of `sets` as a REFI-QDA 1.0 project
-/// (`.qdpx`, a zip, deflated): `project.qde` (XML in UTF-8, namespace
-/// [`PROJECT_NS`]) and `Sources/<guid>.txt`, the document's canonical text
-/// in UTF-8.
-///
-/// Each coder in `sets` (ids of the store's sets; unknown and repeated ids
-/// are skipped) is a `User`; each paragraph a coder tagged or annotated is
-/// one `PlainTextSelection` whose `startPosition`/`endPosition` are the
-/// block's range in chars (Unicode scalar values) of the canonical text, end
-/// exclusive, with one `Coding` per live theme and a `NoteRef` to its note,
-/// kept in `<Notes>`. `created` (ISO 8601) dates the project, the source,
-/// the notes and tags without a time of their own; it is left out if empty.
-/// Tags with a time (seconds since the Unix epoch) carry it, in UTC.
-///
-/// GUIDs depend only on ids and the text, so the same input gives the same
-/// bytes. Never fails.
+/// (`.qdpx`): [`export_library_project`] with one document, positions in
+/// code points.
 pub fn export_project(doc: &Document, store: &Store, sets: &[&str], created: &str) -> Vec<u8> {
+    export_library_project(
+        &[ProjectDoc {
+            doc,
+            store,
+            sets: sets.to_vec(),
+        }],
+        created,
+        OffsetUnit::CodePoints,
+    )
+}
+
+/// Writes documents and their annotations as one REFI-QDA 1.0 project
+/// (`.qdpx`, a zip, deflated): `project.qde` (XML in UTF-8, namespace
+/// [`PROJECT_NS`]) and one `Sources/<guid>.txt` per document, its canonical
+/// text in UTF-8.
+///
+/// Each coder of any document (ids of its store's sets; unknown and
+/// repeated ids are skipped) is one `User`, named as in the first document
+/// that has the set; the codebook is the union of the documents' live
+/// themes (by id, the first document's entry winning). Each paragraph a
+/// coder tagged or annotated is one `PlainTextSelection` whose
+/// `startPosition`/`endPosition` are the block's range in the canonical
+/// text, counted in `unit` (code points unless the target tool counts
+/// UTF-16 units, see `docs/refi-qda.md`), end exclusive, with one `Coding`
+/// per live theme and a `NoteRef` to its note, kept in `<Notes>`.
+/// `created` (ISO 8601) dates the project, the sources, the notes and tags
+/// without a time of their own; it is left out if empty. Tags with a time
+/// (seconds since the Unix epoch) carry it, in UTC.
+///
+/// GUIDs depend only on ids and the texts, so the same input gives the
+/// same bytes. Never fails.
+pub fn export_library_project(docs: &[ProjectDoc], created: &str, unit: OffsetUnit) -> Vec<u8> {
     let created = created.trim();
     let when = |at: u64| -> Option<String> {
         if at > 0 && at < 253_402_300_800 {
@@ -108,14 +136,42 @@ pub fn export_project(doc: &Document, store: &Store, sets: &[&str], created: &st
         }
         attrs
     }
-    let mut seen = HashSet::new();
-    let chosen: Vec<_> = sets
+    // Per document, its chosen sets; over all, the users in first-seen order.
+    let mut users: Vec<(&str, &str)> = Vec::new();
+    let chosen: Vec<Vec<&AnnotationSet>> = docs
         .iter()
-        .filter(|id| seen.insert(**id))
-        .filter_map(|id| store.sets.get(*id))
+        .map(|d| {
+            let mut seen = HashSet::new();
+            d.sets
+                .iter()
+                .filter(|id| seen.insert(**id))
+                .filter_map(|id| d.store.sets.get(*id))
+                .inspect(|s| {
+                    if !users.iter().any(|(id, _)| *id == s.id) {
+                        users.push((&s.id, &s.name));
+                    }
+                })
+                .collect()
+        })
         .collect();
-    let source = guid(&["source", &doc.fingerprint]);
-    let name = doc.title.clone().unwrap_or_else(|| "speech".into());
+    // The codebook: every document's themes, the first document's entry winning.
+    let book = docs.first().map(|first| {
+        let mut book = first.store.clone();
+        for d in &docs[1..] {
+            for (id, e) in &d.store.themes {
+                book.themes.entry(id.clone()).or_insert_with(|| e.clone());
+            }
+            for (id, e) in &d.store.codebook {
+                book.codebook.entry(id.clone()).or_insert_with(|| e.clone());
+            }
+        }
+        book
+    });
+    let many = docs.len() > 1;
+    let name = match docs {
+        [one] => one.doc.title.clone().unwrap_or_else(|| "speech".into()),
+        _ => "speech-annotator library".into(),
+    };
     let created_at = when(0);
 
     let mut x = XmlOut::new();
@@ -126,78 +182,104 @@ pub fn export_project(doc: &Document, store: &Store, sets: &[&str], created: &st
             &created_at,
         ),
     );
-    if !chosen.is_empty() {
+    if !users.is_empty() {
         x.start("Users", &[]);
-        for s in &chosen {
-            x.empty("User", &[("guid", &user_guid(&s.id)), ("name", &s.name)]);
+        for (id, name) in &users {
+            x.empty("User", &[("guid", &user_guid(id)), ("name", name)]);
         }
         x.end("Users");
     }
-    x.start("CodeBook", &[]);
-    write_codes(&mut x, store);
-    x.end("CodeBook");
-
-    x.start("Sources", &[]);
-    let path = format!("internal://{source}.txt");
-    let creator = chosen.first().map(|s| user_guid(&s.id));
-    let mut attrs = vec![("guid", source.as_str()), ("name", &name), ("plainTextPath", &path)];
-    if let Some(c) = &creator {
-        attrs.push(("creatingUser", c));
+    if let Some(book) = &book {
+        x.start("CodeBook", &[]);
+        write_codes(&mut x, book);
+        x.end("CodeBook");
     }
-    x.start("TextSource", &dated(attrs, &created_at));
+
     // (note GUID, its name, its user, its text) in the order they are referred to.
     let mut notes: Vec<(String, String, String, &str)> = Vec::new();
-    for b in &doc.blocks {
-        for s in &chosen {
-            let user = user_guid(&s.id);
-            let codings: Vec<(&Theme, u64)> = store
-                .themes()
-                .into_iter()
-                .filter_map(|t| {
-                    let e = s.tags.get(&TagKey::new(&b.id, &t.id))?;
-                    e.present.then_some((t, e.at))
-                })
-                .collect();
-            let note = s.notes.get(&b.id).map(|n| n.text.as_str()).unwrap_or("");
-            if codings.is_empty() && note.is_empty() {
-                continue;
-            }
-            let label: String = b.text.chars().take(NAME_CHARS).collect();
-            let (g, start, end) = (
-                guid(&["selection", &s.id, &b.id]),
-                b.start.to_string(),
-                b.end.to_string(),
-            );
-            let at = when(codings.iter().map(|c| c.1).max().unwrap_or(0));
-            x.start(
-                "PlainTextSelection",
-                &dated(
-                    vec![
-                        ("guid", &g),
-                        ("name", &label),
-                        ("startPosition", &start),
-                        ("endPosition", &end),
-                        ("creatingUser", &user),
-                    ],
-                    &at,
-                ),
-            );
-            for (t, at) in &codings {
-                let (g, code, at) = (guid(&["coding", &s.id, &b.id, &t.id]), code_guid(&t.id), when(*at));
-                x.start("Coding", &dated(vec![("guid", &g), ("creatingUser", &user)], &at));
-                x.empty("CodeRef", &[("targetGUID", &code)]);
-                x.end("Coding");
-            }
-            if !note.is_empty() {
-                let note_guid = guid(&["note", &s.id, &b.id]);
-                x.empty("NoteRef", &[("targetGUID", &note_guid)]);
-                notes.push((note_guid, format!("{}: {label}", s.name), user.clone(), note));
-            }
-            x.end("PlainTextSelection");
-        }
+    let mut files: Vec<(String, &str)> = Vec::new();
+    if !docs.is_empty() {
+        x.start("Sources", &[]);
     }
-    x.end("TextSource");
-    x.end("Sources");
+    for (d, chosen) in docs.iter().zip(&chosen) {
+        let (doc, store) = (d.doc, d.store);
+        let source = guid(&["source", &doc.fingerprint]);
+        // With several documents, block ids repeat: the GUIDs of what is in
+        // a source name its document too.
+        let scope = |parts: &[&str]| -> String {
+            let mut all: Vec<&str> = parts.to_vec();
+            if many {
+                all.insert(1, &doc.fingerprint);
+            }
+            guid(&all)
+        };
+        let source_name = doc.title.clone().unwrap_or_else(|| "speech".into());
+        let path = format!("internal://{source}.txt");
+        let creator = chosen.first().map(|s| user_guid(&s.id));
+        let mut attrs = vec![
+            ("guid", source.as_str()),
+            ("name", &source_name),
+            ("plainTextPath", &path),
+        ];
+        if let Some(c) = &creator {
+            attrs.push(("creatingUser", c));
+        }
+        x.start("TextSource", &dated(attrs, &created_at));
+        for b in &doc.blocks {
+            for s in chosen {
+                let user = user_guid(&s.id);
+                let codings: Vec<(&Theme, u64)> = store
+                    .themes()
+                    .into_iter()
+                    .filter_map(|t| {
+                        let e = s.tags.get(&TagKey::new(&b.id, &t.id))?;
+                        e.present.then_some((t, e.at))
+                    })
+                    .collect();
+                let note = s.notes.get(&b.id).map(|n| n.text.as_str()).unwrap_or("");
+                if codings.is_empty() && note.is_empty() {
+                    continue;
+                }
+                let label: String = b.text.chars().take(NAME_CHARS).collect();
+                let (g, start, end) = (
+                    scope(&["selection", &s.id, &b.id]),
+                    char_to_unit(&doc.text, unit, b.start).to_string(),
+                    char_to_unit(&doc.text, unit, b.end).to_string(),
+                );
+                let at = when(codings.iter().map(|c| c.1).max().unwrap_or(0));
+                x.start(
+                    "PlainTextSelection",
+                    &dated(
+                        vec![
+                            ("guid", &g),
+                            ("name", &label),
+                            ("startPosition", &start),
+                            ("endPosition", &end),
+                            ("creatingUser", &user),
+                        ],
+                        &at,
+                    ),
+                );
+                for (t, at) in &codings {
+                    let (g, code, at) = (scope(&["coding", &s.id, &b.id, &t.id]), code_guid(&t.id), when(*at));
+                    x.start("Coding", &dated(vec![("guid", &g), ("creatingUser", &user)], &at));
+                    x.empty("CodeRef", &[("targetGUID", &code)]);
+                    x.end("Coding");
+                }
+                if !note.is_empty() {
+                    let note_guid = scope(&["note", &s.id, &b.id]);
+                    x.empty("NoteRef", &[("targetGUID", &note_guid)]);
+                    notes.push((note_guid, format!("{}: {label}", s.name), user.clone(), note));
+                }
+                x.end("PlainTextSelection");
+            }
+        }
+        x.end("TextSource");
+        files.push((format!("Sources/{source}.txt"), &doc.text));
+    }
+    if !docs.is_empty() {
+        x.end("Sources");
+    }
     if !notes.is_empty() {
         x.start("Notes", &[]);
         for (g, name, user, text) in &notes {
@@ -218,8 +300,9 @@ pub fn export_project(doc: &Document, store: &Store, sets: &[&str], created: &st
     // Writing to memory cannot fail.
     zip.start_file("project.qde", options).expect("in memory");
     zip.write_all(qde.as_bytes()).expect("in memory");
-    zip.start_file(format!("Sources/{source}.txt"), options)
-        .expect("in memory");
-    zip.write_all(doc.text.as_bytes()).expect("in memory");
+    for (path, text) in files {
+        zip.start_file(path, options).expect("in memory");
+        zip.write_all(text.as_bytes()).expect("in memory");
+    }
     zip.finish().expect("in memory").into_inner()
 }

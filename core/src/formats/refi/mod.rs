@@ -38,7 +38,7 @@ mod sources;
 mod xml;
 
 pub use codebook::{import_codebook, CodeDepth, ReadCodebook};
-pub use export::{export_codebook, export_project};
+pub use export::{export_codebook, export_library_project, export_project, ProjectDoc};
 pub use guid::{code_guid, user_guid};
 pub use positions::{char_to_unit, decide_unit, OffsetUnit, UnitBasis};
 pub use project::{import_project, read_project, Project, ProjectSource, SourceKind};
