@@ -17,6 +17,7 @@ command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
 command -v node >/dev/null || need_apt+=(nodejs npm)
 command -v gzip >/dev/null || need_apt+=(gzip)
 command -v brotli >/dev/null || need_apt+=(brotli)
+command -v xmllint >/dev/null || need_apt+=(libxml2-utils)  # REFI-QDA exports checked against the schemas (core/tests/refi_xsd.rs)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "apt-get install ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive

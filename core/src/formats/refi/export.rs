@@ -11,7 +11,7 @@ use super::positions::{char_to_unit, OffsetUnit};
 use super::xml::{Attr, XmlOut};
 use super::{CODEBOOK_NS, NAME_CHARS, PROJECT_NS};
 use crate::document::Document;
-use crate::formats::dates::iso_utc;
+use crate::formats::dates::{iso_utc, parse_iso, MAX_ISO_SECS};
 use crate::formats::own_json::APP_NAME;
 use crate::store::{AnnotationSet, Store, TagKey};
 use crate::themes::Theme;
@@ -67,6 +67,11 @@ fn write_codes(out: &mut XmlOut, store: &Store) {
 /// inside their parent's code. Each code's `Description` names the theme's
 /// id on its first line (so a codebook read back keeps its themes) and holds
 /// its codebook entry after it. Never fails.
+///
+/// The file validates against the REFI-QDA 1.0 codebook schema
+/// (`Codebook-mrt2019.xsd`; checked by `core/tests/refi_xsd.rs`) as long as
+/// the store has a live theme: the schema wants at least one `Code`, so the
+/// `<Codes>` of a store whose themes are all deleted is empty and refused.
 pub fn export_codebook(store: &Store) -> String {
     let mut out = XmlOut::new();
     out.start("CodeBook", &[("xmlns", CODEBOOK_NS), ("origin", APP_NAME)]);
@@ -112,21 +117,27 @@ pub fn export_project(doc: &Document, store: &Store, sets: &[&str], created: &st
 /// text, counted in `unit` (code points unless the target tool counts
 /// UTF-16 units, see `docs/refi-qda.md`), end exclusive, with one `Coding`
 /// per live theme and a `NoteRef` to its note, kept in `<Notes>`.
-/// `created` (ISO 8601) dates the project, the sources, the notes and tags
-/// without a time of their own; it is left out if empty. Tags with a time
-/// (seconds since the Unix epoch) carry it, in UTC.
+/// `created` (RFC 3339, or a date alone) dates the project, the sources,
+/// the notes and tags without a time of their own, written in UTC as
+/// `2026-11-25T04:59:40Z`; it is left out if empty or not a date. Tags with
+/// a time (seconds since the Unix epoch) carry it, in UTC. Stores whose
+/// themes are all deleted write no `CodeBook` (the schema wants at least
+/// one code in one).
+///
+/// The `project.qde` written validates against the REFI-QDA 1.0 project
+/// schema (`Project-mrt2019.xsd`; checked by `core/tests/refi_xsd.rs`).
 ///
 /// GUIDs depend only on ids and the texts, so the same input gives the
 /// same bytes. Never fails.
 pub fn export_library_project(docs: &[ProjectDoc], created: &str, unit: OffsetUnit) -> Vec<u8> {
-    let created = created.trim();
+    // Written as the schema's `xsd:dateTime` wants it (`T`, `Z`), whatever
+    // form of ISO 8601 it came in; left out if it is none.
+    let created = parse_iso(created.trim()).map(iso_utc);
     let when = |at: u64| -> Option<String> {
-        if at > 0 && at < 253_402_300_800 {
+        if at > 0 && at <= MAX_ISO_SECS {
             Some(iso_utc(at))
-        } else if !created.is_empty() {
-            Some(created.to_string())
         } else {
-            None
+            created.clone()
         }
     };
     // `attrs` plus `creationDateTime` when there is a time to give.
@@ -189,7 +200,9 @@ pub fn export_library_project(docs: &[ProjectDoc], created: &str, unit: OffsetUn
         }
         x.end("Users");
     }
-    if let Some(book) = &book {
+    // The schema wants at least one `Code` in a `CodeBook`: stores whose
+    // themes are all deleted write none.
+    if let Some(book) = book.as_ref().filter(|b| !b.themes().is_empty()) {
         x.start("CodeBook", &[]);
         write_codes(&mut x, book);
         x.end("CodeBook");

@@ -8,10 +8,12 @@
 //!
 //! Themes are codes, coders are users, a tagged paragraph is one
 //! `PlainTextSelection` per coder with one `Coding` per theme, and a note is
-//! a `Note` the selection points at with a `NoteRef`. Positions count chars
-//! (Unicode scalar values, Rust `char`s) of the source's plain text, as
-//! QualCoder does; the app exports its canonical text, so positions are
-//! block offsets. GUIDs are version-5 UUIDs derived from ids ([`code_guid`],
+//! a `Note` the selection points at with a `NoteRef`. Exported positions
+//! count chars (Unicode scalar values, Rust `char`s) of the source's plain
+//! text; the app exports its canonical text, so positions are block
+//! offsets. Imported positions are read in the unit the file counts
+//! (`positions`: code points or UTF-16 units, decided per file; which tool
+//! counts what is in `docs/refi-qda.md`). GUIDs are version-5 UUIDs derived from ids ([`code_guid`],
 //! [`user_guid`]), so exporting twice gives the same GUIDs and an export read
 //! back finds its own themes and coders again; GUIDs that earlier versions
 //! wrote are still recognised.

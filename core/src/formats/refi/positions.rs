@@ -4,8 +4,11 @@
 //! REFI-QDA 1.0 calls positions "character" positions without saying what a
 //! character is. NVivo counts UTF-16 code units (checked on NVivo 12
 //! projects whose texts hold emoji: the UTF-16 reading puts 272 of 297
-//! selections on line boundaries, the code-point reading 13); QualCoder and
-//! this app count code points (Unicode scalar values). The two readings
+//! selections on line boundaries, the code-point reading 13); qc and this
+//! app count code points (Unicode scalar values). QualCoder writes the
+//! positions of its Qt editor, which are UTF-16 units, but auto-coding in
+//! versions before March 2026 stored code points, so its files are left to
+//! the count; ATLAS.ti and MAXQDA are unknown. The two readings
 //! differ only in texts with characters outside the Basic Multilingual
 //! Plane (emoji, rare CJK ideographs of extension B and later), each of
 //! which is one code point but two UTF-16 units. See `docs/refi-qda.md`.
@@ -13,9 +16,10 @@
 /// The unit a project's positions count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OffsetUnit {
-    /// Unicode code points (scalar values, Rust `char`s): QualCoder, qc, this app.
+    /// Unicode code points (scalar values, Rust `char`s): qc, this app.
     CodePoints,
-    /// UTF-16 code units: NVivo (and what JavaScript's `String.length` counts).
+    /// UTF-16 code units: NVivo, QualCoder's editor (and what JavaScript's
+    /// `String.length` counts).
     Utf16,
 }
 
