@@ -11,7 +11,7 @@ impl AppState {
 
     /// Tells the user what the workspace could not read (each value backed
     /// up) or write, and mirrors its library list.
-    pub(super) fn report_storage(&self) {
+    pub fn report_storage(&self) {
         // The list is copied only when the workspace's differs from the mirror.
         let Some((recoveries, failure, library)) = self.with_ws(|w| {
             let changed = self.library.with_untracked(|l| l != w.library());
@@ -255,6 +255,18 @@ impl AppState {
             all_sets: true,
             include_text: true,
         });
+    }
+
+    /// Downloads the whole library as one REFI-QDA project, positions
+    /// counted in `unit`.
+    pub fn export_library_qdpx(&self, unit: annotator_core::formats::refi::OffsetUnit) {
+        let file = self.ws.with_value(|w| {
+            self.store
+                .with_untracked(|s| w.export_library_qdpx(s, None, unit, now_ms() / 1000))
+        });
+        if let Err(e) = crate::files::download_bytes(&file.name, file.media_type, &file.bytes) {
+            self.notify(Level::Error, format!("下载失败 · Download failed: {e}"), None);
+        }
     }
 
     /// Downloads an export of the open document's annotations.

@@ -65,6 +65,13 @@ pub enum NoticeAction {
     RestoreDocument(Box<Deleted>),
     /// Put back the stored values a library import replaced.
     RestoreValues(Box<LibraryUndo>),
+    /// Undo a project import: its step on the open document (if any, and
+    /// while it is still the next one to undo), then the stored values it
+    /// wrote for other documents.
+    UndoProject {
+        step: Option<u64>,
+        values: Box<LibraryUndo>,
+    },
     /// Keep the open document after another tab deleted it.
     KeepDocument,
 }

@@ -6,7 +6,10 @@
 use std::sync::Arc;
 
 use annotator_core::document::Document;
-use annotator_core::exchange::{self, ImportError, Incoming, Mode, MAX_IMPORT_BYTES};
+use std::collections::BTreeSet;
+
+use annotator_core::exchange::{self, Applied, ImportError, Incoming, Mode, MAX_IMPORT_BYTES};
+use annotator_core::formats::refi::{OffsetUnit, Project};
 use annotator_core::library::Source;
 use leptos::prelude::*;
 
@@ -19,6 +22,8 @@ pub struct PendingImport {
     pub incoming: Arc<Incoming>,
     /// The file as read, so it can be read again against another document.
     pub bytes: Arc<[u8]>,
+    /// A REFI-QDA project, whole: its sources are picked in the preview.
+    pub project: Option<Arc<Project>>,
 }
 
 /// The pending import, shared by the menu, the drop handler and the dialog.
@@ -30,13 +35,14 @@ pub fn read_import(state: AppState, pending: ImportState, file_name: String, byt
     let result = state.doc.with_untracked(|d| {
         state
             .store
-            .with_untracked(|s| annotator_core::formats::read_named(&file_name, bytes, d, s))
+            .with_untracked(|s| annotator_core::formats::read_file(&file_name, bytes, d, s))
     });
     match result {
-        Ok(incoming) => pending.0.set(Some(PendingImport {
+        Ok(read) => pending.0.set(Some(PendingImport {
             file_name,
-            incoming: Arc::new(incoming),
+            incoming: Arc::new(read.incoming),
             bytes: Arc::from(bytes),
+            project: read.project.map(Arc::new),
         })),
         Err(e) => state.notify(
             Level::Error,
@@ -69,6 +75,15 @@ pub fn ExportMenu(pending: ImportState) -> impl IntoView {
     let state = expect_context::<AppState>();
     let include_text = RwSignal::new(true);
     let all_sets = RwSignal::new(false);
+    // REFI-QDA positions: code points unless the target tool counts UTF-16.
+    let utf16 = RwSignal::new(false);
+    let unit = move || {
+        if utf16.get_untracked() {
+            OffsetUnit::Utf16
+        } else {
+            OffsetUnit::CodePoints
+        }
+    };
     let on_import = move |ev: leptos::ev::Event| {
         let input: web_sys::HtmlInputElement = event_target(&ev);
         if let Some(file) = input.files().and_then(|f| f.get(0)) {
@@ -95,9 +110,17 @@ pub fn ExportMenu(pending: ImportState) -> impl IntoView {
                 <button type="button" data-export="csv" on:click=move |_| state.export(ExportKind::Csv { all_sets: all_sets.get_untracked() })>
                     "表格 · Spreadsheet (.csv)"
                 </button>
-                <button type="button" data-export="qdpx" on:click=move |_| state.export(ExportKind::Qdpx)>
+                <button type="button" data-export="qdpx" on:click=move |_| state.export(ExportKind::Qdpx { unit: unit() })>
                     "REFI-QDA 项目 · project (.qdpx: NVivo, ATLAS.ti, MAXQDA, QualCoder)"
                 </button>
+                <button type="button" data-export="qdpx-library" on:click=move |_| state.export_library_qdpx(unit())>
+                    "整个文档库为一个 REFI-QDA 项目 · The whole library as one project (.qdpx)"
+                </button>
+                <label class="check" title="NVivo 按 UTF-16 代码单元计数位置；QualCoder、qc 和本应用按字符（码位） · NVivo counts positions in UTF-16 code units; QualCoder, qc and this app in code points">
+                    <input type="checkbox" data-export-offset-unit="" prop:checked=move || utf16.get()
+                        on:change=move |ev| utf16.set(event_target_checked(&ev))/>
+                    "位置按 UTF-16 计（NVivo） · positions in UTF-16 units (for NVivo)"
+                </label>
                 <button type="button" data-export="codebook" on:click=move |_| state.export(ExportKind::CodebookMarkdown)>
                     "编码簿文档 · Codebook document (.md)"
                 </button>
@@ -116,6 +139,19 @@ pub fn ExportMenu(pending: ImportState) -> impl IntoView {
 #[component]
 pub fn ImportDialog(pending: ImportState) -> impl IntoView {
     let state = expect_context::<AppState>();
+    let picks = RwSignal::new(BTreeSet::<usize>::new());
+    let leave_unused = RwSignal::new(false);
+    // A new file: its text sources picked, every theme kept.
+    Effect::new(move |_| {
+        let fresh = pending.0.with(|p| {
+            p.as_ref()
+                .and_then(|p| p.project.as_deref())
+                .map(crate::view::project::default_picks)
+                .unwrap_or_default()
+        });
+        picks.set(fresh);
+        leave_unused.set(false);
+    });
     let preview = move || {
         pending.0.get().map(|p| {
             let pv = state.doc.with(|d| state.store.with(|s| p.incoming.preview(d, s)));
@@ -124,13 +160,32 @@ pub fn ImportDialog(pending: ImportState) -> impl IntoView {
     };
     let apply = move |mode: Mode| {
         let Some(p) = pending.0.get_untracked() else { return };
+        if let Some(project) = &p.project {
+            pending.0.set(None);
+            let picks = picks.get_untracked();
+            crate::view::project::apply_project(
+                state,
+                &p.file_name,
+                project,
+                &picks,
+                mode,
+                leave_unused.get_untracked(),
+            );
+            return;
+        }
         let own = state.own_set();
         let (cmd, pv) = state.doc.with_untracked(|d| {
-            state
-                .store
-                .with_untracked(|s| (exchange::plan(&p.incoming, mode, d, s, &own), p.incoming.preview(d, s)))
+            state.store.with_untracked(|s| {
+                let incoming = if leave_unused.get_untracked() {
+                    p.incoming.without_unused_themes(s)
+                } else {
+                    (*p.incoming).clone()
+                };
+                (exchange::plan(&incoming, mode, d, s, &own), incoming.preview(d, s))
+            })
         });
         pending.0.set(None);
+        let applied = Applied::of(&cmd);
         if state.apply(cmd) {
             // The file's key-term curation, where the mode takes it.
             let mine = state.doc_settings.with_untracked(|d| d.terms.clone());
@@ -154,8 +209,10 @@ pub fn ImportDialog(pending: ImportState) -> impl IntoView {
             state.notify(
                 Level::Info,
                 format!(
-                    "已导入 {} · Imported {}: {} 标签 tags, {} 笔记 notes ({how}){skipped}",
-                    p.file_name, p.file_name, pv.tags, pv.notes
+                    "已导入 {} · Imported {}: {} ({how}){skipped}",
+                    p.file_name,
+                    p.file_name,
+                    applied.summary()
                 ),
                 Some(state.undo_notice(previous)),
             );
@@ -193,16 +250,41 @@ pub fn ImportDialog(pending: ImportState) -> impl IntoView {
                         <dt>"文档 · Document"</dt><dd>{pv.title.clone().unwrap_or_else(|| "—".into())}</dd>
                         <dt>"内容 · Holds"</dt>
                         <dd data-import-counts="">{format!("{} 标注集 sets · {} 标签 tags · {} 笔记 notes", pv.sets, pv.tags, pv.notes)}</dd>
-                        {(!pv.new_themes.is_empty()).then(|| view! {
-                            <dt>"新主题 · New themes"</dt><dd>{pv.new_themes.join("、")}</dd>
+                        {(!pv.new_themes.is_empty()).then(|| {
+                            let shown: Vec<String> = pv.new_themes.iter().take(12).cloned().collect();
+                            let more = pv.new_themes.len().saturating_sub(shown.len());
+                            let more = if more > 0 { format!(" … (+{more})") } else { String::new() };
+                            view! {
+                                <dt>"新主题 · New themes"</dt>
+                                <dd data-import-new-themes=pv.new_themes.len().to_string()>{format!("{}{more}", shown.join("、"))}</dd>
+                            }
                         })}
                     </dl>
-                    {(!pv.same_document).then(|| view! {
+                    {p.project.clone().map(|project| view! { <crate::view::project::ProjectFacts project picks/> })}
+                    {(pv.unused_themes > 0).then(|| view! {
+                        <label class="check" data-import-unused="">
+                            <input type="checkbox" data-import-leave-unused="" prop:checked=move || leave_unused.get()
+                                on:change=move |ev| leave_unused.set(event_target_checked(&ev))/>
+                            {format!(
+                                "不添加未使用的 {} 个新主题（文件中没有任何编码用到它们） · Leave out the {} new themes that no coding in the file uses",
+                                pv.unused_themes, pv.unused_themes
+                            )}
+                        </label>
+                    })}
+                    {(!pv.same_document && p.project.is_none()).then(|| view! {
                         <div class="warning" role="alert" data-import-other-document="">
                             <p>{format!(
                                 "此文件属于另一份文档。按段落文本匹配：{} 段匹配，{} 段在当前文档中找不到，不会被标到别处。 · This file was made for another document. Matched by paragraph text: {} paragraphs match; {} are not in the open document and will not be attached anywhere.",
                                 pv.matched_blocks, pv.unmatched_blocks, pv.matched_blocks, pv.unmatched_blocks
                             )}</p>
+                            {pv.has_text.then(|| view! {
+                                <button type="button" data-import-open-document="" on:click=open_doc>"打开该文档 · Open that document"</button>
+                            })}
+                        </div>
+                    })}
+                    {(!pv.same_document && p.project.is_some()).then(|| view! {
+                        <div class="warning" role="alert" data-import-other-document="">
+                            <p>"这个项目的来源都不是当前文档：选中的来源将作为各自的文档加入文档库，当前文档不受影响。 · None of this project's sources is the open document: the picked sources become documents of their own in the library, and nothing attaches to the open document."</p>
                             {pv.has_text.then(|| view! {
                                 <button type="button" data-import-open-document="" on:click=open_doc>"打开该文档 · Open that document"</button>
                             })}

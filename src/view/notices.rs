@@ -43,6 +43,13 @@ pub fn Notices() -> impl IntoView {
                                 state.dismiss(id);
                             }>"撤销 · Undo"</button>
                         }.into_any(),
+                        NoticeAction::UndoProject { step, values } => view! {
+                            <button type="button" data-action="notice-undo" on:click=move |_| {
+                                if crate::view::project::undo_project(state, step, &values) {
+                                    state.dismiss(id);
+                                }
+                            }>"撤销 · Undo"</button>
+                        }.into_any(),
                         NoticeAction::KeepDocument => view! {
                             <button type="button" data-action="keep-document" on:click=move |_| {
                                 state.keep_open_document();

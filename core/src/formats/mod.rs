@@ -109,6 +109,43 @@ pub fn read_named(name: &str, bytes: &[u8], doc: &Document, store: &Store) -> Re
     read(bytes, doc, store)
 }
 
+/// An import file read: what it brings to the open document, and for a
+/// REFI-QDA project the whole project, whose sources the user picks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadFile {
+    pub incoming: Incoming,
+    pub project: Option<refi::Project>,
+}
+
+/// Reads an import file as [`read_named`] does, keeping a REFI-QDA
+/// project whole ([`refi::read_project`]) beside what it brings to the open
+/// document `doc` ([`refi::Project::incoming`] for
+/// [`refi::Project::source_for`], or its codes alone when it has no
+/// readable text source).
+///
+/// # Errors
+/// As [`read_named`].
+pub fn read_file(name: &str, bytes: &[u8], doc: &Document, store: &Store) -> Result<ReadFile, ImportError> {
+    check_size(bytes)?;
+    let lower = name.to_lowercase();
+    let named_xml = lower.ends_with(".qdc") || lower.ends_with(".xml");
+    if detect(bytes) != Detected::Zip || named_xml {
+        return Ok(ReadFile {
+            incoming: read_named(name, bytes, doc, store)?,
+            project: None,
+        });
+    }
+    let project = refi::read_project(bytes, store)?;
+    let incoming = match project.source_for(doc) {
+        Some(i) => project.incoming(i, doc, store)?,
+        None => project.bare_incoming(doc),
+    };
+    Ok(ReadFile {
+        incoming,
+        project: Some(project),
+    })
+}
+
 /// Reads any file the app imports, from its bytes: a REFI-QDA project or
 /// codebook, the app's own annotation file (decided by its `type` field,
 /// never by searching the text, since a note may quote anything), or W3C
