@@ -419,6 +419,16 @@ fn a_readable_project_the_schema_refuses_still_imports() {
     want.sort();
     assert_eq!(tagged, want);
     assert_eq!(set.notes.get(&p[4].id).map(String::as_str), Some("A memo & more"));
+    // The preview warns that the file was read leniently.
+    let project = formats::refi::read_project(&qdpx, &store).unwrap();
+    assert_eq!(project.lenient.len(), 1, "{:?}", project.lenient);
+    assert!(project.lenient[0].contains("CodeBook"), "{:?}", project.lenient);
+    // The app's own export, valid, gets no warning.
+    let own = export_project(&doc, &busy_store(&doc), &["me", "li"], CREATED);
+    assert_eq!(
+        formats::refi::read_project(&own, &store).unwrap().lenient,
+        Vec::<String>::new()
+    );
 }
 
 #[test]

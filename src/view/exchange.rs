@@ -238,6 +238,8 @@ pub fn ImportDialog(pending: ImportState) -> impl IntoView {
     view! {
         {move || preview().map(|(p, pv)| {
             let when = pv.exported_at.clone().unwrap_or_else(|| "—".into());
+            // A file none of whose paragraphs is here would only clear the user's tags.
+            let replace_blocked = !pv.same_document && pv.matched_blocks == 0 && p.project.is_none();
             let who = pv.annotator.clone().unwrap_or_else(|| "—".into());
             view! {
                 <div class="modal-backdrop"></div>
@@ -296,7 +298,12 @@ pub fn ImportDialog(pending: ImportState) -> impl IntoView {
                             title="合并：标签取并集，两边的笔记都保留并注明作者 · union of tags; notes from both, marked by author">
                             "合并 · Merge"</button>
                         <button type="button" data-import-mode="replace" on:click=move |_| apply(Mode::Replace)
-                            title="替换我的标注 · replace my annotations with the file's">"替换 · Replace"</button>
+                            prop:disabled=replace_blocked
+                            title=if replace_blocked {
+                                "此文件的段落都不在当前文档中：替换只会清空你的标注 · None of this file's paragraphs is in the open document: replacing would only clear your annotations"
+                            } else {
+                                "替换我的标注 · replace my annotations with the file's"
+                            }>"替换 · Replace"</button>
                         <button type="button" data-import-mode="side-by-side" on:click=move |_| apply(Mode::SideBySide)
                             title="作为另一位编码者并排查看（只读） · open as another coder's view, read-only">"并排 · Side by side"</button>
                         <button type="button" data-import-cancel="" on:click=move |_| pending.0.set(None)>"取消 · Cancel"</button>

@@ -151,6 +151,12 @@ pub fn ProjectFacts(project: Arc<Project>, picks: RwSignal<BTreeSet<usize>>) -> 
                 </dd>
             </dl>
             {flattened.map(|l| view! { <p class="hint" data-import-flattened="">{l}</p> })}
+            {(!project.lenient.is_empty()).then(|| view! {
+                <div class="warning" data-import-warnings="">
+                    <p>"此文件不完全符合 REFI-QDA 1.0，已尽量读取： · This file departs from REFI-QDA 1.0 and was read as far as it can be:"</p>
+                    <ul>{project.lenient.iter().map(|w| view! { <li>{w.clone()}</li> }).collect_view()}</ul>
+                </div>
+            })}
         </div>
     }
 }

@@ -135,6 +135,10 @@ pub struct Project {
     pub depth: CodeDepth,
     /// User names, in the file's order.
     pub users: Vec<String>,
+    /// Where the file departs from REFI-QDA 1.0 and was read leniently, or
+    /// holds what the app does not import (each a message in Chinese and
+    /// English); empty for a file the schema accepts and the app reads whole.
+    pub lenient: Vec<String>,
     pub(super) users_by_guid: HashMap<String, String>,
 }
 
@@ -340,6 +344,7 @@ pub fn read_project(bytes: &[u8], store: &Store) -> Result<Project, ImportError>
         return Err(ImportError::UnknownFormat(root.name().chars().take(60).collect()));
     }
     unique_guids(&xml)?;
+    let mut lenient = departures(root);
 
     let mut codes = Vec::new();
     let mut depth = CodeDepth::default();
@@ -471,7 +476,74 @@ pub fn read_project(bytes: &[u8], store: &Store) -> Result<Project, ImportError>
         depth,
         users,
         users_by_guid,
+        lenient,
     })
+}
+
+/// The children `Project` may have, in the order REFI-QDA 1.0
+/// (`Project-mrt2019.xsd`, `ProjectType`) lists them.
+const PROJECT_CHILDREN: [&str; 11] = [
+    "Users",
+    "CodeBook",
+    "Variables",
+    "Cases",
+    "Sources",
+    "Notes",
+    "Links",
+    "Sets",
+    "Graphs",
+    "Description",
+    "NoteRef",
+];
+
+/// What a reader of the schema would refuse or the app leaves out, found
+/// in one look at the project: a missing `name`, unknown or misplaced
+/// children of `Project`, unknown elements among the sources, and codings
+/// of whole text sources (not of a selection), which the app, coding
+/// paragraphs, does not import.
+fn departures(root: El) -> Vec<String> {
+    let mut out = Vec::new();
+    if root.attr("name").is_none() {
+        out.push("项目缺少 name 属性 · the Project has no name attribute".to_string());
+    }
+    let mut last = 0;
+    let mut odd: Vec<String> = Vec::new();
+    for c in root.0.children().filter(|c| c.is_element()).map(El) {
+        match PROJECT_CHILDREN.iter().position(|n| *n == c.name()) {
+            Some(i) if i >= last => last = i,
+            _ => odd.push(c.name().chars().take(40).collect()),
+        }
+    }
+    let sources = root.child("Sources");
+    for c in sources
+        .iter()
+        .flat_map(|s| s.0.children())
+        .filter(|c| c.is_element())
+        .map(El)
+    {
+        if SourceKind::of_element(c.name()).is_none() {
+            odd.push(format!("Sources/{}", c.name().chars().take(40).collect::<String>()));
+        }
+    }
+    if !odd.is_empty() {
+        odd.dedup();
+        out.push(format!(
+            "未知或顺序不符的元素，已忽略或照读：{} · elements unknown or out of the schema's order, ignored or read as they are: {}",
+            odd.join(", "),
+            odd.join(", ")
+        ));
+    }
+    let whole = sources
+        .iter()
+        .flat_map(|s| s.all("TextSource"))
+        .map(|t| t.all("Coding").count())
+        .sum::<usize>();
+    if whole > 0 {
+        out.push(format!(
+            "{whole} 个编码针对整个来源而非选区，未导入（本应用按段落编码） · {whole} codings of whole sources, not of selections, were not imported (the app codes paragraphs)"
+        ));
+    }
+    out
 }
 
 /// Reads a REFI-QDA project for the open document `doc`, as
