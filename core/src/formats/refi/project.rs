@@ -344,7 +344,7 @@ pub fn read_project(bytes: &[u8], store: &Store) -> Result<Project, ImportError>
         return Err(ImportError::UnknownFormat(root.name().chars().take(60).collect()));
     }
     unique_guids(&xml)?;
-    let mut lenient = departures(root);
+    let lenient = departures(root);
 
     let mut codes = Vec::new();
     let mut depth = CodeDepth::default();
