@@ -196,6 +196,99 @@ fn main() {
         row(&format!("import REFI-QDA .qdpx, {name}"), format!("{t:.3} ms"));
     }
 
+    // A colleague's project: 10 sources × 1,000 paragraphs, 300 codes, two
+    // coders, read whole and brought in as the library import does (each
+    // source mapped onto its paragraphs, planned side by side, applied to a
+    // fresh store and serialised), storage writes aside.
+    {
+        let themes: Vec<String> = (0..300).map(|i| format!("u-code-{i}")).collect();
+        let docs: Vec<Document> = (0..10)
+            .map(|d| Document::parse(&format!("第{d}篇\n{}", long_document(1000))))
+            .collect();
+        let stores: Vec<Store> = docs
+            .iter()
+            .enumerate()
+            .map(|(d, doc)| {
+                let mut store = Store::new("r-0", &AnnotationSet::new("li", "李明", "#000000", SetKind::Coder));
+                store
+                    .apply(Command::AddSet(Box::new(AnnotationSet::new(
+                        "wang",
+                        "Wang",
+                        "#111111",
+                        SetKind::Coder,
+                    ))))
+                    .unwrap();
+                for (i, id) in themes.iter().enumerate() {
+                    store
+                        .apply(Command::PutTheme(annotator_core::themes::Theme {
+                            id: id.clone(),
+                            name_zh: format!("编码{i}"),
+                            name_en: format!("code {i}"),
+                            color: "#336699".into(),
+                            key: None,
+                        }))
+                        .unwrap();
+                }
+                for (i, b) in doc.taggable().enumerate() {
+                    for (c, set) in ["li", "wang"].iter().enumerate() {
+                        for k in 0..1 + (i + c) % 3 {
+                            store
+                                .apply(Command::Tag {
+                                    set: (*set).into(),
+                                    block: b.id.clone(),
+                                    theme: themes[(i * 7 + k * 31 + c + d) % themes.len()].clone(),
+                                    present: true,
+                                    how: TagOrigin::Hand,
+                                    at: 1,
+                                })
+                                .unwrap();
+                        }
+                    }
+                }
+                store
+            })
+            .collect();
+        let parts: Vec<refi::ProjectDoc> = docs
+            .iter()
+            .zip(&stores)
+            .map(|(doc, store)| refi::ProjectDoc {
+                doc,
+                store,
+                sets: vec!["li", "wang"],
+            })
+            .collect();
+        let qdpx = refi::export_library_project(&parts, "2026-11-25T00:00:00Z", refi::OffsetUnit::CodePoints);
+        let fresh = || Store::new("r-1", &AnnotationSet::new("me", "Me", "#000000", SetKind::Coder));
+        let t = median_ms(3, || {
+            black_box(refi::read_project(&qdpx, &fresh()).unwrap());
+        });
+        row(
+            &format!(
+                "read a project of 10 × 1,000 paragraphs, 300 codes ({} KB)",
+                qdpx.len() / 1024
+            ),
+            format!("{t:.0} ms"),
+        );
+        let t = median_ms(3, || {
+            let project = refi::read_project(&qdpx, &fresh()).unwrap();
+            for (i, s) in project.sources.iter().enumerate() {
+                let doc = Document::parse(s.text.as_deref().unwrap());
+                let mut store = fresh();
+                let incoming = project.incoming(i, &doc, &store).unwrap();
+                let cmd = annotator_core::exchange::plan(
+                    &incoming,
+                    annotator_core::exchange::Mode::SideBySide,
+                    &doc,
+                    &store,
+                    "me",
+                );
+                store.apply(cmd).unwrap();
+                black_box(persist::encode_store(&store, &doc.fingerprint));
+            }
+        });
+        row("import it whole: 10 documents, 2 coders each", format!("{t:.0} ms"));
+    }
+
     // Agreement as the panel recomputes it after a tag: coding matrix from
     // the store, then alpha, kappa and percent per theme and pooled.
     let mut three = coded_store(&long_doc);
