@@ -110,7 +110,7 @@ pub fn App() -> impl IntoView {
                 <section class="help">
                     <h2>"键盘 · Keys"</h2>
                     <p><kbd>"j"</kbd>" "<kbd>"k"</kbd>" / "<kbd>"↓"</kbd>" "<kbd>"↑"</kbd>" 移动 move · "
-                       <kbd>"1"</kbd>"–"<kbd>"9"</kbd>" 主题 theme · "<kbd>"n"</kbd>" 笔记 note · "
+                       <kbd>"1"</kbd>"–"<kbd>"9"</kbd>" 主题 theme（📌 固定 pin） · "<kbd>"n"</kbd>" 笔记 note · "
                        <kbd>"Ctrl+Z"</kbd>" 撤销 undo · "<kbd>"Ctrl+Shift+Z"</kbd>" 重做 redo"</p>
                 </section>
             </aside>
@@ -218,6 +218,7 @@ fn on_key(state: AppState, e: &web_sys::KeyboardEvent) {
             }
             state.active_term.set(None);
             state.library_open.set(false);
+            state.picking.set(None);
         }
     }
 }

@@ -18,6 +18,8 @@
 //! - [`agreement`]: intercoder agreement (Krippendorff's alpha, Cohen's
 //!   kappa, percent agreement) per theme and pooled over themes;
 //! - [`compare`]: coders compared on a document, disagreements, adjudication;
+//! - [`outline`]: the theme list however long the codebook: outline,
+//!   search, collapse, the chips a paragraph offers, pinning to a key;
 //! - [`history`]: undo and redo as stacks of inverse commands;
 //! - [`persist`]: storage envelopes, schema versions and restore from
 //!   untrusted input;
@@ -37,6 +39,7 @@ pub mod history;
 pub mod keys;
 pub mod library;
 pub mod navigate;
+pub mod outline;
 pub mod persist;
 pub mod settings;
 pub mod store;

@@ -115,6 +115,7 @@ impl AppState {
         self.analysis.set(None);
         self.active_term.set(None);
         self.editing_note.set(None);
+        self.picking.set(None);
         self.doc_settings.set(opened.doc_settings);
         self.doc.set(opened.doc);
         self.store.set(opened.store);

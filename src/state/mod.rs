@@ -97,6 +97,8 @@ pub struct AppState {
     pub hover_term: RwSignal<Option<usize>>,
     /// Block index whose note field is open.
     pub editing_note: RwSignal<Option<usize>>,
+    /// Block index whose theme picker is open.
+    pub picking: RwSignal<Option<usize>>,
     pub notices: RwSignal<Vec<Notice>>,
     /// Set while changes cannot be written.
     pub save_failure: RwSignal<Option<StorageFailure>>,
@@ -112,6 +114,8 @@ pub struct AppState {
     pub tallies: Memo<std::collections::BTreeMap<String, suggest::Tally>>,
     /// Live themes in display order, shared by every block's toggles.
     pub theme_list: Memo<Vec<annotator_core::themes::Theme>>,
+    /// Parents each followed by their sub-themes, for the panel and the picker.
+    pub outline: Memo<Vec<annotator_core::outline::Entry>>,
     /// Codebook entries as text by theme id, for the toggles' tooltips.
     pub definitions: Memo<std::collections::BTreeMap<String, String>>,
     /// Whether the library dialog is open (Esc closes it).
@@ -192,6 +196,10 @@ impl AppState {
                     .collect::<Vec<annotator_core::themes::Theme>>()
             })
         });
+        let outline = Memo::new(move |_| {
+            all_rev.track();
+            store.with_untracked(annotator_core::outline::outline)
+        });
         let doc_settings = RwSignal::new(doc_settings);
         let user_settings = RwSignal::new(user_settings);
         let own = profile.coder_id.clone();
@@ -231,6 +239,7 @@ impl AppState {
             pending_counts,
             tallies,
             theme_list,
+            outline,
             doc,
             analysis: RwSignal::new(None),
             store,
@@ -242,6 +251,7 @@ impl AppState {
             active_term: RwSignal::new(None),
             hover_term: RwSignal::new(None),
             editing_note: RwSignal::new(None),
+            picking: RwSignal::new(None),
             notices: RwSignal::new(Vec::new()),
             save_failure: RwSignal::new(None),
             library_open: RwSignal::new(false),

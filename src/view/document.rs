@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use annotator_core::document::{Block, BlockKind};
 use annotator_core::navigate;
+use annotator_core::outline;
 use annotator_core::store::{Command, SetKind, TagOrigin};
 use annotator_core::terms::layer_runs;
 use annotator_core::themes::Theme;
@@ -13,6 +14,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::state::AppState;
+use crate::view::picker::ThemePicker;
 
 #[component]
 pub fn DocumentView() -> impl IntoView {
@@ -161,8 +163,6 @@ fn TermMark(term_index: usize, term: String, text: String, underlined: bool) -> 
 #[component]
 fn BlockTags(index: usize, id: String, themes: Memo<Vec<String>>, uncoded: Memo<bool>) -> impl IntoView {
     let state = expect_context::<AppState>();
-    // Shared memo: toggling a tag does not rebuild any block's toggles.
-    let all_themes = move || state.theme_list.get();
     let spoken = move || {
         let names: Vec<String> = state
             .theme_list
@@ -182,41 +182,65 @@ fn BlockTags(index: usize, id: String, themes: Memo<Vec<String>>, uncoded: Memo<
         }
     });
     let show_note = move || state.editing_note.get() == Some(index) || note.with(|n| !n.is_empty());
-    let toggles = {
+    // The chips this paragraph offers: every theme of a small codebook;
+    // of a large one, the pinned themes and the paragraph's own (the rest
+    // through the picker). A memo: a tag elsewhere does not touch it.
+    let shown = Memo::new(move |_| {
+        state
+            .theme_list
+            .with(|all| themes.with(|on| outline::chips(all, on).into_iter().cloned().collect::<Vec<Theme>>()))
+    });
+    let compact = move || state.theme_list.with(|all| outline::is_compact(all.len()));
+    let picking = move || state.picking.get() == Some(index);
+    let chip = {
         let id = id.clone();
-        move || {
-            all_themes()
-                .into_iter()
-                .map(|t| {
-                    let tid = t.id.clone();
-                    let on = {
-                        let tid = tid.clone();
-                        move || themes.with(|v| v.contains(&tid))
-                    };
-                    let id = id.clone();
-                    let key = t.key.map(|k| format!(" ({k})")).unwrap_or_default();
-                    let label = format!("{}{key}", t.label());
-                    let def_id = t.id.clone();
-                    let title = move || match state.definitions.with(|d| d.get(&def_id).cloned()).filter(|d| !d.is_empty()) {
-                        Some(d) => format!("{label}\n{d}"),
-                        None => label.clone(),
-                    };
-                    let style = format!("--theme:{}", t.color);
-                    view! {
-                        <button type="button" class="chip" class:on=on.clone() data-theme-toggle=t.id.clone()
-                            aria-pressed=move || on().to_string() title=title style=style
-                            on:click=move |ev| { ev.stop_propagation(); state.focused.set(Some(index)); state.toggle(&id, &tid); }>
-                            {if t.name_zh.is_empty() { t.name_en.clone() } else { t.name_zh.clone() }}
-                        </button>
-                    }
-                })
-                .collect_view()
+        move |t: Theme| {
+            let tid = t.id.clone();
+            let on = {
+                let tid = tid.clone();
+                move || themes.with(|v| v.contains(&tid))
+            };
+            let id = id.clone();
+            let key = t.key.map(|k| format!(" ({k})")).unwrap_or_default();
+            let label = format!("{}{key}", t.label());
+            let def_id = t.id.clone();
+            let title = move || match state
+                .definitions
+                .with(|d| d.get(&def_id).cloned())
+                .filter(|d| !d.is_empty())
+            {
+                Some(d) => format!("{label}\n{d}"),
+                None => label.clone(),
+            };
+            let style = format!("--theme:{}", t.color);
+            view! {
+                <button type="button" class="chip" class:on=on.clone() data-theme-toggle=t.id.clone()
+                    aria-pressed=move || on().to_string() title=title style=style
+                    on:click=move |ev| { ev.stop_propagation(); state.focused.set(Some(index)); state.toggle(&id, &tid); }>
+                    {if t.name_zh.is_empty() { t.name_en.clone() } else { t.name_zh.clone() }}
+                </button>
+            }
         }
     };
     let id_for_note = id.clone();
+    let picker_block = id.clone();
     view! {
         <div class="tags" role="group" aria-label="主题 · Themes">
-            {toggles}
+            <For each=move || shown.get()
+                key=|t| (t.id.clone(), t.name_zh.clone(), t.name_en.clone(), t.color.clone(), t.key)
+                children=chip/>
+            <Show when=compact>
+                <button type="button" class="chip more" data-theme-more="" aria-haspopup="true"
+                    aria-expanded=move || picking().to_string()
+                    title="其他主题：搜索并选择 · Other themes: search and pick"
+                    on:click=move |ev| {
+                        ev.stop_propagation();
+                        state.focused.set(Some(index));
+                        state.picking.update(|p| *p = if *p == Some(index) { None } else { Some(index) });
+                    }>
+                    "＋ 主题 · theme"
+                </button>
+            </Show>
             <button type="button" class="chip note-toggle" data-note-toggle="" title="笔记 Note (n)"
                 on:click=move |ev| { ev.stop_propagation(); state.editing_note.set(Some(index)); focus_note(index); }>
                 "✎"
@@ -231,6 +255,9 @@ fn BlockTags(index: usize, id: String, themes: Memo<Vec<String>>, uncoded: Memo<
             </button>
             <span class="sr-only" id=format!("themes-{index}")>{spoken}{move || if uncoded.get() { "；未编码 · not coded" } else { "" }}</span>
         </div>
+        <Show when=picking>
+            <ThemePicker index=index block=picker_block.clone() on=themes/>
+        </Show>
         <OtherCoders id=id.clone()/>
         <crate::view::compare::Adjudicate id=id.clone()/>
         <Show when=show_note>
@@ -317,12 +344,29 @@ fn OtherCoders(id: String) -> impl IntoView {
             at: crate::storage::now_ms() / 1000,
         });
     };
+    // Themes any open set (the user's too) has here: with the pinned ones,
+    // what the consensus row of a large codebook offers.
+    let used = Memo::new({
+        let block = block.get_value();
+        move |_| {
+            state.track_block(&block);
+            state.store.with_untracked(|s| {
+                s.sets
+                    .keys()
+                    .flat_map(|set| s.themes_of(set, &block))
+                    .collect::<Vec<_>>()
+            })
+        }
+    });
     view! {
         {move || rows.get().into_iter().map(|(sid, name, color, themes, note, editable)| {
             let ids = themes.iter().map(|t| t.id.clone()).collect::<Vec<_>>().join(" ");
             let name_of = |t: &Theme| if t.name_zh.is_empty() { t.name_en.clone() } else { t.name_zh.clone() };
             let chips = if editable {
-                state.theme_list.get().into_iter().map(|t| {
+                let offered: Vec<Theme> = state
+                    .theme_list
+                    .with(|all| used.with(|u| outline::chips(all, u).into_iter().cloned().collect()));
+                offered.into_iter().map(|t| {
                     let on = themes.iter().any(|x| x.id == t.id);
                     let (set, theme) = (sid.clone(), t.id.clone());
                     view! {
@@ -386,6 +430,13 @@ pub fn scroll_to_block(index: usize, to_top: bool) {
             let _ = el.focus();
         }
         el.scroll_into_view_with_scroll_into_view_options(&opts);
+    }
+}
+
+/// Gives a block the keyboard focus back (from a control inside it).
+pub fn focus_block(index: usize) {
+    if let Some(el) = block_element(index) {
+        let _ = el.focus();
     }
 }
 

@@ -6,6 +6,7 @@ pub mod document;
 pub mod exchange;
 pub mod library;
 pub mod notices;
+pub mod picker;
 pub mod project;
 pub mod terms;
 pub mod themes;

@@ -1,9 +1,13 @@
 //! Themes: counts per theme, the filter, editing the theme list, and the
 //! overview strip of tagged paragraphs along the speech.
 
+use std::collections::BTreeMap;
+
+use annotator_core::outline::{self, Query};
 use annotator_core::store::Command;
 use annotator_core::themes::{Theme, PALETTE};
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::state::{AppState, Level};
 use crate::view::document::scroll_to_block;
@@ -30,30 +34,74 @@ pub fn ThemePanel() -> impl IntoView {
     });
     // Parents, each followed by its sub-themes (one level). A memo: a tag
     // changes the store but not this list, so the panel is not rebuilt.
-    let themes = Memo::new(move |_| {
-        state.track_all();
-        state.store.with_untracked(|s| {
-            let all = s.themes();
-            let mut out: Vec<annotator_core::themes::Theme> = Vec::new();
-            for t in all.iter().filter(|t| s.codebook(&t.id).parent.is_none()) {
-                out.push((*t).clone());
-                out.extend(
-                    all.iter()
-                        .filter(|c| s.codebook(&c.id).parent.as_deref() == Some(t.id.as_str()))
-                        .map(|c| (*c).clone()),
-                );
-            }
-            let rest: Vec<_> = all
-                .iter()
-                .filter(|c| !out.iter().any(|o| o.id == c.id))
-                .map(|c| (*c).clone())
-                .collect();
-            out.extend(rest);
-            out
+    let entries = state.outline;
+    let query = RwSignal::new(String::new());
+    // Parents the user opened or closed; the others follow the default
+    // (collapsed in a large codebook).
+    let toggled = RwSignal::new(BTreeMap::<String, bool>::new());
+    let listing = Memo::new(move |_| {
+        let q = Query::new(&query.get());
+        let filter = state.filter.get();
+        entries.with(|all| {
+            let open_by_default = !outline::is_compact(all.len());
+            toggled.with(|t| {
+                outline::listing(
+                    all,
+                    &q,
+                    |id| t.get(id).copied().unwrap_or(open_by_default),
+                    filter.as_deref(),
+                )
+            })
         })
     });
-    // Keyed by position too, so a new sub-theme lands under its parent.
-    let indexed = move || themes.get().into_iter().enumerate().collect::<Vec<_>>();
+    let searching = move || query.with(|q| !Query::new(q).is_empty());
+    // Rows line up under a disclosure column only when some theme has sub-themes.
+    let nested = Memo::new(move |_| entries.with(|all| all.iter().any(|e| e.children > 0)));
+    let rows = move || {
+        listing.with(|l| {
+            entries.with(|all| {
+                l.rows
+                    .iter()
+                    .map(|r| (all[r.index].clone(), r.context))
+                    .collect::<Vec<_>>()
+            })
+        })
+    };
+    let total = move || {
+        let n = entries.with(Vec::len);
+        let m = listing.with(|l| l.matches);
+        if searching() {
+            format!("{m} / {n} 个主题 · {m} of {n} themes")
+        } else {
+            format!("{n} 个主题 · {n} themes")
+        }
+    };
+    let pin = move |id: String| match state.store.with_untracked(|s| outline::pin(s, &id)) {
+        Err(e) => state.notify(Level::Info, e.message(), None),
+        Ok(cmd) => {
+            let key = match &cmd {
+                Command::PutTheme(t) => t.key,
+                _ => None,
+            };
+            let label = state
+                .store
+                .with_untracked(|s| s.theme(&id).map(|t| t.label()).unwrap_or_default());
+            if state.apply(cmd) {
+                let text = match key {
+                    Some(k) => format!("「{label}」已固定到数字键 {k} · {label} pinned to key {k}"),
+                    None => format!("「{label}」已取消固定 · {label} unpinned"),
+                };
+                state.notify(Level::Info, text, Some(state.undo_notice(None)));
+                // The row moves (pinned themes come first): keep the focus on its pin.
+                request_animation_frame(move || {
+                    let sel = format!("[data-theme-pin=\"{}\"]", id.replace('\\', "\\\\").replace('"', "\\\""));
+                    if let Some(b) = document().query_selector(&sel).ok().flatten() {
+                        let _ = b.unchecked_into::<web_sys::HtmlElement>().focus();
+                    }
+                });
+            }
+        }
+    };
     let delete = move |id: String| {
         let label = state
             .store
@@ -82,21 +130,58 @@ pub fn ThemePanel() -> impl IntoView {
     view! {
         <section class="themes" aria-label="主题与编码簿 · Themes and codebook" data-codebook="">
             <h2>"主题 · Themes"</h2>
-            <p class="hint">"点击主题只看其段落 · click a theme to show only its paragraphs"</p>
+            <p class="hint">"点击主题只看其段落；📌 固定到数字键 · click a theme to show only its paragraphs; 📌 pins it to a number key"</p>
+            <input type="search" class="theme-search" data-theme-search=""
+                placeholder="搜索主题 · Search themes" title="按中文名、英文名或编号 · by Chinese or English name, or id"
+                aria-label="搜索主题 · Search themes"
+                prop:value=move || query.get() on:input=move |ev| query.set(event_target_value(&ev))
+                on:keydown=move |ev| if ev.key() == "Escape" && searching() { ev.stop_propagation(); query.set(String::new()); }/>
+            <p class="theme-total" data-theme-total="" aria-live="polite">{total}</p>
             <ul class="theme-list">
-                <For each=indexed
-                    key=|(i, t)| (*i, t.id.clone(), t.name_zh.clone(), t.name_en.clone(), t.color.clone(), t.key) let:item>
+                <For each=rows
+                    key=|(e, context)| (e.theme.id.clone(), e.theme.name_zh.clone(), e.theme.name_en.clone(), e.theme.color.clone(), e.theme.key, e.parent.clone(), e.children, *context)
+                    let:item>
                     {
-                        let t = item.1;
+                        let (entry, context) = item;
+                        let t = entry.theme;
                         let id = t.id.clone();
                         let id2 = t.id.clone();
                         let id3 = t.id.clone();
+                        let def_id = t.id.clone();
                         let active = move || state.filter.get().as_deref() == Some(id.as_str());
                         let count = move || counts.with(|c| c.get(&id2).copied().unwrap_or(0));
+                        let definition = move || state.definitions.with(|d| d.get(&def_id).cloned().unwrap_or_default());
+                        let label = t.label();
+                        let disclosure = (entry.children > 0).then(|| {
+                            let id = t.id.clone();
+                            let open = Signal::derive(move || listing.with(|l| l.open.contains(&id)));
+                            let flip = t.id.clone();
+                            let n = entry.children;
+                            view! {
+                                <button type="button" class="icon disclosure" data-theme-collapse=t.id.clone()
+                                    aria-expanded=move || open.get().to_string()
+                                    prop:disabled=searching
+                                    aria-label=format!("{label} 的 {n} 个子主题 · {n} sub-themes of {label}")
+                                    title=format!("展开或收起 {n} 个子主题 · Show or hide {n} sub-themes")
+                                    on:click=move |_| {
+                                        let now = listing.with_untracked(|l| l.open.contains(&flip));
+                                        toggled.update(|m| { m.insert(flip.clone(), !now); });
+                                    }>
+                                    {move || if open.get() { "▾" } else { "▸" }}
+                                </button>
+                            }
+                        });
+                        let pinned = t.key.is_some();
+                        let pin_title = match t.key {
+                            Some(k) => format!("数字键 {k} 切换此主题；点击取消固定 · Key {k} toggles it; click to unpin"),
+                            None => "固定：分配一个数字键 1–9，并在每段显示 · Pin: give it a number key 1–9 and a chip on every paragraph".to_string(),
+                        };
                         view! {
                             <li data-theme-row=t.id.clone() style=format!("--theme:{}", t.color)
-                                class:sub=state.store.with_untracked(|s| s.codebook(&t.id).parent.is_some())
-                                title=state.store.with_untracked(|s| s.codebook(&t.id).definition)>
+                                class:sub=entry.parent.is_some() class:context=context
+                                data-theme-context=context.then_some("")
+                                title=definition>
+                                {disclosure.map(IntoAny::into_any).unwrap_or_else(|| view! { <span class="disclosure-space" hidden=move || !nested.get()></span> }.into_any())}
                                 <button type="button" class="theme-filter" data-theme-filter=t.id.clone()
                                     aria-pressed=move || active().to_string()
                                     on:click=move |_| state.filter.update(|f| *f = if f.as_deref() == Some(id3.as_str()) { None } else { Some(id3.clone()) })>
@@ -105,6 +190,9 @@ pub fn ThemePanel() -> impl IntoView {
                                     {t.key.map(|k| view! { <kbd>{k}</kbd> })}
                                     <span class="count" data-theme-count=t.id.clone()>{count}</span>
                                 </button>
+                                <button type="button" class="icon pin" data-theme-pin=t.id.clone() aria-pressed=pinned.to_string()
+                                    title=pin_title.clone() aria-label=pin_title
+                                    on:click={ let id = t.id.clone(); move |_| pin(id.clone()) }>"📌"</button>
                                 <button type="button" class="icon" data-theme-edit=t.id.clone() title="编辑 Edit"
                                     on:click={ let id = t.id.clone(); move |_| editing.set(Some(Editing::Theme(id.clone()))) }>"✎"</button>
                                 <SuggestionTally theme=t.id.clone()/>
@@ -113,6 +201,9 @@ pub fn ThemePanel() -> impl IntoView {
                     }
                 </For>
             </ul>
+            <Show when=move || listing.with(|l| l.rows.is_empty())>
+                <p class="hint" data-theme-none="">"没有匹配的主题 · No theme matches"</p>
+            </Show>
             <Show when=move || state.filter.with(Option::is_some)>
                 <button type="button" class="clear-filter" data-clear-filter="" on:click=move |_| state.filter.set(None)>
                     "显示全部 · Show all"
