@@ -253,6 +253,7 @@ fn main() {
             .zip(&stores)
             .map(|(doc, store)| refi::ProjectDoc {
                 doc,
+                name: None,
                 store,
                 sets: vec!["li", "wang"],
             })

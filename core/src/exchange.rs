@@ -262,6 +262,16 @@ impl Applied {
         }
     }
 
+    /// The ids of the themes `cmd` adds or changes ([`Command::PutTheme`]),
+    /// so that imports into several documents count each theme once.
+    pub fn theme_ids(cmd: &Command) -> BTreeSet<String> {
+        match cmd {
+            Command::Batch(cmds) => cmds.iter().flat_map(Applied::theme_ids).collect(),
+            Command::PutTheme(t) => BTreeSet::from([t.id.clone()]),
+            _ => BTreeSet::new(),
+        }
+    }
+
     /// Adds another import's counts.
     pub fn add(&mut self, other: Applied) {
         self.themes += other.themes;
@@ -378,10 +388,20 @@ impl Incoming {
 pub fn plan(incoming: &Incoming, mode: Mode, doc: &Document, store: &Store, own: &str) -> Command {
     let mut cmds = Vec::new();
     for t in &incoming.themes {
-        if store.theme(&t.id).is_none() {
+        // A theme the store lacks is added; a built-in theme nobody here has
+        // edited (stamp 0) takes the file's names, colour and key, so a
+        // colleague's renamed or re-keyed built-in arrives as they left it.
+        // A theme edited here is never overwritten.
+        let untouched = store
+            .themes
+            .get(&t.id)
+            .is_some_and(|e| !e.deleted && e.stamp == Default::default() && e.theme != *t);
+        if store.theme(&t.id).is_none() || untouched {
             let mut t = t.clone();
             // Keep keys unique: a clashing key is dropped, the theme kept.
-            if t.key.is_some_and(|k| store.theme_for_key(k).is_some()) {
+            if t.key
+                .is_some_and(|k| store.theme_for_key(k).is_some_and(|o| o.id != t.id))
+            {
                 t.key = None;
             }
             cmds.push(Command::PutTheme(t));

@@ -442,11 +442,13 @@ fn the_whole_library_export_is_valid_against_the_refi_qda_project_schema() {
         let docs = [
             ProjectDoc {
                 doc: &speech,
+                name: None,
                 store: &a,
                 sets: sets.to_vec(),
             },
             ProjectDoc {
                 doc: &awkward,
+                name: None,
                 store: &b,
                 sets: sets.to_vec(),
             },

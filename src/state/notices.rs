@@ -41,8 +41,16 @@ impl AppState {
         let id = self.next_notice.get_value();
         self.next_notice.set_value(id + 1);
         self.notices.update(|n| {
-            // Info notices replace each other; errors stay until dismissed.
-            n.retain(|x| x.level == Level::Error);
+            // Info notices replace each other; errors stay until dismissed,
+            // and so does the undo of an import into the library (nothing
+            // else can undo it: it is not a step of one document's history).
+            n.retain(|x| {
+                x.level == Level::Error
+                    || matches!(
+                        x.action,
+                        Some(NoticeAction::UndoProject { .. } | NoticeAction::RestoreValues(_))
+                    )
+            });
             n.push(Notice {
                 id,
                 level,

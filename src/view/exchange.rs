@@ -249,9 +249,11 @@ pub fn ImportDialog(pending: ImportState) -> impl IntoView {
                         <dt>"格式 · Format"</dt><dd>{pv.format}</dd>
                         <dt>"编码者 · Annotator"</dt><dd data-import-annotator="">{who}</dd>
                         <dt>"导出时间 · Exported"</dt><dd>{when}</dd>
-                        <dt>"文档 · Document"</dt><dd>{pv.title.clone().unwrap_or_else(|| "—".into())}</dd>
-                        <dt>"内容 · Holds"</dt>
-                        <dd data-import-counts="">{format!("{} 标注集 sets · {} 标签 tags · {} 笔记 notes", pv.sets, pv.tags, pv.notes)}</dd>
+                        {p.project.is_none().then(|| view! {
+                            <dt>"文档 · Document"</dt><dd>{pv.title.clone().unwrap_or_else(|| "—".into())}</dd>
+                            <dt>"内容 · Holds"</dt>
+                            <dd data-import-counts="">{format!("{} 标注集 sets · {} 标签 tags · {} 笔记 notes", pv.sets, pv.tags, pv.notes)}</dd>
+                        })}
                         {(!pv.new_themes.is_empty()).then(|| {
                             let shown: Vec<String> = pv.new_themes.iter().take(12).cloned().collect();
                             let more = pv.new_themes.len().saturating_sub(shown.len());

@@ -142,12 +142,20 @@ pub fn ProjectFacts(project: Arc<Project>, picks: RwSignal<BTreeSet<usize>>) -> 
                 <tbody>{rows}</tbody>
             </table>
             {skipped_line.map(|l| view! { <p class="warning" data-import-skipped="">{l}</p> })}
+            <p class="hint" data-import-rule="">
+                "选区落在一个段落内则标注该段；跨越多段时，标注被完全覆盖或覆盖超过一半的段落；其余选区不落在任何段落，不导入，并在完成后计数。 · A selection within one paragraph codes it; one spanning several codes each paragraph it covers wholly or by at least half; any other fits no paragraph, is left out and counted when done."
+            </p>
+            {(project.users.len() > 1).then(|| view! {
+                <p class="hint" data-import-coders-rule="">
+                    "“并排”为每位编码者保留一个标注集；“合并”和“替换”把所有编码者的编码并入你自己的标注集。 · Side by side keeps one set per coder; Merge and Replace fold every coder's codings into your own set."
+                </p>
+            })}
             <dl class="facts">
                 <dt>"编码簿 · Codebook"</dt><dd data-import-codebook="">{codebook_line}</dd>
                 <dt>"用户 · Users"</dt><dd data-import-users="">{users}</dd>
                 <dt>"位置单位 · Positions"</dt>
                 <dd data-import-offset-unit=project.unit.as_str()>
-                    {format!("{}（{}） · {} ({})", project.unit.label(), project.unit_basis.message(), project.unit.label(), project.origin.clone().unwrap_or_else(|| "—".into()))}
+                    {format!("{}：{}", project.unit.label(), project.unit_basis.message())}
                 </dd>
             </dl>
             {flattened.map(|l| view! { <p class="hint" data-import-flattened="">{l}</p> })}
@@ -181,6 +189,7 @@ pub fn apply_project(
         .find(|i| project.sources[*i].fingerprint.as_deref() == Some(doc.fingerprint.as_str()));
     let has_text = project.sources.iter().any(|s| s.kind == SourceKind::Text);
     let mut applied = Applied::default();
+    let mut themes = BTreeSet::new();
     let mut unmatched = 0;
     let mut step = None;
     // The open document's part: its own source, or the codes of a project without text.
@@ -201,9 +210,11 @@ pub fn apply_project(
                 (exchange::plan(&incoming, mode, &doc, s, &own), left_out)
             });
             let counted = Applied::of(&cmd);
+            let ids = Applied::theme_ids(&cmd);
             unmatched += left_out;
             if counted != Applied::default() && state.apply(cmd) {
                 applied.add(counted);
+                themes.extend(ids);
                 step = state.history.with_value(|h| h.top());
             }
         }
@@ -225,6 +236,7 @@ pub fn apply_project(
         };
         state.report_storage();
         applied.add(done.applied());
+        themes.extend(done.theme_ids());
         documents += done.imported.len();
         added = done.imported.iter().filter(|s| s.added).count();
         unmatched += done.imported.iter().map(|s| s.unmatched).sum::<usize>();
@@ -235,6 +247,7 @@ pub fn apply_project(
             .collect();
         undo = Some(Box::new(done.undo));
     }
+    applied.themes = themes.len();
     let how = match mode {
         Mode::Merge => "合并 · merged",
         Mode::Replace => "替换 · replaced",

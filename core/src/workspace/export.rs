@@ -91,6 +91,7 @@ impl<K: KeyValue> Workspace<K> {
                 formats::refi::export_library_project(
                     &[formats::refi::ProjectDoc {
                         doc,
+                        name: None,
                         store,
                         sets: all.clone(),
                     }],

@@ -88,7 +88,7 @@ impl<K: KeyValue> Workspace<K> {
         unit: OffsetUnit,
         now_secs: u64,
     ) -> ExportFile {
-        let docs: Vec<(Document, Store)> = self
+        let docs: Vec<(Document, Store, String)> = self
             .library_docs(open)
             .into_iter()
             .filter(|d| only.is_none_or(|o| o.contains(&d.entry.fingerprint)))
@@ -104,13 +104,14 @@ impl<K: KeyValue> Workspace<K> {
                         &AnnotationSet::new(&p.coder_id, &p.name, &p.color, SetKind::Coder),
                     )
                 });
-                (doc, store)
+                (doc, store, d.entry.title)
             })
             .collect();
         let parts: Vec<refi::ProjectDoc> = docs
             .iter()
-            .map(|(doc, store)| refi::ProjectDoc {
+            .map(|(doc, store, title)| refi::ProjectDoc {
                 doc,
+                name: Some(title),
                 store,
                 sets: store.sets.keys().map(String::as_str).collect(),
             })

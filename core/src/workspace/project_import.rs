@@ -2,6 +2,8 @@
 //! source a document (matched by fingerprint when the library has it), its
 //! codings applied to that document's stored annotations, one undo for all.
 
+use std::collections::BTreeSet;
+
 use crate::document::Document;
 use crate::exchange::{plan, Applied, ImportError, Mode};
 use crate::formats::refi::Project;
@@ -23,6 +25,8 @@ pub struct ImportedSource {
     pub added: bool,
     /// What was applied to its annotations.
     pub applied: Applied,
+    /// Ids of the themes added to (or updated in) its store.
+    pub themes: BTreeSet<String>,
     /// Selections that fit no paragraph of the source's text (left out).
     pub unmatched: usize,
 }
@@ -43,13 +47,20 @@ pub struct ProjectImported {
 }
 
 impl ProjectImported {
-    /// Everything applied, summed over the sources.
+    /// Everything applied, summed over the sources; a theme added to
+    /// several documents counts once.
     pub fn applied(&self) -> Applied {
         let mut all = Applied::default();
         for s in &self.imported {
             all.add(s.applied);
         }
+        all.themes = self.theme_ids().len();
         all
+    }
+
+    /// Ids of the themes added or updated in any document.
+    pub fn theme_ids(&self) -> BTreeSet<String> {
+        self.imported.iter().flat_map(|s| s.themes.iter().cloned()).collect()
     }
 }
 
@@ -62,7 +73,7 @@ impl<K: KeyValue> Workspace<K> {
     /// Each picked text source becomes a library document (its text parsed
     /// as [`Document::parse`] does; a document the library already holds,
     /// found by fingerprint, keeps its text and name), named after the
-    /// source when its text has no title line. Its codings are read onto
+    /// source (its REFI `name`, as the preview showed it). Its codings are read onto
     /// its own paragraphs ([`Project::incoming`]) and applied to its stored
     /// annotations as [`plan`] applies an import in `mode` (side by side: one
     /// read-only set per coder; merge and replace: into the set `own`);
@@ -72,7 +83,10 @@ impl<K: KeyValue> Workspace<K> {
     ///
     /// A source that is not a readable text source, or whose document's
     /// stored annotations cannot be read (open it first: that backs them
-    /// up), is skipped with its reason; nothing is written for it.
+    /// up), is skipped with its reason; nothing is written for it. A write
+    /// the storage refuses (full, disabled) takes back everything written so
+    /// far: the import is all or nothing, and every pick is reported with
+    /// [`ImportError::Refused`] and the storage's message.
     pub fn import_project(
         &mut self,
         project: &Project,
@@ -132,6 +146,7 @@ impl<K: KeyValue> Workspace<K> {
             let unmatched = incoming.preview(&doc, &store).unmatched_blocks;
             let cmd = plan(&incoming, mode, &doc, &store, own);
             let applied = Applied::of(&cmd);
+            let themes = Applied::theme_ids(&cmd);
             if let Err(e) = store.apply(cmd) {
                 skipped.push(SkippedSource {
                     source: i,
@@ -140,18 +155,38 @@ impl<K: KeyValue> Workspace<K> {
                 continue;
             }
             let known = self.library.get(&fp).is_some() && self.read_text(&fp).is_ok();
+            let mut writes = Vec::new();
             if !known {
-                let text_key = library::doc_key(&fp);
-                values.push((text_key.clone(), self.kv.get(&text_key).ok().flatten()));
-                if let Err(e) = self.kv.set(&text_key, &library::encode_text(&fp, &doc.text)) {
-                    self.fail(e);
-                    continue;
-                }
+                writes.push((library::doc_key(&fp), library::encode_text(&fp, &doc.text)));
             }
-            values.push((key.clone(), old));
-            if let Err(e) = self.kv.set(&key, &persist::encode_store(&store, &fp)) {
-                self.fail(e);
-                continue;
+            writes.push((key.clone(), persist::encode_store(&store, &fp)));
+            for (k, v) in writes {
+                values.push((k.clone(), self.kv.get(&k).ok().flatten()));
+                if let Err(e) = self.kv.set(&k, &v) {
+                    // All or nothing: what was written goes back, and every
+                    // picked source is reported as not imported.
+                    let undo = LibraryUndo {
+                        values,
+                        library: before.clone(),
+                    };
+                    self.undo_library_import(&undo, now_ms);
+                    let error = ImportError::Refused(e.message());
+                    self.fail(e);
+                    return ProjectImported {
+                        imported: Vec::new(),
+                        skipped: picks
+                            .iter()
+                            .map(|&source| SkippedSource {
+                                source,
+                                error: error.clone(),
+                            })
+                            .collect(),
+                        undo: LibraryUndo {
+                            values: Vec::new(),
+                            library: before,
+                        },
+                    };
+                }
             }
             let title = match self.library.get(&fp) {
                 Some(e) => e.title.clone(),
@@ -163,8 +198,9 @@ impl<K: KeyValue> Workspace<K> {
                         },
                         now_ms,
                     );
-                    if doc.title.is_none() && !source.name.trim().is_empty() {
-                        entry.title = source.name.chars().take(200).collect();
+                    // The name the colleague gave the source, as the preview showed it.
+                    if !source.name.trim().is_empty() {
+                        entry.title = source.name.trim().chars().take(200).collect();
                     }
                     let title = entry.title.clone();
                     self.library.upsert(entry);
@@ -177,6 +213,7 @@ impl<K: KeyValue> Workspace<K> {
                 title,
                 added: !known,
                 applied,
+                themes,
                 unmatched,
             });
         }

@@ -133,7 +133,7 @@ fn a_project_s_sources_become_documents_with_their_coders_and_one_undo_takes_it_
     assert_eq!(done.imported.len(), 2);
     assert_eq!(ws.library().entries.len(), 3, "the built-in speech and two sources");
     let titles: Vec<&str> = done.imported.iter().map(|s| s.title.as_str()).collect();
-    assert_eq!(titles, ["一号讲话", "第二篇讲话"]);
+    assert_eq!(titles, ["first", "second"], "named as the sources were");
     let (sets, themes) = coders(&ws, &done.imported[0].fingerprint);
     let names: Vec<&str> = sets.iter().map(|s| s.0.as_str()).collect();
     assert_eq!(names, ["Wang", "李明"]);

@@ -84,6 +84,9 @@ pub fn export_codebook(store: &Store) -> String {
 /// the sets (coders) to write.
 pub struct ProjectDoc<'a> {
     pub doc: &'a Document,
+    /// The source's name: the library's name for the document, else its
+    /// title.
+    pub name: Option<&'a str>,
     pub store: &'a Store,
     pub sets: Vec<&'a str>,
 }
@@ -95,6 +98,7 @@ pub fn export_project(doc: &Document, store: &Store, sets: &[&str], created: &st
     export_library_project(
         &[ProjectDoc {
             doc,
+            name: None,
             store,
             sets: sets.to_vec(),
         }],
@@ -226,7 +230,11 @@ pub fn export_library_project(docs: &[ProjectDoc], created: &str, unit: OffsetUn
             }
             guid(&all)
         };
-        let source_name = doc.title.clone().unwrap_or_else(|| "speech".into());
+        let source_name = d
+            .name
+            .map(str::to_string)
+            .or_else(|| doc.title.clone())
+            .unwrap_or_else(|| "speech".into());
         let path = format!("internal://{source}.txt");
         let creator = chosen.first().map(|s| user_guid(&s.id));
         let mut attrs = vec![

@@ -415,9 +415,26 @@ pub fn read_project(bytes: &[u8], store: &Store) -> Result<Project, ImportError>
             selections,
         ));
     }
-    let texts = read.iter().filter(|(s, _)| s.kind == SourceKind::Text).count();
-    if texts > 0 && read.iter().all(|(s, _)| s.text.is_none()) {
-        return Err(ImportError::MissingEntry("Sources/…txt".into()));
+    let texts: Vec<&ProjectSource> = read
+        .iter()
+        .map(|(s, _)| s)
+        .filter(|s| s.kind == SourceKind::Text)
+        .collect();
+    if !texts.is_empty() && texts.iter().all(|s| s.text.is_none()) {
+        let first = texts[0];
+        let path = root
+            .child("Sources")
+            .into_iter()
+            .flat_map(|s| s.all("TextSource"))
+            .find(|t| t.guid().ok().as_deref() == Some(first.guid.as_str()))
+            .and_then(|t| t.attr("plainTextPath").or_else(|| t.attr("richTextPath")))
+            .unwrap_or("—");
+        return Err(ImportError::MissingEntry(format!(
+            "「{}」的文本 · the text of «{}» ({})",
+            first.name,
+            first.name,
+            path.chars().take(120).collect::<String>()
+        )));
     }
 
     // The unit, decided over the whole file, then the positions in chars.

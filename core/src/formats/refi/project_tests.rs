@@ -209,3 +209,33 @@ fn names_with_spaces_and_keys_survive_a_round_trip() {
         ("对外 开放", "opening up")
     );
 }
+
+#[test]
+fn a_renamed_built_in_theme_arrives_as_it_was_left_unless_edited_here() {
+    use crate::exchange::{plan, Mode};
+    let mut s = store();
+    let trade = Theme {
+        id: "trade".into(),
+        name_zh: "外贸 出口".into(),
+        name_en: "foreign trade".into(),
+        color: "#d9731a".into(),
+        key: Some(2),
+    };
+    s.apply(Command::PutTheme(trade.clone())).unwrap();
+    let doc = Document::parse("标题\n一段。");
+    let bytes = export_project(&doc, &s, &["me"], "");
+    // A fresh profile, whose built-in "trade" nobody has edited, takes it.
+    let mut fresh = store();
+    let incoming = import_project(&bytes, &doc, &fresh).unwrap();
+    fresh.apply(plan(&incoming, Mode::Merge, &doc, &fresh, "me")).unwrap();
+    assert_eq!(fresh.theme("trade"), Some(&trade));
+    // A profile that renamed it itself keeps its own name.
+    let mut mine = store();
+    let own = Theme {
+        name_zh: "贸易往来".into(),
+        ..trade.clone()
+    };
+    mine.apply(Command::PutTheme(own.clone())).unwrap();
+    mine.apply(plan(&incoming, Mode::Merge, &doc, &mine, "me")).unwrap();
+    assert_eq!(mine.theme("trade"), Some(&own));
+}
