@@ -51,7 +51,7 @@ async function openDoc(p, title) {
   await p.openLibrary();
   const entry = p.page.locator('[data-doc-id]').filter({ has: p.page.locator('[data-doc-title]', { hasText: title }) });
   await entry.locator('[data-doc-open]').click();
-  await p.page.locator('[data-doc-id].current [data-doc-title]', { hasText: title }).waitFor();
+  await p.page.locator('[data-doc-id].current [data-doc-title]', { hasText: title }).waitFor({ state: 'attached' });
 }
 
 /** The own set's themes of the paragraph holding `text`, as `data-themes` says. */
