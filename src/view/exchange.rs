@@ -146,7 +146,7 @@ pub fn ImportDialog(pending: ImportState) -> impl IntoView {
         let fresh = pending.0.with(|p| {
             p.as_ref()
                 .and_then(|p| p.project.as_deref())
-                .map(crate::view::project::default_picks)
+                .map(Project::default_picks)
                 .unwrap_or_default()
         });
         picks.set(fresh);

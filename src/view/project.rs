@@ -13,17 +13,6 @@ use leptos::prelude::*;
 use crate::state::{AppState, Level, NoticeAction};
 use crate::storage::now_ms;
 
-/// The sources picked by default: every text source whose text the archive holds.
-pub fn default_picks(project: &Project) -> BTreeSet<usize> {
-    project
-        .sources
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.kind == SourceKind::Text && s.text.is_some())
-        .map(|(i, _)| i)
-        .collect()
-}
-
 /// Where a source goes: the open document, a library document, or a new one.
 fn destination(state: AppState, fp: Option<&str>) -> &'static str {
     let Some(fp) = fp else {
@@ -42,19 +31,7 @@ fn destination(state: AppState, fp: Option<&str>) -> &'static str {
 #[component]
 pub fn ProjectFacts(project: Arc<Project>, picks: RwSignal<BTreeSet<usize>>) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let skipped: Vec<(SourceKind, usize, usize)> = [
-        SourceKind::Pdf,
-        SourceKind::Picture,
-        SourceKind::Audio,
-        SourceKind::Video,
-    ]
-    .into_iter()
-    .map(|k| {
-        let of: Vec<_> = project.sources.iter().filter(|s| s.kind == k).collect();
-        (k, of.len(), of.iter().map(|s| s.codings).sum())
-    })
-    .filter(|(_, n, _)| *n > 0)
-    .collect();
+    let skipped = project.skipped_kinds();
     let skipped_line = (!skipped.is_empty()).then(|| {
         let parts: Vec<String> = skipped
             .iter()
@@ -183,21 +160,20 @@ pub fn apply_project(
 ) {
     let own = state.own_set();
     let doc = state.doc.get_untracked();
-    let open_pick = picks
-        .iter()
-        .copied()
-        .find(|i| project.sources[*i].fingerprint.as_deref() == Some(doc.fingerprint.as_str()));
-    let has_text = project.sources.iter().any(|s| s.kind == SourceKind::Text);
+    let (open_pick, others) = project.split_picks(picks, &doc.fingerprint);
+    // Other documents are written through storage: the open one is saved
+    // first, and if it cannot be, nothing is imported (not even its part).
+    if !others.is_empty() && !state.leave_current() {
+        return;
+    }
     let mut applied = Applied::default();
     let mut themes = BTreeSet::new();
     let mut unmatched = 0;
     let mut step = None;
     // The open document's part: its own source, or the codes of a project without text.
-    let open_incoming = state.store.with_untracked(|s| match open_pick {
-        Some(i) => project.incoming(i, &doc, s).map(Some),
-        None if !has_text => Ok(Some(project.bare_incoming(&doc))),
-        None => Ok(None),
-    });
+    let open_incoming = state
+        .store
+        .with_untracked(|s| project.for_open_document(picks, &doc, s));
     match open_incoming {
         Ok(Some(incoming)) => {
             let (cmd, left_out) = state.store.with_untracked(|s| {
@@ -221,15 +197,11 @@ pub fn apply_project(
         Ok(None) => {}
         Err(e) => return state.notify(Level::Error, format!("{file_name}: {}", e.message()), None),
     }
-    let others: Vec<usize> = picks.iter().copied().filter(|i| Some(*i) != open_pick).collect();
     let mut undo = None;
     let mut added = 0;
     let mut documents = usize::from(open_pick.is_some());
     let mut problems = Vec::new();
     if !others.is_empty() {
-        if !state.leave_current() {
-            return;
-        }
         let Some(done) = state.with_ws(|w| w.import_project(project, &others, mode, leave_unused, &own, now_ms()))
         else {
             return;

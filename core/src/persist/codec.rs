@@ -573,6 +573,14 @@ pub struct Profile {
     pub color: String,
 }
 
+impl Profile {
+    /// The coder's own annotation set, empty: what a document this coder
+    /// has not annotated yet starts with.
+    pub fn own_set(&self) -> crate::store::AnnotationSet {
+        crate::store::AnnotationSet::new(&self.coder_id, &self.name, &self.color, crate::store::SetKind::Coder)
+    }
+}
+
 pub fn encode_profile(p: &Profile) -> String {
     serde_json::json!({"type": PROFILE_TYPE, "version": VERSION, "coderId": p.coder_id, "name": p.name, "color": p.color}).to_string()
 }

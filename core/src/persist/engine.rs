@@ -2,7 +2,7 @@
 //! cannot be read, and saves that read, merge and write.
 
 use super::codec::*;
-use crate::store::{AnnotationSet, SetKind, Store};
+use crate::store::Store;
 
 /// The browser's key-value storage as the core sees it, so that loading and
 /// saving (backups, merges, quota failures) are tested natively.
@@ -209,7 +209,7 @@ pub fn load_annotations(
     recoveries: &mut Vec<Recovery>,
     failure: &mut Option<StorageFailure>,
 ) -> (Store, ViewState) {
-    let owner = AnnotationSet::new(&profile.coder_id, &profile.name, &profile.color, SetKind::Coder);
+    let owner = profile.own_set();
     let akey = annotations_key(fingerprint);
     let mut store = match read(kv, &akey, failure) {
         Some(raw) => {

@@ -6,7 +6,7 @@ use crate::exchange::ImportError;
 use crate::formats::refi::{self, OffsetUnit};
 use crate::library::{self, Library, LibraryDoc, Source};
 use crate::persist::{self, KeyValue};
-use crate::store::{AnnotationSet, SetKind, Store};
+use crate::store::Store;
 
 use super::{ExportFile, Workspace};
 
@@ -97,13 +97,9 @@ impl<K: KeyValue> Workspace<K> {
                     Some(t) => Document::parse(t),
                     None => (*self.builtin).clone(),
                 };
-                let store = d.store.unwrap_or_else(|| {
-                    let p = &self.profile;
-                    Store::new(
-                        &self.replica,
-                        &AnnotationSet::new(&p.coder_id, &p.name, &p.color, SetKind::Coder),
-                    )
-                });
+                let store = d
+                    .store
+                    .unwrap_or_else(|| Store::new(&self.replica, &self.profile.own_set()));
                 (doc, store, d.entry.title)
             })
             .collect();

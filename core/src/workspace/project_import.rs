@@ -9,7 +9,7 @@ use crate::exchange::{plan, Applied, ImportError, Mode};
 use crate::formats::refi::Project;
 use crate::library::{self, Entry, Source};
 use crate::persist::{self, KeyValue};
-use crate::store::{AnnotationSet, SetKind, Store};
+use crate::store::Store;
 
 use super::{LibraryUndo, Workspace};
 
@@ -109,11 +109,13 @@ impl<K: KeyValue> Workspace<K> {
                 });
                 continue;
             };
-            let doc = Document::parse(text);
-            let fp = doc.fingerprint.clone();
-            if fp == self.doc.fingerprint {
+            // The open document's source is the caller's (checked before
+            // parsing: the project knows each source's fingerprint).
+            if source.fingerprint.as_deref() == Some(self.doc.fingerprint.as_str()) {
                 continue;
             }
+            let doc = Document::parse(text);
+            let fp = doc.fingerprint.clone();
             let key = persist::annotations_key(&fp);
             let old = self.kv.get(&key).ok().flatten();
             let mut store = match &old {
@@ -127,13 +129,7 @@ impl<K: KeyValue> Workspace<K> {
                         continue;
                     }
                 },
-                None => {
-                    let p = &self.profile;
-                    Store::new(
-                        &self.replica,
-                        &AnnotationSet::new(&p.coder_id, &p.name, &p.color, SetKind::Coder),
-                    )
-                }
+                None => Store::new(&self.replica, &self.profile.own_set()),
             };
             let incoming = match project.incoming(i, &doc, &store) {
                 Ok(x) if leave_unused => x.without_unused_themes(&store),

@@ -32,6 +32,12 @@ fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
     z.finish().unwrap().into_inner()
 }
 
+/// A project read as a fresh store (only the built-in themes) reads it.
+fn read(bytes: &[u8]) -> crate::formats::refi::Project {
+    let fresh = Store::new("x", &AnnotationSet::new("m", "m", "#000000", SetKind::Coder));
+    read_project(bytes, &fresh).unwrap()
+}
+
 const U1: &str = "11111111-0000-4000-8000-000000000001";
 const U2: &str = "11111111-0000-4000-8000-000000000002";
 
@@ -122,11 +128,7 @@ fn coders(ws: &Workspace<Mem>, fp: &str) -> (Coders, Themes) {
 #[test]
 fn a_project_s_sources_become_documents_with_their_coders_and_one_undo_takes_it_back() {
     let mut ws = start("c-me");
-    let project = read_project(
-        &project(),
-        &Store::new("x", &AnnotationSet::new("m", "m", "#000000", SetKind::Coder)),
-    )
-    .unwrap();
+    let project = read(&project());
     assert_eq!(project.sources.len(), 2);
     let done = ws.import_project(&project, &[0, 1], Mode::SideBySide, false, "c-me", 2_000);
     assert!(done.skipped.is_empty(), "{:?}", done.skipped);
@@ -166,11 +168,7 @@ fn a_project_s_sources_become_documents_with_their_coders_and_one_undo_takes_it_
 #[test]
 fn a_whole_library_round_trips_through_qdpx_into_a_fresh_profile() {
     let mut a = start("c-a");
-    let project = read_project(
-        &project(),
-        &Store::new("x", &AnnotationSet::new("m", "m", "#000000", SetKind::Coder)),
-    )
-    .unwrap();
+    let project = read(&project());
     let done = a.import_project(&project, &[0, 1], Mode::SideBySide, false, "c-a", 2_000);
     // Pin a key on a theme in both documents (a REFI-QDA codebook is one
     // for the whole project: the first document's entry goes for all).
@@ -197,8 +195,7 @@ fn a_whole_library_round_trips_through_qdpx_into_a_fresh_profile() {
     assert!(file.name.ends_with(".qdpx"));
 
     let mut b = start("c-b");
-    let fresh = Store::new("x", &AnnotationSet::new("c-b", "c-b", "#000000", SetKind::Coder));
-    let project = read_project(&file.bytes, &fresh).unwrap();
+    let project = read(&file.bytes);
     assert_eq!(project.sources.len(), 3, "the built-in speech travels too");
     let picks: Vec<usize> = (0..project.sources.len()).collect();
     let done_b = b.import_project(&project, &picks, Mode::SideBySide, false, "c-b", 4_000);
@@ -208,6 +205,6 @@ fn a_whole_library_round_trips_through_qdpx_into_a_fresh_profile() {
     assert!(after[0].1.iter().any(|t| t.2 == "opening up" && t.3 == Some(5)));
     // UTF-16 positions read back the same (all texts in the BMP).
     let utf16 = a.export_library_qdpx(&opened.store, Some(std::slice::from_ref(&fp)), OffsetUnit::Utf16, 3);
-    let project = read_project(&utf16.bytes, &fresh).unwrap();
+    let project = read(&utf16.bytes);
     assert_eq!(project.sources.len(), 1);
 }

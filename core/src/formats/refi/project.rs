@@ -367,23 +367,25 @@ pub fn read_project(bytes: &[u8], store: &Store) -> Result<Project, ImportError>
         } else {
             (None, Vec::new())
         };
-        let coding_users: BTreeSet<String> =
+        // Every `Coding` of the source, of any selection kind, in one pass:
+        // how many, and whose.
+        let mut codings = 0;
+        let mut coding_users = BTreeSet::new();
+        for n in
             s.0.descendants()
                 .filter(|n| n.is_element() && n.tag_name().name() == "Coding")
-                .map(|n| {
-                    let user = El(n)
-                        .attr("creatingUser")
-                        .or_else(|| n.parent_element().and_then(|p| El(p).attr("creatingUser")))
-                        .and_then(normalize_guid);
-                    user.and_then(|u| users_by_guid.get(&u).cloned())
-                        .filter(|n| !n.is_empty())
-                        .unwrap_or_else(|| super::ANONYMOUS.to_string())
-                })
-                .collect();
-        let codings =
-            s.0.descendants()
-                .filter(|n| n.is_element() && n.tag_name().name() == "Coding")
-                .count();
+        {
+            codings += 1;
+            let user = El(n)
+                .attr("creatingUser")
+                .or_else(|| n.parent_element().and_then(|p| El(p).attr("creatingUser")))
+                .and_then(normalize_guid);
+            coding_users.insert(
+                user.and_then(|u| users_by_guid.get(&u).cloned())
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or_else(|| super::ANONYMOUS.to_string()),
+            );
+        }
         let name = s
             .attr("name")
             .map(|n| n.trim().chars().take(500).collect::<String>())

@@ -1,14 +1,11 @@
 //! Tests of whole projects: every source, the unit of positions, codes
 //! nested deeper than the app keeps, and names and keys that round-trip.
 
+use super::tests::{store, zip_of};
 use super::*;
 use crate::document::Document;
-use crate::store::{AnnotationSet, Command, SetKind, Store};
+use crate::store::Command;
 use crate::themes::Theme;
-
-fn store() -> Store {
-    Store::new("tab", &AnnotationSet::new("me", "Me", "#333333", SetKind::Coder))
-}
 
 /// The texts of the blocks an incoming's tags land on, with the theme labels.
 fn tagged_lines(incoming: &crate::exchange::Incoming, doc: &Document) -> Vec<(String, String)> {
@@ -104,16 +101,6 @@ fn unzip(bytes: &[u8], name: &str) -> Vec<u8> {
     let mut out = Vec::new();
     zip.by_name(name).unwrap().read_to_end(&mut out).unwrap();
     out
-}
-
-fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
-    use std::io::Write;
-    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for (name, data) in entries {
-        z.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
-        z.write_all(data).unwrap();
-    }
-    z.finish().unwrap().into_inner()
 }
 
 const NESTED: &str = r##"<?xml version="1.0" encoding="UTF-8"?>
@@ -238,4 +225,29 @@ fn a_renamed_built_in_theme_arrives_as_it_was_left_unless_edited_here() {
     mine.apply(Command::PutTheme(own.clone())).unwrap();
     mine.apply(plan(&incoming, Mode::Merge, &doc, &mine, "me")).unwrap();
     assert_eq!(mine.theme("trade"), Some(&own));
+}
+
+#[test]
+fn picks_default_to_readable_text_sources_and_split_around_the_open_document() {
+    let bytes = zip_of(&[("project.qde", NESTED.as_bytes())]);
+    let project = read_project(&bytes, &store()).unwrap();
+    assert_eq!(project.default_picks(), std::collections::BTreeSet::from([0]));
+    assert_eq!(
+        project.skipped_kinds(),
+        [
+            (SourceKind::Pdf, 1, 1),
+            (SourceKind::Picture, 1, 0),
+            (SourceKind::Audio, 1, 0)
+        ]
+    );
+    let text = project.sources[0].text.clone().unwrap();
+    let doc = Document::parse(&text);
+    let picks = project.default_picks();
+    assert_eq!(project.split_picks(&picks, &doc.fingerprint), (Some(0), vec![]));
+    assert_eq!(project.split_picks(&picks, "another"), (None, vec![0]));
+    let open = project.for_open_document(&picks, &doc, &store()).unwrap().unwrap();
+    assert_eq!(open.sets.iter().map(|s| s.tags.len()).sum::<usize>(), 1);
+    // Another document gets nothing: the pick becomes a document of its own.
+    let other = Document::parse("别的讲话\n一段。");
+    assert_eq!(project.for_open_document(&picks, &other, &store()).unwrap(), None);
 }

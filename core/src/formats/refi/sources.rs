@@ -2,10 +2,10 @@
 //! selections to the paragraphs they cover, its codings to one set per
 //! user, its notes to notes.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::guid::own_guids;
-use super::project::{Project, ProjectSource};
+use super::project::{Project, ProjectSource, SourceKind};
 use super::{ANONYMOUS, PROJECT_FORMAT};
 use crate::compare::CONSENSUS;
 use crate::document::{Block, Document};
@@ -172,8 +172,16 @@ impl Project {
             .as_deref()
             .ok_or_else(|| ImportError::MissingEntry(format!("Sources/{}", source.name)))?;
         let mut incoming = self.bare_incoming(doc);
-        let parsed = Document::parse(raw);
-        let same = parsed.fingerprint == doc.fingerprint;
+        // The source's text parsed: `doc` itself when it is that text (the
+        // parse is deterministic), so the common case parses nothing again.
+        let same = source.fingerprint.as_deref() == Some(doc.fingerprint.as_str());
+        let reparsed;
+        let parsed = if same {
+            doc
+        } else {
+            reparsed = Document::parse(raw);
+            &reparsed
+        };
         incoming.document = IncomingDocument {
             fingerprint: fingerprint(raw),
             title: Some(source.name.clone())
@@ -182,7 +190,7 @@ impl Project {
             date: parsed.date.clone(),
             text: (!same).then(|| raw.to_string()),
         };
-        incoming.sets = self.sets_of(source, &parsed, same, doc, store)?;
+        incoming.sets = self.sets_of(source, parsed, same, doc, store)?;
         Ok(incoming)
     }
 
@@ -196,6 +204,60 @@ impl Project {
             themes: self.themes.clone(),
             codebook: self.codebook.clone(),
             ..Incoming::new(PROJECT_FORMAT, &doc.fingerprint)
+        }
+    }
+
+    /// The sources picked by default in the preview: every text source
+    /// whose text the archive holds (indices into [`Project::sources`]).
+    pub fn default_picks(&self) -> BTreeSet<usize> {
+        self.sources
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.kind == SourceKind::Text && s.text.is_some())
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// The sources that are not text, by kind, in the order of
+    /// [`SourceKind`]: (kind, how many sources, how many codings they
+    /// hold). Kinds the project lacks are left out.
+    pub fn skipped_kinds(&self) -> Vec<(SourceKind, usize, usize)> {
+        let mut out: BTreeMap<SourceKind, (usize, usize)> = BTreeMap::new();
+        for s in self.sources.iter().filter(|s| s.kind != SourceKind::Text) {
+            let e = out.entry(s.kind).or_default();
+            e.0 += 1;
+            e.1 += s.codings;
+        }
+        out.into_iter().map(|(k, (n, c))| (k, n, c)).collect()
+    }
+
+    /// Splits the picked sources between the open document (whose
+    /// fingerprint is `open`) and the rest: the pick that is the open
+    /// document's text, if any, and the others in order.
+    pub fn split_picks(&self, picks: &BTreeSet<usize>, open: &str) -> (Option<usize>, Vec<usize>) {
+        let is_open = |i: &usize| self.sources.get(*i).and_then(|s| s.fingerprint.as_deref()) == Some(open);
+        let open_pick = picks.iter().copied().find(is_open);
+        let others = picks.iter().copied().filter(|i| Some(*i) != open_pick).collect();
+        (open_pick, others)
+    }
+
+    /// What the picked sources bring to the open document `doc`: the
+    /// picked source that is its text, or, for a project without any text
+    /// source, its codes alone; `None` when the open document gets nothing
+    /// (the picks go to other documents).
+    ///
+    /// # Errors
+    /// As [`Project::incoming`].
+    pub fn for_open_document(
+        &self,
+        picks: &BTreeSet<usize>,
+        doc: &Document,
+        store: &Store,
+    ) -> Result<Option<Incoming>, ImportError> {
+        match self.split_picks(picks, &doc.fingerprint).0 {
+            Some(i) => self.incoming(i, doc, store).map(Some),
+            None if !self.sources.iter().any(|s| s.kind == SourceKind::Text) => Ok(Some(self.bare_incoming(doc))),
+            None => Ok(None),
         }
     }
 

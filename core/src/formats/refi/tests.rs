@@ -27,7 +27,7 @@ fn tag(block: &str, theme: &str, at: u64) -> Command {
     }
 }
 
-fn store() -> Store {
+pub(super) fn store() -> Store {
     Store::new("tab", &AnnotationSet::new("me", "Me", "#333333", SetKind::Coder))
 }
 
@@ -311,7 +311,7 @@ fn positions_count_code_points() {
 }
 
 /// A zip of the given entries, deflated.
-fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+pub(super) fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
     let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let o = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
     for (name, data) in entries {
