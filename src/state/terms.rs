@@ -7,7 +7,9 @@ impl AppState {
     /// built once, on first use, after the text is on screen.
     pub fn analyse(&self) {
         if self.segmenter.with_value(Option::is_none) {
-            let mut s = Segmenter::new();
+            let Ok(mut s) = Segmenter::from_dictionary(include_str!("../../assets/jieba/dict.txt")) else {
+                return;
+            };
             s.with_words(&self.user_settings.with_untracked(|u| u.words.clone()));
             self.segmenter.set_value(Some(Arc::new(s)));
         }
