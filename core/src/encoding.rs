@@ -425,6 +425,10 @@ mod tests {
             decode(&le[1..], Some("utf-16le")),
             Err(DecodeError::Malformed { .. })
         ));
+        // A lone lead surrogate, then a byte left over: one error, as the
+        // standard counts an unfinished sequence once.
+        assert_eq!(Charset::Utf16Be.lossy(&[0, 0x41, 0xd8, 0, 0], &Tables), "A\u{fffd}");
+        assert_eq!(Charset::Utf16Le.lossy(&[0x41, 0, 0x42], &Tables), "A\u{fffd}");
     }
 
     proptest::proptest! {
