@@ -59,6 +59,13 @@ const boot = `
 ${glue}
 ${helpers}
 window.annotatorWorkerUrl = URL.createObjectURL(new Blob([${literal(workerScript)}], { type: 'text/javascript' }));
+// As boot.js: the worker starts before the page's wasm is inflated and compiled.
+try {
+  const worker = new Worker(window.annotatorWorkerUrl);
+  const early = [];
+  worker.onmessage = worker.onerror = worker.onmessageerror = (e) => { early.push(e); };
+  window.annotatorWorker = { worker, early };
+} catch {}
 const started = performance.now();
 const bytes = await gunzip(fromBase64("${mainGz.toString('base64')}"));
 await __wbg_init({ module_or_path: bytes });

@@ -6,13 +6,19 @@ use super::*;
 use crate::terms_worker::TermsWorker;
 
 impl AppState {
-    /// Starts the key-term worker (it fetches its dictionary while the
-    /// text renders) and asks it for the open document's terms. A worker
-    /// that cannot start is reported; the page works on without terms.
+    /// Takes over the key-term worker the page started (it fetches its
+    /// dictionary while the page's wasm compiles and the text renders), or
+    /// starts it, and asks it for the open document's terms. A worker that
+    /// cannot start is reported; the page works on without terms.
     pub fn start_terms(&self) {
         let this = *self;
         match TermsWorker::spawn(move |reply| this.on_terms_reply(reply)) {
-            Ok(worker) => self.terms_worker.set_value(Some(worker)),
+            Ok((worker, said)) => {
+                self.terms_worker.set_value(Some(worker));
+                for reply in said {
+                    self.on_terms_reply(reply);
+                }
+            }
             Err(e) => self.terms_failed(e),
         }
         self.analyse();
