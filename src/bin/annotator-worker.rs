@@ -4,8 +4,8 @@
 //! On start it says [`Reply::Started`] and loads the dictionary: the
 //! gzip-compressed `dict.txt.gz` next to its script (or the `Blob` its
 //! loader put at `self.annotatorDictionary`, as the single-file build
-//! does), inflated by the browser's `DecompressionStream` as it streams in,
-//! then built into an [`Engine`]. Jobs that arrive meanwhile wait; only the
+//! does), inflated by the browser's `DecompressionStream` (unless a server
+//! already inflated it), then built into an [`Engine`]. Jobs that arrive meanwhile wait; only the
 //! latest waiting one is run, since the page keeps only the latest answer.
 //! Every failure is a [`Reply::Failed`] message, never a panic.
 //!
@@ -154,13 +154,16 @@ async fn load() -> Result<(Engine, Timings), TermsError> {
 }
 
 /// The dictionary's text: the loader's `Blob` if it left one, else the
-/// file fetched next to the script; gzip either way.
+/// file fetched next to the script. Gzip is inflated by the browser; bytes
+/// that do not start with gzip's magic number are read as the text itself
+/// (a server that sends `.gz` files with `Content-Encoding: gzip` has had
+/// the browser inflate it already).
 async fn fetch_text() -> Result<String, JsValue> {
     let scope = scope();
     let given = Reflect::get(&scope, &JsValue::from_str("annotatorDictionary"))?;
-    let compressed: Response = match given.dyn_ref::<Blob>() {
-        Some(blob) => Response::new_with_opt_blob(Some(blob))?,
-        None => {
+    let blob: Blob = match given.dyn_into::<Blob>() {
+        Ok(blob) => blob,
+        Err(_) => {
             let response: Response = JsFuture::from(scope.fetch_with_str(DICTIONARY_URL)).await?.dyn_into()?;
             if !response.ok() {
                 return Err(JsValue::from_str(&format!(
@@ -168,15 +171,19 @@ async fn fetch_text() -> Result<String, JsValue> {
                     response.status()
                 )));
             }
-            response
+            JsFuture::from(response.blob()?).await?.dyn_into()?
         }
     };
-    let body: ReadableStream = compressed
-        .body()
-        .ok_or_else(|| JsValue::from_str(&format!("{DICTIONARY_URL}: empty response")))?;
-    let inflater = Inflater::new("gzip")?;
-    let text_stream = body.pipe_through(inflater.unchecked_ref::<ReadableWritablePair>());
-    let text = JsFuture::from(Response::new_with_opt_readable_stream(Some(&text_stream))?.text()?).await?;
+    let head = js_sys::Uint8Array::new(&JsFuture::from(blob.slice_with_i32_and_i32(0, 2)?.array_buffer()).await?);
+    let gzip = head.length() == 2 && head.get_index(0) == 0x1f && head.get_index(1) == 0x8b;
+    let text = if gzip {
+        let inflater = Inflater::new("gzip")?;
+        let stream: ReadableStream = blob.stream();
+        let inflated = stream.pipe_through(inflater.unchecked_ref::<ReadableWritablePair>());
+        JsFuture::from(Response::new_with_opt_readable_stream(Some(&inflated))?.text()?).await?
+    } else {
+        JsFuture::from(blob.text()).await?
+    };
     text.as_string()
-        .ok_or_else(|| JsValue::from_str("the inflated dictionary is not text"))
+        .ok_or_else(|| JsValue::from_str("the dictionary is not text"))
 }

@@ -3,10 +3,10 @@
 // languages and reading and tagging go on without key terms.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { DIST } from './support/env.mjs';
 import { serve } from './support/server.mjs';
 import { openProfile } from './support/browser.mjs';
@@ -98,8 +98,22 @@ test('a dictionary that is not ours (an error page in its place) is named as suc
   await expectUnavailable(await brokenCopy((dir) => writeFileSync(join(dir, 'dict.txt.gz'), page)), /不是本应用的词典.*not this app's dictionary/);
 });
 
-test('a dictionary that is not gzip fails to inflate, with the browser\'s reason', async () => {
-  await expectUnavailable(await brokenCopy((dir) => writeFileSync(join(dir, 'dict.txt.gz'), 'plain text')), /无法加载分词词典.*could not be loaded/);
+test('a corrupt gzip dictionary fails to inflate, with the browser\'s reason', async () => {
+  const corrupt = Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0]), Buffer.alloc(64, 7)]);
+  await expectUnavailable(await brokenCopy((dir) => writeFileSync(join(dir, 'dict.txt.gz'), corrupt)), /无法加载分词词典.*could not be loaded/);
+});
+
+test('a dictionary the server already inflated (Content-Encoding: gzip) still loads', async () => {
+  const server = await brokenCopy((dir) => writeFileSync(join(dir, 'dict.txt.gz'), gunzipSync(readFileSync(join(dir, 'dict.txt.gz')))));
+  const p = await openProfile();
+  try {
+    const page = await AnnotatorPage.open(p.context, server.url);
+    await page.waitForTerms();
+    assert.equal(await page.alerts().count(), 0);
+  } finally {
+    await p.close();
+    await server.close();
+  }
 });
 
 test('a worker whose wasm is missing, or whose script is: a notice, never a trap', async () => {

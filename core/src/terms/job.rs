@@ -75,8 +75,7 @@ impl Job {
 /// (the worker's clock), and the dictionary's size in characters.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct Timings {
-    /// Fetching and inflating the compressed dictionary (they overlap: the
-    /// file is inflated as it streams in).
+    /// Fetching and inflating the compressed dictionary.
     pub fetch_ms: f64,
     /// Building the segmenter and the IDF table from the text.
     pub build_ms: f64,
