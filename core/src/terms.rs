@@ -9,12 +9,14 @@
 //! by the term itself, and nothing depends on hash-map iteration order.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use jieba_rs::Jieba;
 use serde::{Deserialize, Serialize};
 
 use crate::document::Document;
 use crate::text::char_len;
+use idf::IdfTable;
 
 /// Policy phrases that jieba's dictionary splits but an analyst reads as one
 /// term. They enter the dictionary so they are cut whole everywhere.
@@ -335,7 +337,7 @@ impl DictionaryError {
 /// page's thread, in the key-term worker (see [`job`]).
 pub struct Segmenter {
     jieba: Jieba,
-    idf: HashMap<String, f64>,
+    idf: IdfTable,
     /// IDF of words the table lacks: the full table's median, as jieba does.
     median_idf: f64,
 }
@@ -352,7 +354,14 @@ impl Segmenter {
     /// header (an HTML error page served instead of the file), `Empty` when
     /// no word follows, `Unreadable` when jieba refuses a line.
     pub fn from_dictionary(text: &str) -> Result<Segmenter, DictionaryError> {
-        let (header, body) = text.split_once('\n').unwrap_or((text, ""));
+        Segmenter::from_shared(Arc::from(text))
+    }
+
+    /// [`Segmenter::from_dictionary`] keeping the given text as its IDF
+    /// table's (no copy): the worker's [`job::Engine`] shares one text
+    /// between rebuilds.
+    pub fn from_shared(text: Arc<str>) -> Result<Segmenter, DictionaryError> {
+        let (header, body) = text.split_once('\n').unwrap_or((&text, ""));
         let median_idf = header
             .strip_prefix("#median-idf ")
             .and_then(|m| m.trim().parse::<f64>().ok())
@@ -363,15 +372,9 @@ impl Segmenter {
         }
         let mut jieba =
             Jieba::with_dict(&mut body.as_bytes()).map_err(|e| DictionaryError::Unreadable(e.to_string()))?;
-        let mut idf = HashMap::with_capacity(110_000);
-        for line in body.lines() {
-            let mut parts = line.split(' ');
-            if let (Some(word), Some(_), Some(_), Some(v)) = (parts.next(), parts.next(), parts.next(), parts.next()) {
-                if let Ok(v) = v.parse::<f64>() {
-                    idf.insert(word.to_string(), v);
-                }
-            }
-        }
+        let body_start = header.len() + 1;
+        let idf = IdfTable::new(text.clone(), body_start)
+            .ok_or_else(|| DictionaryError::Unreadable("the dictionary is over 4 GB".into()))?;
         for phrase in POLICY_PHRASES {
             if !jieba.has_word(phrase) {
                 jieba.add_word(phrase, Some(2000), Some("nz"));
@@ -453,7 +456,7 @@ impl Segmenter {
         let tfidf = normalise(
             tf.iter()
                 .map(|(w, n)| {
-                    let idf = self.idf.get(*w).copied().unwrap_or(self.median_idf);
+                    let idf = self.idf.get(w).unwrap_or(self.median_idf);
                     (*w, *n as f64 * idf / total.max(1) as f64)
                 })
                 .collect(),
@@ -679,6 +682,7 @@ pub fn layer_runs<'a>(text: &'a str, marks: &[Mark], underline: &[(usize, usize)
     out
 }
 
+mod idf;
 pub mod job;
 
 #[cfg(test)]

@@ -17,6 +17,8 @@
 //!   │ ◄──────────────── Failed(error) ────  (no dictionary, an unreadable message)
 //! ```
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use super::{Analysis, DictionaryError, Segmenter, TermSettings};
@@ -152,8 +154,9 @@ impl TermsError {
 /// The worker's segmenter: built once from the dictionary text, and kept
 /// in step with the user's words across jobs.
 pub struct Engine {
-    /// Kept to rebuild from when a word is taken out (jieba cannot forget one).
-    dictionary: String,
+    /// Kept to rebuild from when a word is taken out (jieba cannot forget
+    /// one); shared with the segmenter's IDF table.
+    dictionary: Arc<str>,
     segmenter: Segmenter,
     /// The words the segmenter has been given, in the order given.
     words: Vec<String>,
@@ -164,7 +167,8 @@ impl Engine {
     /// Builds the segmenter from the dictionary text (see
     /// [`Segmenter::from_dictionary`] for the format and the errors).
     pub fn load(dictionary: String) -> Result<Engine, DictionaryError> {
-        let segmenter = Segmenter::from_dictionary(&dictionary)?;
+        let dictionary: Arc<str> = Arc::from(dictionary);
+        let segmenter = Segmenter::from_shared(dictionary.clone())?;
         Ok(Engine {
             dictionary,
             segmenter,
@@ -199,7 +203,7 @@ impl Engine {
         if self.words.iter().all(|w| words.contains(w)) {
             let new: Vec<String> = words.iter().filter(|w| !self.words.contains(w)).cloned().collect();
             self.segmenter.with_words(&new);
-        } else if let Ok(mut fresh) = Segmenter::from_dictionary(&self.dictionary) {
+        } else if let Ok(mut fresh) = Segmenter::from_shared(self.dictionary.clone()) {
             // The text loaded once already, so this cannot fail; if it did,
             // the old segmenter (one word too many) would stay.
             fresh.with_words(words);
