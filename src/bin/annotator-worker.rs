@@ -176,14 +176,16 @@ async fn fetch_text() -> Result<String, JsValue> {
     };
     let head = js_sys::Uint8Array::new(&JsFuture::from(blob.slice_with_i32_and_i32(0, 2)?.array_buffer()).await?);
     let gzip = head.length() == 2 && head.get_index(0) == 0x1f && head.get_index(1) == 0x8b;
-    let text = if gzip {
+    // Bytes, not a JavaScript string: one copy into the wasm memory and a
+    // UTF-8 check, instead of decoding to UTF-16 and encoding back.
+    let bytes = if gzip {
         let inflater = Inflater::new("gzip")?;
         let stream: ReadableStream = blob.stream();
         let inflated = stream.pipe_through(inflater.unchecked_ref::<ReadableWritablePair>());
-        JsFuture::from(Response::new_with_opt_readable_stream(Some(&inflated))?.text()?).await?
+        JsFuture::from(Response::new_with_opt_readable_stream(Some(&inflated))?.array_buffer()?).await?
     } else {
-        JsFuture::from(blob.text()).await?
+        JsFuture::from(blob.array_buffer()).await?
     };
-    text.as_string()
-        .ok_or_else(|| JsValue::from_str("the dictionary is not text"))
+    String::from_utf8(js_sys::Uint8Array::new(&bytes).to_vec())
+        .map_err(|e| JsValue::from_str(&format!("the dictionary is not UTF-8 text: {e}")))
 }
