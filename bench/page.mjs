@@ -2,16 +2,19 @@
 // Browser benchmark: the Trunk-built page in headless Chromium, medians of
 // several runs, printed as one table. Not a test (asserts nothing).
 //
-//   node bench/page.mjs [runs]      (after `trunk build --release`)
+//   node bench/page.mjs [runs]      (after scripts/build.sh)
+//   BENCH_DIST=… BENCH_SINGLE=… node bench/page.mjs   (another build, e.g. an older one)
 //
-// Measures navigation → first text shown, navigation → key terms
-// highlighted, a tag keypress → the DOM showing it on a 1,000-paragraph
-// document, wasm bytes over the wire (gzip, brotli), and, side by side in
-// the same browser, segmenting the same text with Intl.Segmenter and (if
+// Measures bytes over the wire (the page's wasm, the key-term worker's wasm
+// and its dictionary apart, gzip and brotli; the single file), navigation →
+// first text shown and → key terms highlighted (the served page and the
+// single file from file://), the worker's own timings, a tag keypress → the
+// DOM showing it on a 1,000-paragraph document, and, side by side in the
+// same browser, segmenting the same text with Intl.Segmenter and (if
 // installed in bench/node_modules) the jieba-wasm package.
-import { readFileSync, existsSync } from 'node:fs';
-import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
-import { fileURLToPath } from 'node:url';
+import { readFileSync, existsSync, statSync } from 'node:fs';
+import { gzipSync, gunzipSync, brotliCompressSync, constants } from 'node:zlib';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { serve } from '../tests/e2e/support/server.mjs';
 import { openProfile } from '../tests/e2e/support/browser.mjs';
@@ -55,28 +58,63 @@ async function saveCost(page, runs = 11) {
   }, runs);
 }
 
-const wasm = readFileSync(join(root, 'dist', 'speech-annotator_bg.wasm'));
-row('wasm raw', `${(wasm.length / 1e6).toFixed(2)} MB`);
-row('wasm gzip -9', `${(gzipSync(wasm, { level: 9 }).length / 1e6).toFixed(2)} MB`);
-row('wasm brotli q11', `${(brotliCompressSync(wasm, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length / 1e6).toFixed(2)} MB`);
+const DIST = process.env.BENCH_DIST ?? join(root, 'dist');
+const SINGLE = process.env.BENCH_SINGLE ?? join(root, 'dist-single', 'speech-annotator.html');
+const kb = (n) => `${(n / 1000).toFixed(0)} kB`;
+/** Raw, gzip -9 and brotli q11 bytes of a built file, or null if the build has none. */
+function wire(name) {
+  const path = join(DIST, name);
+  if (!existsSync(path)) return null;
+  const bytes = readFileSync(path);
+  return {
+    raw: bytes.length,
+    gzip: gzipSync(bytes, { level: 9 }).length,
+    brotli: brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+  };
+}
+const sizes = (w) => (w ? `${kb(w.raw)} raw, ${kb(w.gzip)} gzip, ${kb(w.brotli)} brotli` : 'none in this build');
+row('page wasm (speech-annotator_bg.wasm)', sizes(wire('speech-annotator_bg.wasm')));
+row('key-term worker wasm (annotator-worker_bg.wasm)', sizes(wire('annotator-worker_bg.wasm')));
+const dict = join(DIST, 'dict.txt.gz');
+row('dictionary (dict.txt.gz, sent as is)', existsSync(dict) ? `${kb(statSync(dict).size)} (inflates to ${kb(gunzipSync(readFileSync(dict)).length)})` : 'none: inside the page wasm');
+const glue = ['speech-annotator.js', 'annotator-worker.js', 'terms-worker.js', 'boot.js', 'main.css'].map(wire).filter(Boolean);
+row('JS glue, loaders and CSS together', `${kb(glue.reduce((a, w) => a + w.gzip, 0))} gzip`);
+if (existsSync(SINGLE)) row('single file (dist-single/speech-annotator.html)', `${kb(statSync(SINGLE).size)}`);
 
-const server = await serve(join(root, 'dist'));
+const server = await serve(DIST);
 const speech = readFileSync(join(root, 'assets', 'speech-foreign-trade-2022-07-14.txt'), 'utf8');
 try {
-  const text = [], terms = [], boot = [];
-  for (let i = 0; i < RUNS; i++) {
-    const p = await openProfile();
-    const page = p.context.pages()[0];
-    await page.addInitScript(OBSERVE);
-    await page.goto(server.url);
-    await page.waitForSelector('mark[data-term]', { timeout: 30000 });
-    const m = await page.evaluate(() => ({ ...window.__marks, boot: window.__annotatorBootMs }));
-    text.push(m.text); terms.push(m.terms); boot.push(m.boot);
-    await p.close();
+  /** Navigation → text and → marks, medians over RUNS fresh profiles, and the worker's own timings. */
+  async function open(url) {
+    const text = [], terms = [], boot = [], worker = { fetchMs: [], buildMs: [], analyseMs: [] };
+    for (let i = 0; i < RUNS; i++) {
+      const p = await openProfile();
+      const page = p.context.pages()[0];
+      await page.addInitScript(OBSERVE);
+      await page.goto(url);
+      await page.waitForSelector('mark[data-term]', { timeout: 30000 });
+      const m = await page.evaluate(() => ({ ...window.__marks, boot: window.__annotatorBootMs, worker: window.__annotatorTerms }));
+      text.push(m.text); terms.push(m.terms); boot.push(m.boot);
+      for (const k of Object.keys(worker)) if (m.worker?.[k] !== undefined) worker[k].push(m.worker[k]);
+      await p.close();
+    }
+    return { text: median(text), terms: median(terms), boot: median(boot), worker };
   }
-  row(`navigation → text shown (median of ${RUNS})`, `${median(text).toFixed(0)} ms`);
-  row(`navigation → key terms highlighted (median of ${RUNS})`, `${median(terms).toFixed(0)} ms`);
-  row('wasm fetch + compile + instantiate (boot.js)', `${median(boot).toFixed(0)} ms`);
+  const served = await open(server.url);
+  row(`navigation → text shown (median of ${RUNS})`, `${served.text.toFixed(0)} ms`);
+  row(`navigation → key terms highlighted (median of ${RUNS})`, `${served.terms.toFixed(0)} ms`);
+  row('page wasm fetch + compile + instantiate (boot.js)', `${served.boot.toFixed(0)} ms`);
+  if (served.worker.buildMs.length) {
+    row('worker: fetch + inflate the dictionary', `${median(served.worker.fetchMs).toFixed(0)} ms`);
+    row('worker: build the segmenter and IDF table', `${median(served.worker.buildMs).toFixed(0)} ms`);
+    row('worker: key terms of the speech (segment, rank, mark)', `${median(served.worker.analyseMs).toFixed(1)} ms`);
+  }
+  if (existsSync(SINGLE)) {
+    const single = await open(pathToFileURL(SINGLE).href);
+    row(`single file from file://: navigation → text shown (median of ${RUNS})`, `${single.text.toFixed(0)} ms`);
+    row(`single file from file://: navigation → key terms highlighted (median of ${RUNS})`, `${single.terms.toFixed(0)} ms`);
+    row('single file: inflate + compile + instantiate the page wasm', `${single.boot.toFixed(0)} ms`);
+  }
 
   {
     const p = await openProfile();
@@ -168,18 +206,31 @@ try {
     return times[2];
   }, sample);
   row(`Intl.Segmenter('zh', word) on the speech ×100 (${(sample.length / 1000).toFixed(0)}k chars)`, `${intl.toFixed(0)} ms`);
+  // The key-term worker on the same text, as one block: a fresh worker,
+  // its own timings (dictionary load; tag + TF-IDF + TextRank + marks).
   const ours = await page.evaluate(async (t) => {
-    const b = window.annotatorBindings;
-    if (!b?.bench_cut) return null;
-    const load = b.bench_load_dictionary();
+    if (!window.annotatorWorkerUrl) return null;
+    const w = new Worker(window.annotatorWorkerUrl);
+    const replies = [];
+    const next = (kind) => new Promise((resolve) => {
+      const look = () => { const i = replies.findIndex((r) => kind in r); if (i >= 0) resolve(replies.splice(i, 1)[0][kind]); else setTimeout(look, 5); };
+      look();
+    });
+    w.onmessage = (e) => { const r = JSON.parse(e.data); replies.push(typeof r === 'string' ? { [r]: true } : r); };
+    await next('Started');
+    const ready = await next('Ready');
     const times = [];
-    for (let i = 0; i < 5; i++) times.push(b.bench_cut(t));
+    for (let i = 1; i <= 5; i++) {
+      w.postMessage(JSON.stringify({ id: i, blocks: [[0, t]], block_count: 1, settings: {}, words: [] }));
+      times.push((await next('Done')).ms);
+    }
+    w.terminate();
     times.sort((a, c) => a - c);
-    return { load, cut: times[2] };
+    return { load: ready.fetch_ms + ready.build_ms, analyse: times[2] };
   }, sample);
   if (ours) {
-    row('this app (jieba-rs, wasm): dictionary load', `${ours.load.toFixed(0)} ms`);
-    row('this app (jieba-rs, wasm): segment the speech ×100', `${ours.cut.toFixed(0)} ms`);
+    row('this app (jieba-rs, wasm worker): dictionary fetch + inflate + build', `${ours.load.toFixed(0)} ms`);
+    row('this app (jieba-rs, wasm worker): key terms of the speech ×100 as one block', `${ours.analyse.toFixed(0)} ms`);
   }
   await p.close();
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Builds the pruned jieba dictionary (with IDF) the app embeds.
+"""Builds the pruned jieba dictionary (with IDF) the key-term worker loads.
 
 jieba-rs ships a 349,046-word dictionary (5.1 MB) and a 270,131-word IDF
-table (6.2 MB): 5.4 MB of gzip in the wasm. Words seen fewer than MIN_FREQ
+table (6.2 MB): 5.4 MB of gzip together. Words seen fewer than MIN_FREQ
 times in jieba's corpus are dropped (rare names and compounds, which the
 cut splits into known parts). Each kept line is `word freq tag [idf]`: jieba
 reads the first three columns and ignores the fourth; the IDF (two decimals)

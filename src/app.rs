@@ -1,7 +1,5 @@
 //! The page: header, table of contents, the document, and the side panels.
-//! Start-up shows the parsed text first and segments after the first paint.
-
-use std::time::Duration;
+//! Start-up shows the parsed text at once; key terms come from a worker.
 
 use annotator_core::keys::{action_for, Action, Chord};
 use leptos::ev;
@@ -23,9 +21,9 @@ pub fn App() -> impl IntoView {
     let state = AppState::restore();
     provide_context(state);
 
-    // Segmenting needs the dictionary (a few hundred ms): let the text paint
-    // first, then build the segmenter and highlight.
-    request_animation_frame(move || set_timeout(move || state.analyse(), Duration::from_millis(0)));
+    // Key terms come from a worker that loads the dictionary off this
+    // thread: the text paints at once, the marks follow.
+    state.start_terms();
 
     let keys = window_event_listener(ev::keydown, move |e| on_key(state, &e));
     on_cleanup(move || keys.remove());
@@ -72,7 +70,8 @@ pub fn App() -> impl IntoView {
             .doc
             .with(|d| d.title.clone().unwrap_or_else(|| "无标题 · Untitled".into()))
     };
-    let ready = move || state.analysis.with(Option::is_some);
+    // Terms shown, or known not to come (the notice says why).
+    let ready = move || state.analysis.with(Option::is_some) || state.terms_error.with(Option::is_some);
 
     view! {
         <header class="topbar">

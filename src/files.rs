@@ -1,5 +1,6 @@
 //! Downloads: a string saved as a file through a Blob URL, no server.
 
+use annotator_core::encoding::{Legacy, LegacyDecoder};
 use wasm_bindgen::JsCast;
 
 /// Offers `content` as a download named `filename`.
@@ -48,4 +49,30 @@ pub async fn read_bytes(file: &web_sys::File, limit: usize) -> Result<Vec<u8>, S
         .await
         .map_err(|e| format!("{e:?}"))?;
     Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
+/// The browser's `TextDecoder` as the core's [`LegacyDecoder`]: GB18030
+/// and Big5 decoded with the browser's own tables (the WHATWG ones, as
+/// the core's native `Tables`), so the page's wasm carries none.
+pub struct BrowserDecoder;
+
+impl BrowserDecoder {
+    fn decoder(encoding: Legacy, fatal: bool) -> Option<web_sys::TextDecoder> {
+        let options = web_sys::TextDecoderOptions::new();
+        options.set_fatal(fatal);
+        web_sys::TextDecoder::new_with_label_and_options(encoding.label(), &options).ok()
+    }
+}
+
+impl LegacyDecoder for BrowserDecoder {
+    fn strict(&self, encoding: Legacy, bytes: &[u8]) -> Option<String> {
+        // A fatal decoder throws on the first invalid sequence.
+        Self::decoder(encoding, true)?.decode_with_u8_array(bytes).ok()
+    }
+
+    fn lossy(&self, encoding: Legacy, bytes: &[u8]) -> String {
+        Self::decoder(encoding, false)
+            .and_then(|d| d.decode_with_u8_array(bytes).ok())
+            .unwrap_or_else(|| char::REPLACEMENT_CHARACTER.to_string())
+    }
 }

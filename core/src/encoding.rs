@@ -7,8 +7,13 @@
 //! "valid" GBK, as mojibake); otherwise the file is refused with a message,
 //! unless the user chose an encoding, in which case undecodable bytes are
 //! reported.
-
-use encoding_rs::{Encoding, BIG5, GB18030, UTF_8};
+//!
+//! The rule is decided here; the GB18030 and Big5 tables come from the
+//! platform through [`LegacyDecoder`]: the browser's `TextDecoder` in the
+//! app (so the page's wasm carries no table), `encoding_rs` natively
+//! ([`Tables`], the default feature `encoding-tables`). Both implement the
+//! WHATWG Encoding Standard, so they decode alike. UTF-8 and UTF-16 need
+//! no table.
 
 /// Very common characters written the same in simplified and traditional
 /// Chinese. A text decoded with the right encoding is full of them; the
@@ -75,20 +80,171 @@ impl DecodeError {
     }
 }
 
-fn strict(enc: &'static Encoding, bytes: &[u8]) -> Option<String> {
-    enc.decode_without_bom_handling_and_without_replacement(bytes)
-        .map(|c| c.into_owned())
+/// A legacy Chinese encoding, decoded with the platform's tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Legacy {
+    /// GB18030 (and GBK, GB2312, which it extends).
+    Gb18030,
+    /// Big5 (WHATWG's, with the HKSCS extensions).
+    Big5,
 }
 
-/// Decodes a text file; `choice` is an encoding label the user picked.
+impl Legacy {
+    /// The WHATWG label (what `TextDecoder` takes).
+    pub fn label(self) -> &'static str {
+        match self {
+            Legacy::Gb18030 => "gb18030",
+            Legacy::Big5 => "big5",
+        }
+    }
+}
+
+/// Decodes GB18030 and Big5 bytes: the seam to the platform's tables.
+pub trait LegacyDecoder {
+    /// The text, or `None` if any byte sequence is invalid in `encoding`.
+    fn strict(&self, encoding: Legacy, bytes: &[u8]) -> Option<String>;
+    /// The text with U+FFFD for each invalid sequence.
+    fn lossy(&self, encoding: Legacy, bytes: &[u8]) -> String;
+}
+
+/// `encoding_rs`'s tables as a [`LegacyDecoder`], for native use and tests.
+#[cfg(feature = "encoding-tables")]
+pub struct Tables;
+
+#[cfg(feature = "encoding-tables")]
+impl Tables {
+    fn encoding(e: Legacy) -> &'static encoding_rs::Encoding {
+        match e {
+            Legacy::Gb18030 => encoding_rs::GB18030,
+            Legacy::Big5 => encoding_rs::BIG5,
+        }
+    }
+}
+
+#[cfg(feature = "encoding-tables")]
+impl LegacyDecoder for Tables {
+    fn strict(&self, encoding: Legacy, bytes: &[u8]) -> Option<String> {
+        Tables::encoding(encoding)
+            .decode_without_bom_handling_and_without_replacement(bytes)
+            .map(|c| c.into_owned())
+    }
+
+    fn lossy(&self, encoding: Legacy, bytes: &[u8]) -> String {
+        Tables::encoding(encoding)
+            .decode_without_bom_handling(bytes)
+            .0
+            .into_owned()
+    }
+}
+
+/// An encoding the user can name, with the name reported for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Charset {
+    Utf8,
+    Utf16Le,
+    Utf16Be,
+    /// A legacy encoding and the WHATWG name of the one chosen (GBK is
+    /// decoded as GB18030, its superset, as the standard says).
+    Legacy(Legacy, &'static str),
+}
+
+impl Charset {
+    /// The encoding a label names (ASCII case and surrounding spaces
+    /// ignored), as the WHATWG Encoding Standard maps these labels.
+    fn for_label(label: &str) -> Option<Charset> {
+        let label = label.trim().to_ascii_lowercase();
+        Some(match label.as_str() {
+            "utf-8" | "utf8" | "unicode-1-1-utf-8" | "unicode11utf8" | "unicode20utf8" | "x-unicode20utf8" => {
+                Charset::Utf8
+            }
+            "utf-16le" | "utf-16" | "unicode" | "unicodefeff" | "ucs-2" | "csunicode" | "iso-10646-ucs-2" => {
+                Charset::Utf16Le
+            }
+            "utf-16be" | "unicodefffe" => Charset::Utf16Be,
+            "gb18030" => Charset::Legacy(Legacy::Gb18030, "gb18030"),
+            "gbk" | "gb2312" | "chinese" | "csgb2312" | "csiso58gb231280" | "gb_2312" | "gb_2312-80" | "iso-ir-58"
+            | "x-gbk" => Charset::Legacy(Legacy::Gb18030, "GBK"),
+            "big5" | "big5-hkscs" | "cn-big5" | "csbig5" | "x-x-big5" => Charset::Legacy(Legacy::Big5, "Big5"),
+            _ => return None,
+        })
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Charset::Utf8 => "UTF-8",
+            Charset::Utf16Le => "UTF-16LE",
+            Charset::Utf16Be => "UTF-16BE",
+            Charset::Legacy(_, name) => name,
+        }
+    }
+
+    /// The charset a byte-order mark at the start names, and its length.
+    fn for_bom(bytes: &[u8]) -> Option<(Charset, usize)> {
+        match bytes {
+            [0xef, 0xbb, 0xbf, ..] => Some((Charset::Utf8, 3)),
+            [0xff, 0xfe, ..] => Some((Charset::Utf16Le, 2)),
+            [0xfe, 0xff, ..] => Some((Charset::Utf16Be, 2)),
+            _ => None,
+        }
+    }
+
+    fn units(self, bytes: &[u8]) -> impl Iterator<Item = u16> + '_ {
+        let le = self == Charset::Utf16Le;
+        bytes.chunks_exact(2).map(move |p| {
+            if le {
+                u16::from_le_bytes([p[0], p[1]])
+            } else {
+                u16::from_be_bytes([p[0], p[1]])
+            }
+        })
+    }
+
+    fn strict(self, bytes: &[u8], legacy: &impl LegacyDecoder) -> Option<String> {
+        match self {
+            Charset::Utf8 => std::str::from_utf8(bytes).ok().map(str::to_string),
+            Charset::Utf16Le | Charset::Utf16Be => {
+                if !bytes.len().is_multiple_of(2) {
+                    return None;
+                }
+                char::decode_utf16(self.units(bytes))
+                    .collect::<Result<String, _>>()
+                    .ok()
+            }
+            Charset::Legacy(e, _) => legacy.strict(e, bytes),
+        }
+    }
+
+    fn lossy(self, bytes: &[u8], legacy: &impl LegacyDecoder) -> String {
+        match self {
+            Charset::Utf8 => String::from_utf8_lossy(bytes).into_owned(),
+            Charset::Utf16Le | Charset::Utf16Be => {
+                let mut text: String = char::decode_utf16(self.units(bytes))
+                    .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+                    .collect();
+                // A byte left over is one more error, unless it ends a
+                // sequence already in error (after a lone lead surrogate):
+                // the standard reports an unfinished sequence once.
+                let lead_open = self.units(bytes).last().is_some_and(|u| (0xd800..0xdc00).contains(&u));
+                if !bytes.len().is_multiple_of(2) && !lead_open {
+                    text.push(char::REPLACEMENT_CHARACTER);
+                }
+                text
+            }
+            Charset::Legacy(e, _) => legacy.lossy(e, bytes),
+        }
+    }
+}
+
+/// Decodes a text file; `choice` is an encoding label the user picked;
+/// `legacy` supplies the GB18030 and Big5 tables.
 ///
 /// ```
-/// use annotator_core::encoding::decode;
+/// use annotator_core::encoding::{decode, Tables};
 /// let gbk = [0xd6, 0xd0, 0xce, 0xc4]; // 中文 in GBK
-/// let d = decode(&gbk, None).unwrap();
+/// let d = decode(&gbk, None, &Tables).unwrap();
 /// assert_eq!((d.text.as_str(), d.encoding), ("中文", "gb18030"));
 /// ```
-pub fn decode(bytes: &[u8], choice: Option<&str>) -> Result<Decoded, DecodeError> {
+pub fn decode(bytes: &[u8], choice: Option<&str>, legacy: &impl LegacyDecoder) -> Result<Decoded, DecodeError> {
     if bytes.is_empty() {
         return Err(DecodeError::Empty);
     }
@@ -96,8 +252,13 @@ pub fn decode(bytes: &[u8], choice: Option<&str>) -> Result<Decoded, DecodeError
         return Err(DecodeError::TooLarge(bytes.len()));
     }
     if let Some(label) = choice {
-        let enc = Encoding::for_label(label.as_bytes()).ok_or_else(|| DecodeError::UnknownEncoding(label.into()))?;
-        let (text, used, _) = enc.decode(bytes);
+        let chosen = Charset::for_label(label).ok_or_else(|| DecodeError::UnknownEncoding(label.into()))?;
+        // A byte-order mark wins over the choice, as browsers decide.
+        let (used, rest) = match Charset::for_bom(bytes) {
+            Some((bom, len)) => (bom, &bytes[len..]),
+            None => (chosen, bytes),
+        };
+        let text = used.lossy(rest, legacy);
         let replaced = text.matches('\u{fffd}').count();
         if replaced > 0 {
             return Err(DecodeError::Malformed {
@@ -106,19 +267,21 @@ pub fn decode(bytes: &[u8], choice: Option<&str>) -> Result<Decoded, DecodeError
             });
         }
         return Ok(Decoded {
-            text: text.into_owned(),
+            text,
             encoding: used.name(),
             how: "chosen · 用户选择",
         });
     }
-    if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
-        let text = strict(enc, &bytes[bom_len..]).ok_or(DecodeError::Malformed {
-            encoding: enc.name(),
-            replaced: 1,
-        })?;
+    if let Some((charset, bom_len)) = Charset::for_bom(bytes) {
+        let text = charset
+            .strict(&bytes[bom_len..], legacy)
+            .ok_or(DecodeError::Malformed {
+                encoding: charset.name(),
+                replaced: 1,
+            })?;
         return Ok(Decoded {
             text,
-            encoding: enc.name(),
+            encoding: charset.name(),
             how: "byte-order mark · 字节序标记",
         });
     }
@@ -126,33 +289,41 @@ pub fn decode(bytes: &[u8], choice: Option<&str>) -> Result<Decoded, DecodeError
         // UTF-16 without a BOM is rare; NULs otherwise mean binary.
         return Err(DecodeError::Binary);
     }
-    if let Some(text) = strict(UTF_8, bytes) {
+    if let Ok(text) = std::str::from_utf8(bytes) {
         return Ok(Decoded {
-            text,
-            encoding: UTF_8.name(),
+            text: text.to_string(),
+            encoding: Charset::Utf8.name(),
             how: "valid UTF-8 · 有效的 UTF-8",
         });
     }
-    if let Some(text) = strict(GB18030, bytes) {
-        if let Some(big5) = strict(BIG5, bytes).filter(|b| commonness(b) > 2 * commonness(&text)) {
+    if let Some(text) = legacy.strict(Legacy::Gb18030, bytes) {
+        if let Some(big5) = legacy
+            .strict(Legacy::Big5, bytes)
+            .filter(|b| commonness(b) > 2 * commonness(&text))
+        {
             return Ok(Decoded {
                 text: big5,
-                encoding: BIG5.name(),
+                encoding: "Big5",
                 how: "not UTF-8, reads as Big5 (traditional) · 非 UTF-8，按 Big5（繁体）",
             });
         }
         return Ok(Decoded {
             text,
-            encoding: GB18030.name(),
+            encoding: "gb18030",
             how: "not UTF-8, valid GB18030 · 非 UTF-8，按 GB18030",
         });
     }
     Err(DecodeError::Unknown)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "encoding-tables"))]
 mod tests {
     use super::*;
+    use encoding_rs::{BIG5, GB18030};
+
+    fn decode(bytes: &[u8], choice: Option<&str>) -> Result<Decoded, DecodeError> {
+        super::decode(bytes, choice, &Tables)
+    }
 
     const SPEECH: &str = include_str!("../../assets/speech-foreign-trade-2022-07-14.txt");
 
@@ -182,7 +353,7 @@ mod tests {
         let (bytes, _, unmappable) = BIG5.encode(traditional);
         assert!(!unmappable);
         assert!(
-            strict(GB18030, &bytes).is_some(),
+            Tables.strict(Legacy::Gb18030, &bytes).is_some(),
             "the trap: Big5 bytes are also valid GBK"
         );
         let d = decode(&bytes, None).unwrap();
@@ -220,5 +391,61 @@ mod tests {
             Err(DecodeError::UnknownEncoding(_))
         ));
         assert_eq!(decode(b"plain", Some("gbk")).unwrap().encoding, "GBK");
+    }
+
+    #[test]
+    fn every_choice_decodes_its_own_bytes_and_a_bom_wins() {
+        let text = "讲话 speech";
+        let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        let (gb, _, _) = GB18030.encode(text);
+        let (big5, _, _) = BIG5.encode("講話 speech");
+        for (label, bytes, name) in [
+            ("UTF-8", text.as_bytes().to_vec(), "UTF-8"),
+            ("GB18030", gb.to_vec(), "gb18030"),
+            ("Big5", big5.to_vec(), "Big5"),
+            ("UTF-16LE", le.clone(), "UTF-16LE"),
+            ("UTF-16BE", be.clone(), "UTF-16BE"),
+        ] {
+            assert!(CHOICES.contains(&label));
+            let d = decode(&bytes, Some(label)).unwrap_or_else(|e| panic!("{label}: {e:?}"));
+            assert_eq!(d.encoding, name);
+            assert!(
+                d.text.ends_with(" speech") && d.text.chars().count() == 9,
+                "{label}: {}",
+                d.text
+            );
+        }
+        let mut with_bom = vec![0xfe, 0xff];
+        with_bom.extend_from_slice(&be);
+        assert_eq!(decode(&with_bom, None).unwrap().text, text);
+        let chosen = decode(&with_bom, Some("gbk")).unwrap();
+        assert_eq!((chosen.encoding, chosen.text.as_str()), ("UTF-16BE", text));
+        assert!(matches!(
+            decode(&le[1..], Some("utf-16le")),
+            Err(DecodeError::Malformed { .. })
+        ));
+        // A lone lead surrogate, then a byte left over: one error, as the
+        // standard counts an unfinished sequence once.
+        assert_eq!(Charset::Utf16Be.lossy(&[0, 0x41, 0xd8, 0, 0], &Tables), "A\u{fffd}");
+        assert_eq!(Charset::Utf16Le.lossy(&[0x41, 0, 0x42], &Tables), "A\u{fffd}");
+    }
+
+    proptest::proptest! {
+        /// UTF-8 and UTF-16 are decoded without tables here: exactly as
+        /// encoding_rs (the WHATWG decoders) does, valid or not.
+        #[test]
+        fn unicode_without_tables_decodes_as_the_standard_does(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..64)) {
+            for (charset, enc) in [
+                (Charset::Utf8, encoding_rs::UTF_8),
+                (Charset::Utf16Le, encoding_rs::UTF_16LE),
+                (Charset::Utf16Be, encoding_rs::UTF_16BE),
+            ] {
+                let standard = enc.decode_without_bom_handling(&bytes).0.into_owned();
+                proptest::prop_assert_eq!(charset.lossy(&bytes, &Tables), standard.clone());
+                let strict = enc.decode_without_bom_handling_and_without_replacement(&bytes).map(|c| c.into_owned());
+                proptest::prop_assert_eq!(charset.strict(&bytes, &Tables), strict);
+            }
+        }
     }
 }

@@ -9,12 +9,14 @@
 //! by the term itself, and nothing depends on hash-map iteration order.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use jieba_rs::Jieba;
 use serde::{Deserialize, Serialize};
 
 use crate::document::Document;
 use crate::text::char_len;
+use idf::IdfTable;
 
 /// Policy phrases that jieba's dictionary splits but an analyst reads as one
 /// term. They enter the dictionary so they are cut whole everywhere.
@@ -302,52 +304,83 @@ pub struct Analysis {
     pub marks: Vec<Vec<Mark>>,
 }
 
-/// The pruned jieba dictionary with IDF values (see `scripts/prune-dictionary.py`):
-/// `word freq tag [idf]` per line, after a `#median-idf` header.
-const DICT: &str = include_str!("../../assets/jieba/dict.txt");
-
 /// A candidate word in a block: the word and its char range.
 type Token<'a> = (&'a str, usize, usize);
 
-/// jieba-rs with the embedded dictionary, the IDF table and the policy
-/// phrases loaded. Building one takes a fraction of a second in the browser,
-/// so the UI builds it after the text is on screen.
+/// Why a dictionary text could not be loaded (see [`Segmenter::from_dictionary`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DictionaryError {
+    /// The first line is not `#median-idf <number>`: not this app's
+    /// dictionary (an error page served in its place, a truncated file).
+    NoHeader,
+    /// The header is there but no word follows it.
+    Empty,
+    /// jieba refused a line; its message.
+    Unreadable(String),
+}
+
+impl DictionaryError {
+    /// What went wrong, for the user: `中文 · English`.
+    pub fn message(&self) -> String {
+        match self {
+            DictionaryError::NoHeader => {
+                "词典文件不是本应用的词典（缺少 #median-idf 首行） · The dictionary file is not this app's dictionary (no #median-idf first line)".into()
+            }
+            DictionaryError::Empty => "词典文件没有词条 · The dictionary file holds no words".into(),
+            DictionaryError::Unreadable(e) => format!("词典文件无法读取 · The dictionary file could not be read: {e}"),
+        }
+    }
+}
+
+/// jieba-rs with a dictionary, its IDF table and the policy phrases loaded.
+/// Building one takes a fraction of a second, so the app builds it off the
+/// page's thread, in the key-term worker (see [`job`]).
 pub struct Segmenter {
     jieba: Jieba,
-    idf: HashMap<String, f64>,
+    idf: IdfTable,
     /// IDF of words the table lacks: the full table's median, as jieba does.
     median_idf: f64,
 }
 
-impl Default for Segmenter {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Segmenter {
-    pub fn new() -> Self {
-        let (header, body) = DICT.split_once('\n').unwrap_or(("", DICT));
+    /// Builds a segmenter from the text of a pruned dictionary
+    /// (`assets/jieba/dict.txt`, written by `scripts/prune-dictionary.py`):
+    /// a `#median-idf <number>` first line, then one `word freq tag [idf]`
+    /// per line. The dictionary is supplied at run time (the app's worker
+    /// fetches it as its own file; tests read it with `include_str!`), so
+    /// no wasm module carries it.
+    ///
+    /// Errors: [`DictionaryError::NoHeader`] when the first line is not the
+    /// header (an HTML error page served instead of the file), `Empty` when
+    /// no word follows, `Unreadable` when jieba refuses a line.
+    pub fn from_dictionary(text: &str) -> Result<Segmenter, DictionaryError> {
+        Segmenter::from_shared(Arc::from(text))
+    }
+
+    /// [`Segmenter::from_dictionary`] keeping the given text as its IDF
+    /// table's (no copy): the worker's [`job::Engine`] shares one text
+    /// between rebuilds.
+    pub fn from_shared(text: Arc<str>) -> Result<Segmenter, DictionaryError> {
+        let (header, body) = text.split_once('\n').unwrap_or((&text, ""));
         let median_idf = header
             .strip_prefix("#median-idf ")
-            .and_then(|m| m.trim().parse().ok())
-            .unwrap_or(11.95);
-        let mut jieba = Jieba::with_dict(&mut body.as_bytes()).unwrap_or_else(|_| Jieba::empty());
-        let mut idf = HashMap::with_capacity(110_000);
-        for line in body.lines() {
-            let mut parts = line.split(' ');
-            if let (Some(word), Some(_), Some(_), Some(v)) = (parts.next(), parts.next(), parts.next(), parts.next()) {
-                if let Ok(v) = v.parse::<f64>() {
-                    idf.insert(word.to_string(), v);
-                }
-            }
+            .and_then(|m| m.trim().parse::<f64>().ok())
+            .filter(|m| m.is_finite())
+            .ok_or(DictionaryError::NoHeader)?;
+        if body.trim().is_empty() {
+            return Err(DictionaryError::Empty);
         }
+        let mut jieba =
+            Jieba::with_dict(&mut body.as_bytes()).map_err(|e| DictionaryError::Unreadable(e.to_string()))?;
+        let body_start = header.len() + 1;
+        let idf = IdfTable::new(text.clone(), body_start)
+            .ok_or_else(|| DictionaryError::Unreadable("the dictionary is over 4 GB".into()))?;
         for phrase in POLICY_PHRASES {
             if !jieba.has_word(phrase) {
                 jieba.add_word(phrase, Some(2000), Some("nz"));
             }
         }
-        Segmenter { jieba, idf, median_idf }
+        Ok(Segmenter { jieba, idf, median_idf })
     }
 
     /// Adds the analyst's phrases to the dictionary so they are cut as one
@@ -379,6 +412,21 @@ impl Segmenter {
     /// TextRank's graph. Added phrases are only cut whole once
     /// [`Segmenter::with_words`] has been given them.
     pub fn analyse(&self, doc: &Document, settings: &TermSettings) -> Analysis {
+        let blocks: Vec<(usize, &str)> = doc
+            .blocks
+            .iter()
+            .filter(|b| b.kind.is_analysed())
+            .map(|b| (b.index, b.text.as_str()))
+            .collect();
+        self.analyse_blocks(&blocks, doc.blocks.len(), settings)
+    }
+
+    /// [`Segmenter::analyse`] on blocks given as `(index, text)`: the
+    /// analysed blocks of a document of `block_count` blocks, in document
+    /// order (what the key-term worker receives instead of the document).
+    /// `Analysis::marks` has `block_count` entries; a block whose index is
+    /// at or past `block_count` gets no marks (never a panic).
+    pub fn analyse_blocks(&self, blocks: &[(usize, &str)], block_count: usize, settings: &TermSettings) -> Analysis {
         let cur = &settings.curation;
         let dropped: BTreeSet<&str> = cur.dropped.iter().map(|w| w.trim()).collect();
         // Pinned first (in pinned order), then added; each once, none dropped.
@@ -393,9 +441,9 @@ impl Segmenter {
         let mut tokens: Vec<(usize, Vec<Token>)> = Vec::new();
         let mut tf: BTreeMap<&str, usize> = BTreeMap::new();
         let mut total = 0usize;
-        for block in doc.blocks.iter().filter(|b| b.kind.is_analysed()) {
+        for &(index, text) in blocks {
             let mut kept = Vec::new();
-            for t in self.jieba.tag(&block.text, false) {
+            for t in self.jieba.tag(text, false) {
                 let wanted = forced.contains(&t.word) || (allowed(t.tag) && is_candidate(t.word));
                 if wanted && !dropped.contains(t.word) {
                     *tf.entry(t.word).or_default() += 1;
@@ -403,12 +451,12 @@ impl Segmenter {
                     kept.push((t.word, t.start, t.end));
                 }
             }
-            tokens.push((block.index, kept));
+            tokens.push((index, kept));
         }
         let tfidf = normalise(
             tf.iter()
                 .map(|(w, n)| {
-                    let idf = self.idf.get(*w).copied().unwrap_or(self.median_idf);
+                    let idf = self.idf.get(w).unwrap_or(self.median_idf);
                     (*w, *n as f64 * idf / total.max(1) as f64)
                 })
                 .collect(),
@@ -460,7 +508,7 @@ impl Segmenter {
             })
             .collect();
         let index: HashMap<&str, usize> = ranked.iter().enumerate().map(|(i, (w, _))| (*w, i)).collect();
-        let mut marks = vec![Vec::new(); doc.blocks.len()];
+        let mut marks = vec![Vec::new(); block_count];
         for (b, kept) in tokens {
             for (w, start, end) in kept {
                 if let (Some(&t), Some(block_marks)) = (index.get(w), marks.get_mut(b)) {
@@ -633,6 +681,9 @@ pub fn layer_runs<'a>(text: &'a str, marks: &[Mark], underline: &[(usize, usize)
     }
     out
 }
+
+mod idf;
+pub mod job;
 
 #[cfg(test)]
 mod tests;

@@ -108,7 +108,8 @@ impl AppState {
     }
 
     /// Shows a document the workspace opened: its text, annotations, view
-    /// and settings; history starts afresh; terms follow after a frame.
+    /// and settings; history starts afresh; the key-term worker is asked
+    /// for its terms.
     pub(super) fn show(&self, opened: Opened) {
         self.disagreements_only.set(false);
         self.disagreement_theme.set(None);
@@ -125,8 +126,7 @@ impl AppState {
         self.can_redo.set(false);
         self.restore_view(&opened.view);
         self.report_storage();
-        let this = *self;
-        request_animation_frame(move || set_timeout(move || this.analyse(), Duration::from_millis(0)));
+        self.analyse();
     }
 
     /// Keeps the open document after another tab deleted it.

@@ -18,7 +18,7 @@ use annotator_core::persist::{self, Profile, Recovery, StorageFailure, ViewState
 use annotator_core::settings::{DocSettings, UserSettings};
 use annotator_core::store::{Command, Store, Touched};
 use annotator_core::suggest::{self, Suggestion};
-use annotator_core::terms::{Analysis, Segmenter, TermSettings};
+use annotator_core::terms::{Analysis, TermSettings};
 use annotator_core::workspace::{Deleted, External, LibraryUndo, Opened, Started, Workspace};
 use leptos::prelude::*;
 
@@ -82,8 +82,11 @@ pub struct AppState {
     /// way the shell reads or writes a storage key.
     pub ws: StoredValue<Workspace<BrowserStorage>, LocalStorage>,
     pub doc: RwSignal<Arc<Document>>,
-    /// `None` until the segmenter has run.
+    /// `None` until the key-term worker has answered for the open document.
     pub analysis: RwSignal<Option<Arc<Analysis>>>,
+    /// Why there are no key terms (the worker or its dictionary failed):
+    /// the text stays, the progress line gives way to this.
+    pub terms_error: RwSignal<Option<String>>,
     pub store: RwSignal<Store>,
     pub history: StoredValue<History>,
     pub profile: RwSignal<Profile>,
@@ -135,7 +138,10 @@ pub struct AppState {
     block_revs: StoredValue<std::collections::HashMap<String, ArcTrigger>>,
     all_rev: Trigger,
     next_notice: StoredValue<u64>,
-    segmenter: StoredValue<Option<Arc<Segmenter>>>,
+    /// The key-term worker (`src/terms_worker.rs`), once started.
+    terms_worker: StoredValue<Option<crate::terms_worker::TermsWorker>, LocalStorage>,
+    /// The id of the latest key-term job: only its answer is shown.
+    terms_job: StoredValue<u64>,
 }
 
 /// The speech shipped inside the app.
@@ -242,6 +248,7 @@ impl AppState {
             outline,
             doc,
             analysis: RwSignal::new(None),
+            terms_error: RwSignal::new(None),
             store,
             history: StoredValue::new(History::default()),
             profile: RwSignal::new(profile),
@@ -265,7 +272,8 @@ impl AppState {
             block_revs: StoredValue::new(Default::default()),
             all_rev,
             next_notice: StoredValue::new(0),
-            segmenter: StoredValue::new(None),
+            terms_worker: StoredValue::new_local(None),
+            terms_job: StoredValue::new(0),
         };
         state.restore_view(&view);
         state.report_storage();

@@ -1,22 +1,85 @@
 //! Key terms and theme suggestions of the open document.
 
+use annotator_core::terms::job::{Job, Reply, TermsError};
+
 use super::*;
+use crate::terms_worker::TermsWorker;
 
 impl AppState {
-    /// Segments the open document and ranks its key terms. The segmenter is
-    /// built once, on first use, after the text is on screen.
-    pub fn analyse(&self) {
-        if self.segmenter.with_value(Option::is_none) {
-            let mut s = Segmenter::new();
-            s.with_words(&self.user_settings.with_untracked(|u| u.words.clone()));
-            self.segmenter.set_value(Some(Arc::new(s)));
+    /// Takes over the key-term worker the page started (it fetches its
+    /// dictionary while the page's wasm compiles and the text renders), or
+    /// starts it, and asks it for the open document's terms. A worker that
+    /// cannot start is reported; the page works on without terms.
+    pub fn start_terms(&self) {
+        let this = *self;
+        match TermsWorker::spawn(move |reply| this.on_terms_reply(reply)) {
+            Ok((worker, said)) => {
+                self.terms_worker.set_value(Some(worker));
+                for reply in said {
+                    self.on_terms_reply(reply);
+                }
+            }
+            Err(e) => self.terms_failed(e),
         }
-        let Some(segmenter) = self.segmenter.get_value() else {
+        self.analyse();
+    }
+
+    /// Asks the worker for the open document's key terms with the current
+    /// settings and the user's words (so an added or removed phrase is
+    /// cut, or no longer cut, whole). The answer replaces `analysis` when
+    /// it comes, unless a later job was sent meanwhile.
+    pub fn analyse(&self) {
+        if self.terms_error.with_untracked(Option::is_some) {
             return;
-        };
+        }
+        let id = self.terms_job.get_value() + 1;
+        self.terms_job.set_value(id);
         let settings = self.doc_settings.with_untracked(|d| d.terms.clone());
-        let analysis = self.doc.with_untracked(|d| segmenter.analyse(d, &settings));
-        self.analysis.set(Some(Arc::new(analysis)));
+        let job = self.user_settings.with_untracked(|u| {
+            self.doc
+                .with_untracked(|d| Job::new(id, d, &settings, &u.words).to_json())
+        });
+        self.terms_worker.update_value(|w| {
+            if let Some(w) = w {
+                w.send(job);
+            }
+        });
+    }
+
+    fn on_terms_reply(&self, reply: Result<Reply, TermsError>) {
+        match reply {
+            Ok(Reply::Started) => self.terms_worker.update_value(|w| {
+                if let Some(w) = w {
+                    w.started();
+                }
+            }),
+            Ok(Reply::Ready(t)) => {
+                crate::terms_worker::record_timing("fetchMs", t.fetch_ms);
+                crate::terms_worker::record_timing("buildMs", t.build_ms);
+            }
+            Ok(Reply::Done { id, analysis, ms }) => {
+                if id == self.terms_job.get_value() {
+                    crate::terms_worker::record_timing("analyseMs", ms);
+                    self.analysis.set(Some(Arc::new(analysis)));
+                }
+            }
+            Ok(Reply::Failed(e)) | Err(e) => self.terms_failed(e),
+        }
+    }
+
+    /// Says once why there are no key terms, and stops the worker.
+    fn terms_failed(&self, e: TermsError) {
+        if self.terms_error.with_untracked(Option::is_some) {
+            return;
+        }
+        let message = e.message();
+        self.terms_error.set(Some(message.clone()));
+        self.notify(Level::Error, message, None);
+        self.terms_worker.update_value(|w| {
+            if let Some(w) = w {
+                w.close();
+            }
+        });
     }
 
     /// Changes the term settings or curation of the open document: saved, and
@@ -45,8 +108,7 @@ impl AppState {
             }
         });
         self.save_user_settings();
-        // The segmenter learns the word: rebuild it with the dictionary.
-        self.segmenter.set_value(None);
+        // The next job carries the word: the worker's segmenter learns it.
         self.update_terms(|t| {
             t.curation.dropped.retain(|d| *d != phrase);
             if !t.curation.added.contains(&phrase) {
@@ -56,11 +118,10 @@ impl AppState {
     }
 
     /// Takes a phrase out of the user dictionary (and out of this document's
-    /// added terms): the segmenter is rebuilt without it.
+    /// added terms): the worker rebuilds its segmenter without it.
     pub fn remove_phrase(&self, phrase: &str) {
         self.user_settings.update(|u| u.words.retain(|w| w != phrase));
         self.save_user_settings();
-        self.segmenter.set_value(None);
         self.update_terms(|t| t.curation.added.retain(|w| w != phrase));
     }
 

@@ -39,7 +39,7 @@ pub fn open_file(state: AppState, file: web_sys::File, choice: Option<String>) {
             Ok(b) => b,
             Err(e) => return state.notify(Level::Error, format!("{name}: {e}"), None),
         };
-        match encoding::decode(&bytes, choice.as_deref()) {
+        match encoding::decode(&bytes, choice.as_deref(), &crate::files::BrowserDecoder) {
             Ok(d) => {
                 let source = Source::File {
                     name: name.clone(),

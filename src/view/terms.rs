@@ -18,8 +18,11 @@ pub fn TermList() -> impl IntoView {
             <h2>"关键词 · Key terms"</h2>
             <p class="hint">"悬停或点击以标出所有出现；点击后可置顶或删除 · hover or click to mark every occurrence; click to pin or drop"</p>
             <TermControls/>
-            <Show when=move || state.analysis.with(Option::is_none)>
+            <Show when=move || state.analysis.with(Option::is_none) && state.terms_error.with(Option::is_none)>
                 <p class="loading">"分词中… · Segmenting…"</p>
+            </Show>
+            <Show when=move || state.terms_error.with(Option::is_some)>
+                <p class="loading" data-terms-unavailable="">"关键词不可用 · Key terms unavailable"</p>
             </Show>
             <ol class="term-list">
                 <For each=terms key=|t| (t.rank, t.term.clone()) let:t>

@@ -1,9 +1,13 @@
 //! Tests of the parent module.
 
+use super::job::{Engine, Job, Reply, TermsError};
 use super::*;
 use std::sync::OnceLock;
 
 const SPEECH: &str = include_str!("../../../assets/speech-foreign-trade-2022-07-14.txt");
+/// The app's dictionary, read here in test code only: no build of the core
+/// embeds it (the app's worker fetches it as its own file).
+const DICTIONARY: &str = include_str!("../../../assets/jieba/dict.txt");
 
 #[test]
 fn layered_runs_cover_the_text_once_whatever_the_ranges() {
@@ -29,7 +33,7 @@ fn layered_runs_cover_the_text_once_whatever_the_ranges() {
 
 fn segmenter() -> &'static Segmenter {
     static S: OnceLock<Segmenter> = OnceLock::new();
-    S.get_or_init(Segmenter::new)
+    S.get_or_init(|| Segmenter::from_dictionary(DICTIONARY).expect("the app's dictionary loads"))
 }
 
 fn speech_terms() -> Analysis {
@@ -220,7 +224,7 @@ fn pinned_terms_come_first_in_pinned_order() {
 #[test]
 fn added_phrases_are_cut_whole_and_listed() {
     let phrase = "外经贸工作调度会议".to_string();
-    let mut seg = Segmenter::new();
+    let mut seg = Segmenter::from_dictionary(DICTIONARY).expect("dictionary");
     assert!(!seg.cut(SPEECH).contains(&phrase.as_str()));
     seg.with_words(&[phrase.clone(), "  ".into(), String::new()]);
     assert!(seg.cut(SPEECH).contains(&phrase.as_str()));
@@ -244,4 +248,122 @@ fn old_settings_without_method_or_curation_still_load() {
     assert_eq!(s.curation, Curation::default());
     let round: TermSettings = serde_json::from_str(&serde_json::to_string(&TermSettings::default()).unwrap()).unwrap();
     assert_eq!(round, TermSettings::default());
+}
+
+#[test]
+fn a_dictionary_that_is_not_ours_is_refused_with_a_reason() {
+    let page = "<!DOCTYPE html>\n<html><body>not found</body></html>\n";
+    assert_eq!(Segmenter::from_dictionary(page).err(), Some(DictionaryError::NoHeader));
+    assert_eq!(Segmenter::from_dictionary("").err(), Some(DictionaryError::NoHeader));
+    assert_eq!(
+        Segmenter::from_dictionary("#median-idf 11.9\n\n").err(),
+        Some(DictionaryError::Empty)
+    );
+    assert_eq!(
+        Segmenter::from_dictionary("#median-idf NaN\n一 1 m\n").err(),
+        Some(DictionaryError::NoHeader)
+    );
+    for e in [
+        DictionaryError::NoHeader,
+        DictionaryError::Empty,
+        DictionaryError::Unreadable("x".into()),
+    ] {
+        assert!(e.message().contains(" · "), "{}", e.message());
+    }
+    // A tiny dictionary of our format works.
+    let tiny = Segmenter::from_dictionary("#median-idf 10\n外资 100 n 8.5\n利用 100 v\n").expect("tiny");
+    assert_eq!(tiny.cut("利用外资"), ["利用外资"], "a policy phrase is cut whole");
+}
+
+#[test]
+fn a_job_gives_what_analysing_the_document_gives() {
+    let doc = Document::parse(SPEECH);
+    let settings = TermSettings::default();
+    let job = Job::new(7, &doc, &settings, &[]);
+    assert_eq!(job.block_count, doc.blocks.len());
+    assert!(job.blocks.len() < doc.blocks.len(), "meta and residue are not sent");
+    // Through JSON, as the page and the worker exchange it.
+    let job = Job::from_json(&job.to_json()).expect("job round trip");
+    let mut engine = Engine::load(DICTIONARY.to_string()).expect("engine");
+    let analysis = engine.run(&job);
+    assert_eq!(analysis, segmenter().analyse(&doc, &settings));
+    let reply = Reply::Done {
+        id: job.id,
+        analysis: analysis.clone(),
+        ms: 1.5,
+    };
+    // serde_json reads floats to within a unit in the last place: the
+    // ranking is made in the worker, so only the shown weights may differ
+    // there, far below the three decimals the list prints.
+    let Ok(Reply::Done {
+        id: 7, analysis: back, ..
+    }) = Reply::from_json(&reply.to_json())
+    else {
+        panic!("reply round trip");
+    };
+    assert_eq!(back.marks, analysis.marks);
+    assert_eq!(back.terms.len(), analysis.terms.len());
+    for (a, b) in back.terms.iter().zip(&analysis.terms) {
+        assert_eq!(
+            (&a.term, a.rank, a.count, &a.blocks),
+            (&b.term, b.rank, b.count, &b.blocks)
+        );
+        assert!((a.weight - b.weight).abs() < 1e-12 && (a.tfidf - b.tfidf).abs() < 1e-12);
+    }
+}
+
+#[test]
+fn the_engine_follows_the_users_words_added_and_taken_out() {
+    let doc = Document::parse(SPEECH);
+    let phrase = "外经贸工作调度会议".to_string();
+    let settings = with_curation(Curation {
+        added: vec![phrase.clone()],
+        ..Curation::default()
+    });
+    let mut engine = Engine::load(DICTIONARY.to_string()).expect("engine");
+    let job = |words: Vec<String>| Job::new(1, &doc, &settings, &words);
+    let count = |a: &Analysis| a.terms.iter().find(|t| t.term == phrase).map(|t| t.count);
+    assert_eq!(count(&engine.run(&job(vec![]))), Some(0), "listed, not yet cut whole");
+    assert!(count(&engine.run(&job(vec![phrase.clone()]))) > Some(0));
+    assert_eq!(engine.rebuilds(), 0, "adding a word needs no rebuild");
+    let without = engine.run(&job(vec!["营商".into()]));
+    assert_eq!(engine.rebuilds(), 1, "taking one out rebuilds");
+    assert_eq!(count(&without), Some(0));
+    let mut fresh = Segmenter::from_dictionary(DICTIONARY).expect("dictionary");
+    fresh.with_words(&["营商".into()]);
+    assert_eq!(without, fresh.analyse(&doc, &settings));
+}
+
+#[test]
+fn unreadable_messages_are_errors_never_panics() {
+    for text in ["", "null", "{\"id\": -1}", "[1,2,3]", "{\"Done\": {}}", "\u{0}"] {
+        assert!(matches!(Job::from_json(text), Err(TermsError::Message(_))), "{text:?}");
+        assert!(
+            matches!(Reply::from_json(text), Err(TermsError::Message(_))),
+            "{text:?}"
+        );
+    }
+    // A job whose block indexes run past its block count gets no marks there.
+    let job = Job {
+        id: 1,
+        blocks: vec![(0, "招商引资招商引资利用外资".into()), (9, "招商引资".into())],
+        block_count: 1,
+        settings: TermSettings::default(),
+        words: vec![],
+    };
+    let a = Engine::load(DICTIONARY.to_string()).expect("engine").run(&job);
+    assert_eq!(a.marks.len(), 1);
+    assert!(!a.marks[0].is_empty());
+    for e in [
+        TermsError::Worker("w".into()),
+        TermsError::Fetch("f".into()),
+        TermsError::Dictionary(DictionaryError::Empty),
+        TermsError::Message("m".into()),
+    ] {
+        let m = e.message();
+        assert!(
+            m.starts_with("关键词不可用") && m.contains(" · Key terms unavailable"),
+            "{m}"
+        );
+    }
 }
