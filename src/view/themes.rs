@@ -1,7 +1,8 @@
 //! Themes: counts per theme, the filter, editing the theme list, and the
 //! overview strip of tagged paragraphs along the speech.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 use annotator_core::outline::{self, Query};
 use annotator_core::store::Command;
@@ -24,13 +25,16 @@ pub fn ThemePanel() -> impl IntoView {
     let state = expect_context::<AppState>();
     let editing = RwSignal::new(None::<Editing>);
     let confirming = RwSignal::new(None::<(String, usize)>);
+    // The document's taggable blocks, gathered once per document: the
+    // counts then walk the tags alone on every keypress.
+    let taggable = Memo::new(move |_| {
+        state
+            .doc
+            .with(|d| Arc::new(d.taggable().map(|b| b.id.clone()).collect::<HashSet<String>>()))
+    });
     let counts = Memo::new(move |_| {
         let set = state.profile.with(|p| p.coder_id.clone());
-        state.doc.with(|d| {
-            state
-                .store
-                .with(|s| s.counts(&set, d.taggable().map(|b| b.id.as_str())))
-        })
+        taggable.with(|ids| state.store.with(|s| s.counts(&set, |b| ids.contains(b))))
     });
     // Parents, each followed by its sub-themes (one level). A memo: a tag
     // changes the store but not this list, so the panel is not rebuilt.
