@@ -379,36 +379,134 @@ impl Segmenter {
     /// TextRank's graph. Added phrases are only cut whole once
     /// [`Segmenter::with_words`] has been given them.
     pub fn analyse(&self, doc: &Document, settings: &TermSettings) -> Analysis {
+        let mut analyser = Analyser::new(settings);
+        analyser.step(self, doc, usize::MAX);
+        analyser.finish(self, doc)
+    }
+}
+
+/// What the curation asks of the candidates: the dropped words, and the
+/// forced ones (pinned first, in pinned order, then added; each once).
+struct Curated<'s> {
+    dropped: BTreeSet<&'s str>,
+    forced: Vec<&'s str>,
+}
+
+impl<'s> Curated<'s> {
+    fn new(settings: &'s TermSettings) -> Self {
         let cur = &settings.curation;
         let dropped: BTreeSet<&str> = cur.dropped.iter().map(|w| w.trim()).collect();
-        // Pinned first (in pinned order), then added; each once, none dropped.
         let mut forced: Vec<&str> = Vec::new();
         for w in cur.pinned.iter().chain(&cur.added).map(|w| w.trim()) {
             if !w.is_empty() && !dropped.contains(w) && !forced.contains(&w) {
                 forced.push(w);
             }
         }
+        Curated { dropped, forced }
+    }
+}
+
+/// A candidate word in a block by its number in [`Analyser`]'s list, with
+/// its char range.
+type Numbered = (usize, usize, usize);
+
+/// The analysis of a document in steps: [`Analyser::step`] cuts some more
+/// blocks, [`Analyser::finish`] ranks, so a long document is segmented in
+/// slices between which the page stays responsive. The result is what
+/// [`Segmenter::analyse`] gives in one go.
+pub struct Analyser {
+    settings: TermSettings,
+    /// The next block to look at.
+    next: usize,
+    /// Candidate words, each once, and their numbers.
+    words: Vec<String>,
+    numbers: HashMap<String, usize>,
+    /// Per analysed block: its index and its candidates.
+    found: Vec<(usize, Vec<Numbered>)>,
+}
+
+impl Analyser {
+    pub fn new(settings: &TermSettings) -> Analyser {
+        Analyser {
+            settings: settings.clone(),
+            next: 0,
+            words: Vec::new(),
+            numbers: HashMap::new(),
+            found: Vec::new(),
+        }
+    }
+
+    /// Cuts up to `blocks` more blocks of `doc` (title, headings and
+    /// paragraphs count; meta lines and residue are passed over). Returns
+    /// whether every block has been cut.
+    pub fn step(&mut self, segmenter: &Segmenter, doc: &Document, blocks: usize) -> bool {
+        let settings = &self.settings;
+        let curated = Curated::new(settings);
         let allowed = |tag: &str| settings.allowed_pos.is_empty() || settings.allowed_pos.iter().any(|p| p == tag);
-        // Per block, the candidate tokens: (word, start, end) in chars.
-        let mut tokens: Vec<(usize, Vec<Token>)> = Vec::new();
-        let mut tf: BTreeMap<&str, usize> = BTreeMap::new();
-        let mut total = 0usize;
-        for block in doc.blocks.iter().filter(|b| b.kind.is_analysed()) {
+        let mut cut = 0;
+        while self.next < doc.blocks.len() && cut < blocks {
+            let block = &doc.blocks[self.next];
+            self.next += 1;
+            if !block.kind.is_analysed() {
+                continue;
+            }
+            cut += 1;
             let mut kept = Vec::new();
-            for t in self.jieba.tag(&block.text, false) {
-                let wanted = forced.contains(&t.word) || (allowed(t.tag) && is_candidate(t.word));
-                if wanted && !dropped.contains(t.word) {
-                    *tf.entry(t.word).or_default() += 1;
-                    total += 1;
-                    kept.push((t.word, t.start, t.end));
+            for t in segmenter.jieba.tag(&block.text, false) {
+                let wanted = curated.forced.contains(&t.word) || (allowed(t.tag) && is_candidate(t.word));
+                if wanted && !curated.dropped.contains(t.word) {
+                    let n = match self.numbers.get(t.word) {
+                        Some(&n) => n,
+                        None => {
+                            self.words.push(t.word.to_string());
+                            self.numbers.insert(t.word.to_string(), self.words.len() - 1);
+                            self.words.len() - 1
+                        }
+                    };
+                    kept.push((n, t.start, t.end));
                 }
             }
-            tokens.push((block.index, kept));
+            self.found.push((block.index, kept));
+        }
+        self.next >= doc.blocks.len()
+    }
+
+    /// Blocks looked at so far, of the document's blocks.
+    pub fn progress(&self, doc: &Document) -> (usize, usize) {
+        (self.next.min(doc.blocks.len()), doc.blocks.len())
+    }
+
+    /// Ranks the candidates of the blocks cut and marks their occurrences
+    /// (cutting whatever blocks are left first).
+    ///
+    /// Curation: added and pinned terms are always candidates (whatever
+    /// their part of speech, even filler) and always listed, with count 0 if
+    /// the text lacks them, so the analyst sees the phrase did not occur;
+    /// dropped terms are never candidates, so they neither appear nor shape
+    /// TextRank's graph.
+    pub fn finish(mut self, segmenter: &Segmenter, doc: &Document) -> Analysis {
+        self.step(segmenter, doc, usize::MAX);
+        let settings = &self.settings;
+        let cur = &settings.curation;
+        let forced = Curated::new(settings).forced;
+        let words = &self.words;
+        let tokens: Vec<(usize, Vec<Token>)> = self
+            .found
+            .iter()
+            .map(|(b, kept)| (*b, kept.iter().map(|&(n, s, e)| (words[n].as_str(), s, e)).collect()))
+            .collect();
+        let mut tf: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut total = 0usize;
+        for (_, kept) in &tokens {
+            for (w, _, _) in kept {
+                *tf.entry(w).or_default() += 1;
+                total += 1;
+            }
         }
         let tfidf = normalise(
             tf.iter()
                 .map(|(w, n)| {
-                    let idf = self.idf.get(*w).copied().unwrap_or(self.median_idf);
+                    let idf = segmenter.idf.get(*w).copied().unwrap_or(segmenter.median_idf);
                     (*w, *n as f64 * idf / total.max(1) as f64)
                 })
                 .collect(),

@@ -245,3 +245,29 @@ fn old_settings_without_method_or_curation_still_load() {
     let round: TermSettings = serde_json::from_str(&serde_json::to_string(&TermSettings::default()).unwrap()).unwrap();
     assert_eq!(round, TermSettings::default());
 }
+
+#[test]
+fn analysing_in_steps_gives_what_one_go_gives() {
+    let doc = Document::parse(SPEECH);
+    let mut settings = with_curation(Curation {
+        pinned: vec!["营商环境".into()],
+        added: vec!["不存在的短语".into()],
+        dropped: vec!["外资".into()],
+    });
+    settings.top_k = 15;
+    let whole = segmenter().analyse(&doc, &settings);
+    let mut steps = Analyser::new(&settings);
+    let mut rounds = 0;
+    while !steps.step(segmenter(), &doc, 3) {
+        rounds += 1;
+        let (done, total) = steps.progress(&doc);
+        assert!(done < total);
+    }
+    assert!(rounds > 3, "the speech takes several steps of 3 blocks");
+    assert_eq!(steps.progress(&doc), (doc.blocks.len(), doc.blocks.len()));
+    assert_eq!(steps.finish(segmenter(), &doc), whole);
+    // Finishing early cuts the rest first.
+    let mut early = Analyser::new(&settings);
+    early.step(segmenter(), &doc, 2);
+    assert_eq!(early.finish(segmenter(), &doc), whole);
+}
