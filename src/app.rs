@@ -162,7 +162,7 @@ fn on_key(state: AppState, e: &web_sys::KeyboardEvent) {
             let next = crate::view::document::neighbour(state, matches!(action, Action::Next));
             if let Some(i) = next {
                 state.focused.set(Some(i));
-                crate::view::document::scroll_to_block(i, false);
+                crate::view::document::scroll_to_block(state, i, false);
             }
         }
         Action::Toggle(k) => {
@@ -186,6 +186,8 @@ fn on_key(state: AppState, e: &web_sys::KeyboardEvent) {
             if let Some(i) = state.focused.get_untracked() {
                 e.prevent_default();
                 state.editing_note.set(Some(i));
+                // In a long document the block may have scrolled out of the page.
+                crate::view::document::scroll_to_block(state, i, false);
                 crate::view::document::focus_note(i);
             }
         }

@@ -116,6 +116,8 @@ impl AppState {
         self.active_term.set(None);
         self.editing_note.set(None);
         self.picking.set(None);
+        self.hovered.set(None);
+        self.search_hit.set(None);
         self.doc_settings.set(opened.doc_settings);
         self.doc.set(opened.doc);
         self.store.set(opened.store);

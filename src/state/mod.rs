@@ -5,7 +5,9 @@
 //! - `documents.rs`: the shell's side of the core's `Workspace`: opening,
 //!   saving, settings, other tabs' writes, exports (storage only through it);
 //! - `notices.rs`: notices and the undo or download they offer;
-//! - `terms.rs`: key terms and theme suggestions of the open document.
+//! - `terms.rs`: key terms and theme suggestions of the open document;
+//! - `viewport.rs`: a long document's layout and the window of blocks
+//!   rendered.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,6 +29,9 @@ pub use annotator_core::workspace::ExportKind;
 mod documents;
 mod notices;
 mod terms;
+pub mod viewport;
+
+pub use viewport::{Viewport, LONG_DOCUMENT};
 
 use crate::storage::{now_ms, BrowserStorage};
 
@@ -99,6 +104,13 @@ pub struct AppState {
     pub editing_note: RwSignal<Option<usize>>,
     /// Block index whose theme picker is open.
     pub picking: RwSignal<Option<usize>>,
+    /// Block index under the mouse: a long document shows the theme
+    /// toggles of this block and the focused one only.
+    pub hovered: RwSignal<Option<usize>>,
+    /// Block index the document's own search last found.
+    pub search_hit: RwSignal<Option<usize>>,
+    /// A long document's layout and the blocks rendered.
+    pub viewport: Viewport,
     pub notices: RwSignal<Vec<Notice>>,
     /// Set while changes cannot be written.
     pub save_failure: RwSignal<Option<StorageFailure>>,
@@ -252,6 +264,9 @@ impl AppState {
             hover_term: RwSignal::new(None),
             editing_note: RwSignal::new(None),
             picking: RwSignal::new(None),
+            hovered: RwSignal::new(None),
+            search_hit: RwSignal::new(None),
+            viewport: Viewport::new(),
             notices: RwSignal::new(Vec::new()),
             save_failure: RwSignal::new(None),
             library_open: RwSignal::new(false),
@@ -435,3 +450,4 @@ impl AppState {
         });
     }
 }
+

@@ -382,27 +382,66 @@ fn ThemeEditor(
     }
 }
 
-/// A slim strip along the speech: one cell per taggable block, coloured by
-/// its themes; clicking a cell goes there.
+/// Cells the overview strip has at most: a longer document's paragraphs
+/// share cells, in order.
+const STRIP_CELLS: usize = 200;
+
+/// A slim strip along the speech: one cell per taggable block (a long
+/// document's blocks share cells), coloured by their themes; clicking a
+/// cell goes to its first tagged block, else its first block.
 #[component]
 pub fn OverviewStrip() -> impl IntoView {
     let state = expect_context::<AppState>();
     let cells = move || {
-        state
-            .doc
-            .with(|d| d.taggable().map(|b| (b.index, b.id.clone())).collect::<Vec<_>>())
+        state.doc.with(|d| {
+            let blocks: Vec<(usize, String)> = d.taggable().map(|b| (b.index, b.id.clone())).collect();
+            let per = blocks.len().div_ceil(STRIP_CELLS).max(1);
+            blocks.chunks(per).map(<[_]>::to_vec).collect::<Vec<_>>()
+        })
     };
     view! {
         <nav class="overview" aria-label="主题概览 · Theme overview">
-            <For each=cells key=|(i, _)| *i children=move |(i, id)| {
+            <For each=cells key=|c| (c[0].0, c.len(), c[0].1.clone()) children=move |cell| {
+                    let first = cell[0].0;
+                    let last = cell[cell.len() - 1].0;
+                    let cell = StoredValue::new(cell);
+                    // Distinct colours of the cell's themes, in order.
                     let colors = Memo::new(move |_| {
                         let set = state.profile.with(|p| p.coder_id.clone());
-                        state.track_block(&id);
-                        state.store.with_untracked(|s| s.themes_of(&set, &id).iter().filter_map(|t| s.theme(t).map(|t| t.color.clone())).collect::<Vec<_>>())
+                        cell.with_value(|c| c.iter().for_each(|(_, id)| state.track_block(id)));
+                        state.store.with_untracked(|s| {
+                            let mut out: Vec<String> = Vec::new();
+                            cell.with_value(|c| {
+                                for (_, id) in c {
+                                    for t in s.themes_of(&set, id) {
+                                        if let Some(t) = s.theme(&t) {
+                                            if out.len() < 6 && !out.contains(&t.color) {
+                                                out.push(t.color.clone());
+                                            }
+                                        }
+                                    }
+                                }
+                            });
+                            out
+                        })
                     });
+                    let go = move |_| {
+                        let set = state.own_set();
+                        let target = state.store.with_untracked(|s| {
+                            cell.with_value(|c| {
+                                c.iter()
+                                    .find(|(_, id)| !s.themes_of(&set, id).is_empty())
+                                    .map_or(first, |(i, _)| *i)
+                            })
+                        });
+                        state.focused.set(Some(target));
+                        scroll_to_block(state, target, true);
+                    };
+                    let title = if first == last { format!("¶{first}") } else { format!("¶{first}–{last}") };
                     view! {
-                        <button type="button" class="cell" data-overview=i class:focused=move || state.focused.get() == Some(i)
-                            title=format!("¶{i}") on:click=move |_| { state.focused.set(Some(i)); scroll_to_block(i, true); }>
+                        <button type="button" class="cell" data-overview=first data-overview-last=last
+                            class:focused=move || state.focused.get().is_some_and(|f| f >= first && f <= last)
+                            title=title on:click=go>
                             {move || colors.get().into_iter().map(|c| view! { <span style=format!("background:{c}")></span> }).collect_view()}
                         </button>
                     }
