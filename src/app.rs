@@ -95,9 +95,11 @@ pub fn App() -> impl IntoView {
         <Notices/>
         <LibraryPanel open=library_open/>
         <ImportDialog pending=pending/>
-        <div class="progress" role="status" data-segmenting=move || (!ready()).to_string() hidden=ready>
+        <div class="progress" role="status" data-segmenting=move || (!ready()).to_string()
+            hidden=move || ready() || state.progress.with(Option::is_some)>
             "正在分词并提取关键词… · Segmenting and ranking key terms…"
         </div>
+        {move || state.progress.get().map(|p| view! { <div class="progress" role="status" data-progress="">{p}</div> })}
         <main class="layout">
             <Toc/>
             <OverviewStrip/>

@@ -128,7 +128,7 @@ impl AppState {
         self.restore_view(&opened.view);
         self.report_storage();
         let this = *self;
-        request_animation_frame(move || set_timeout(move || this.analyse(), Duration::from_millis(0)));
+        after_paint(move || this.analyse());
     }
 
     /// Keeps the open document after another tab deleted it.

@@ -112,6 +112,8 @@ pub struct AppState {
     /// A long document's layout and the blocks rendered.
     pub viewport: Viewport,
     pub notices: RwSignal<Vec<Notice>>,
+    /// What long work is under way (`data-progress`), if any.
+    pub progress: RwSignal<Option<String>>,
     /// Set while changes cannot be written.
     pub save_failure: RwSignal<Option<StorageFailure>>,
     pub doc_settings: RwSignal<DocSettings>,
@@ -148,6 +150,8 @@ pub struct AppState {
     all_rev: Trigger,
     next_notice: StoredValue<u64>,
     segmenter: StoredValue<Option<Arc<Segmenter>>>,
+    /// Number of the latest analysis started (a newer one supersedes it).
+    analysis_run: StoredValue<u64>,
 }
 
 /// The speech shipped inside the app.
@@ -268,6 +272,7 @@ impl AppState {
             search_hit: RwSignal::new(None),
             viewport: Viewport::new(),
             notices: RwSignal::new(Vec::new()),
+            progress: RwSignal::new(None),
             save_failure: RwSignal::new(None),
             library_open: RwSignal::new(false),
             disagreements_only: RwSignal::new(false),
@@ -281,6 +286,7 @@ impl AppState {
             all_rev,
             next_notice: StoredValue::new(0),
             segmenter: StoredValue::new(None),
+            analysis_run: StoredValue::new(0),
         };
         state.restore_view(&view);
         state.report_storage();
@@ -411,6 +417,14 @@ impl AppState {
         self.schedule_save();
     }
 
+    /// Takes the progress line away if it still says `text` (a later step
+    /// may have put its own there).
+    pub fn end_progress(&self, text: &str) {
+        if self.progress.with_untracked(|p| p.as_deref() == Some(text)) {
+            self.progress.set(None);
+        }
+    }
+
     /// Toggles a theme on a block of the user's own set.
     pub fn toggle(&self, block_id: &str, theme: &str) {
         let set = self.own_set();
@@ -451,3 +465,8 @@ impl AppState {
     }
 }
 
+/// Runs `f` as a task of its own once the page has painted (after the next
+/// animation frame), so a progress line set before it is seen.
+pub fn after_paint(f: impl FnOnce() + 'static) {
+    request_animation_frame(move || set_timeout(f, Duration::from_millis(0)));
+}

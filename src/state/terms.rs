@@ -2,9 +2,18 @@
 
 use super::*;
 
+use annotator_core::terms::Analyser;
+
+/// Blocks cut per slice when analysing a long document: each slice is a
+/// task of a few tens of milliseconds, so the page answers in between.
+const SLICE_BLOCKS: usize = 1000;
+
 impl AppState {
     /// Segments the open document and ranks its key terms. The segmenter is
-    /// built once, on first use, after the text is on screen.
+    /// built once, on first use, after the text is on screen. A long
+    /// document is cut in slices of [`SLICE_BLOCKS`] blocks, each its own
+    /// task, with a progress line; a newer call (another document, new
+    /// settings) supersedes one still running.
     pub fn analyse(&self) {
         if self.segmenter.with_value(Option::is_none) {
             let mut s = Segmenter::new();
@@ -15,8 +24,56 @@ impl AppState {
             return;
         };
         let settings = self.doc_settings.with_untracked(|d| d.terms.clone());
-        let analysis = self.doc.with_untracked(|d| segmenter.analyse(d, &settings));
-        self.analysis.set(Some(Arc::new(analysis)));
+        let doc = self.doc.get_untracked();
+        let run = self.analysis_run.get_value() + 1;
+        self.analysis_run.set_value(run);
+        let mut analyser = Analyser::new(&settings);
+        if doc.blocks.len() <= SLICE_BLOCKS {
+            self.analysis.set(Some(Arc::new(analyser.finish(&segmenter, &doc))));
+            return;
+        }
+        let this = *self;
+        analyser.step(&segmenter, &doc, SLICE_BLOCKS);
+        this.show_analysis_progress(&analyser, &doc);
+        set_timeout(
+            move || this.analyse_slice(run, segmenter, doc, analyser),
+            Duration::from_millis(0),
+        );
+    }
+
+    fn analyse_slice(self, run: u64, segmenter: Arc<Segmenter>, doc: Arc<Document>, mut analyser: Analyser) {
+        if self.analysis_run.get_value() != run {
+            return;
+        }
+        if analyser.step(&segmenter, &doc, SLICE_BLOCKS) {
+            self.progress
+                .set(Some("正在排列关键词… · Ranking key terms…".to_string()));
+            // The ranking is one task of its own, after the line is shown.
+            request_animation_frame(move || {
+                set_timeout(
+                    move || {
+                        if self.analysis_run.get_value() == run {
+                            self.analysis.set(Some(Arc::new(analyser.finish(&segmenter, &doc))));
+                            self.progress.set(None);
+                        }
+                    },
+                    Duration::from_millis(0),
+                )
+            });
+            return;
+        }
+        self.show_analysis_progress(&analyser, &doc);
+        set_timeout(
+            move || self.analyse_slice(run, segmenter, doc, analyser),
+            Duration::from_millis(0),
+        );
+    }
+
+    fn show_analysis_progress(&self, analyser: &Analyser, doc: &Document) {
+        let (done, total) = analyser.progress(doc);
+        self.progress.set(Some(format!(
+            "正在分词：{done} / {total} 段 · Segmenting: {done} of {total} blocks"
+        )));
     }
 
     /// Changes the term settings or curation of the open document: saved, and
