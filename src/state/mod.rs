@@ -219,11 +219,29 @@ impl AppState {
         let doc_settings = RwSignal::new(doc_settings);
         let user_settings = RwSignal::new(user_settings);
         let own = profile.coder_id.clone();
+        // The live themes that have words, with their words, in display
+        // order: a theme added, renamed or recoloured without words leaves
+        // it equal, so the matches below are not searched for again.
+        let lexicons = Memo::new(move |_| {
+            theme_list.with(|t| {
+                user_settings.with(|u| {
+                    t.iter()
+                        .filter_map(|t| {
+                            let words = u.lexicons.get(&t.id).filter(|w| !w.is_empty())?;
+                            Some((t.id.clone(), words.clone()))
+                        })
+                        .collect::<Vec<(String, Vec<String>)>>()
+                })
+            })
+        });
         // Lexicon matches depend on the text and lexicons only: computed once,
         // then filtered cheaply by the tags on every change.
         let candidates = Memo::new(move |_| {
-            let themes: Vec<String> = theme_list.with(|t| t.iter().map(|t| t.id.clone()).collect());
-            suggest::by_block(doc.with(|d| user_settings.with(|u| suggest::candidates(d, &themes, &u.lexicons))))
+            lexicons.with(|l| {
+                let themes: Vec<String> = l.iter().map(|(id, _)| id.clone()).collect();
+                let words: std::collections::BTreeMap<String, Vec<String>> = l.iter().cloned().collect();
+                suggest::by_block(doc.with(|d| suggest::candidates(d, &themes, &words)))
+            })
         });
         // Counts only: no suggestion is cloned on a keypress.
         let tally_set = profile.coder_id.clone();
