@@ -159,8 +159,13 @@ fn update(state: AppState) {
     let current = vp.window.get_untracked();
     let placed = vp.layout.try_update_value(|l| {
         let l = l.as_mut()?;
+        // Where the view is, counted from the first rendered row: measuring
+        // may change the heights above it (the page then follows, by the
+        // browser's scroll anchoring), not what is on screen.
+        let into = -origin - l.top(current.start);
         let moved = l.measure(&sizes);
-        Some((moved, l.window(-origin, viewport_height(), current.clone())))
+        let y = l.top(current.start) + into;
+        Some((moved, l.window(y, viewport_height(), current.clone())))
     });
     let Some(Some((moved, next))) = placed else { return };
     if moved {

@@ -67,6 +67,10 @@ test('a 15,000-line text with 60 codes: opened, merged, tagged, reloaded, search
     await p.page.mouse.move(1, 1);
     assert.equal(await p.block(comment(0)).locator('[data-theme-chip]').count(), 1);
     assert.equal(await p.block(comment(0)).locator('[data-theme-toggle]').count(), 0);
+    // Hovering a block brings its toggles.
+    await p.block(comment(0)).hover();
+    await p.block(comment(0)).locator('[data-theme-toggle]').first().waitFor();
+    await p.page.mouse.move(1, 1);
 
     // Add a theme by hand: it gets the next free number key.
     await p.page.locator('[data-theme-add]').click();
