@@ -94,9 +94,11 @@ pub fn App() -> impl IntoView {
         <Notices/>
         <LibraryPanel open=library_open/>
         <ImportDialog pending=pending/>
-        <div class="progress" role="status" data-segmenting=move || (!ready()).to_string() hidden=ready>
+        <div class="progress" role="status" data-segmenting=move || (!ready()).to_string()
+            hidden=move || ready() || state.progress.with(Option::is_some)>
             "正在分词并提取关键词… · Segmenting and ranking key terms…"
         </div>
+        {move || state.progress.get().map(|p| view! { <div class="progress" role="status" data-progress="">{p}</div> })}
         <main class="layout">
             <Toc/>
             <OverviewStrip/>
@@ -161,7 +163,7 @@ fn on_key(state: AppState, e: &web_sys::KeyboardEvent) {
             let next = crate::view::document::neighbour(state, matches!(action, Action::Next));
             if let Some(i) = next {
                 state.focused.set(Some(i));
-                crate::view::document::scroll_to_block(i, false);
+                crate::view::document::scroll_to_block(state, i, false);
             }
         }
         Action::Toggle(k) => {
@@ -185,6 +187,8 @@ fn on_key(state: AppState, e: &web_sys::KeyboardEvent) {
             if let Some(i) = state.focused.get_untracked() {
                 e.prevent_default();
                 state.editing_note.set(Some(i));
+                // In a long document the block may have scrolled out of the page.
+                crate::view::document::scroll_to_block(state, i, false);
                 crate::view::document::focus_note(i);
             }
         }

@@ -7,7 +7,7 @@
 //! the choice into one [`Command::Batch`], applied whole through the
 //! history, so every import can be undone.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use crate::document::Document;
 use crate::store::{AnnotationSet, Command, SetKind, Store, TagKey, TagOrigin};
@@ -354,7 +354,8 @@ impl Incoming {
 
     pub fn preview(&self, doc: &Document, store: &Store) -> Preview {
         let blocks = self.blocks();
-        let matched = blocks.iter().filter(|b| doc.block(b).is_some()).count();
+        let ids = block_ids(doc);
+        let matched = blocks.iter().filter(|b| ids.contains(*b)).count();
         Preview {
             format: self.format,
             annotator: self.annotator.clone(),
@@ -380,6 +381,12 @@ impl Incoming {
             unused_themes: self.unused_themes(store).len(),
         }
     }
+}
+
+/// The ids of a document's blocks, for lookups by id (a long document has
+/// thousands: a scan per lookup would be quadratic).
+fn block_ids(doc: &Document) -> HashSet<&str> {
+    doc.blocks.iter().map(|b| b.id.as_str()).collect()
 }
 
 /// Turns an import into one command on `store` for `doc`: tags and notes on
@@ -419,7 +426,8 @@ pub fn plan(incoming: &Incoming, mode: Mode, doc: &Document, store: &Store, own:
             });
         }
     }
-    let known = |b: &str| doc.block(b).is_some();
+    let ids = block_ids(doc);
+    let known = |b: &str| ids.contains(b);
     match mode {
         Mode::SideBySide => {
             for s in &incoming.sets {

@@ -20,6 +20,9 @@
 //! - [`compare`]: coders compared on a document, disagreements, adjudication;
 //! - [`outline`]: the theme list however long the codebook: outline,
 //!   search, collapse, the chips a paragraph offers, pinning to a key;
+//! - [`viewport`]: a long document's blocks stacked by height, and the
+//!   window of them to render around the scroll position;
+//! - [`find`]: the blocks that contain a text, for the document's own search;
 //! - [`history`]: undo and redo as stacks of inverse commands;
 //! - [`persist`]: storage envelopes, schema versions and restore from
 //!   untrusted input;
@@ -34,6 +37,7 @@ pub mod compare;
 pub mod document;
 pub mod encoding;
 pub mod exchange;
+pub mod find;
 pub mod formats;
 pub mod history;
 pub mod keys;
@@ -47,6 +51,7 @@ pub mod suggest;
 pub mod terms;
 pub mod text;
 pub mod themes;
+pub mod viewport;
 pub mod workspace;
 
 #[cfg(test)]

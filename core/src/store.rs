@@ -163,6 +163,18 @@ impl AnnotationSet {
     pub fn has_tag(&self, block: &str, theme: &str) -> bool {
         self.tags.get(&TagKey::new(block, theme)).is_some_and(|t| t.present)
     }
+
+    /// The themes present on a block, by theme id (deleted themes
+    /// included): a range of the tags, whatever the codebook's size.
+    pub fn tags_of<'a>(&'a self, block: &str) -> impl Iterator<Item = &'a str> + 'a {
+        let from = TagKey::new(block, "");
+        let block = block.to_string();
+        self.tags
+            .range(from..)
+            .take_while(move |(k, _)| k.block == block)
+            .filter(|(_, e)| e.present)
+            .map(|(k, _)| k.theme.as_str())
+    }
 }
 
 /// A change to the store. Applying one returns its inverse.
@@ -356,7 +368,7 @@ impl Store {
     /// Live themes in display order: by key, then by id.
     pub fn themes(&self) -> Vec<&Theme> {
         let mut v: Vec<&Theme> = self.themes.values().filter(|e| !e.deleted).map(|e| &e.theme).collect();
-        v.sort_by(|a, b| (a.key.unwrap_or(u8::MAX), &a.id).cmp(&(b.key.unwrap_or(u8::MAX), &b.id)));
+        v.sort_by(|a, b| display_order(a, b));
         v
     }
 
@@ -379,11 +391,11 @@ impl Store {
         let Some(s) = self.sets.get(set) else {
             return Vec::new();
         };
-        self.themes()
-            .into_iter()
-            .filter(|t| s.has_tag(block, &t.id))
-            .map(|t| t.id.clone())
-            .collect()
+        // The block's own tags, not every theme: a paragraph of a long
+        // document with a large codebook is looked up in a few steps.
+        let mut found: Vec<&Theme> = s.tags_of(block).filter_map(|t| self.theme(t)).collect();
+        found.sort_by(|a, b| display_order(a, b));
+        found.into_iter().map(|t| t.id.clone()).collect()
     }
 
     pub fn note(&self, set: &str, block: &str) -> &str {
@@ -394,16 +406,17 @@ impl Store {
             .unwrap_or("")
     }
 
-    /// Number of blocks (among `blocks`) carrying each live theme in a set.
-    /// Walks the set's tags once (it runs on every keypress, for the panel).
-    pub fn counts<'a>(&self, set: &str, blocks: impl IntoIterator<Item = &'a str>) -> BTreeMap<String, usize> {
+    /// Number of blocks (those for which `counted` holds, such as the
+    /// document's taggable ones) carrying each live theme in a set. Walks
+    /// the set's tags once and asks nothing else of the document (it runs on
+    /// every keypress, for the panel, whatever the document's length).
+    pub fn counts(&self, set: &str, counted: impl Fn(&str) -> bool) -> BTreeMap<String, usize> {
         let mut counts: BTreeMap<String, usize> = self.themes().iter().map(|t| (t.id.clone(), 0)).collect();
         let Some(s) = self.sets.get(set) else {
             return counts;
         };
-        let blocks: BTreeSet<&str> = blocks.into_iter().collect();
         for (TagKey { block, theme }, e) in &s.tags {
-            if e.present && blocks.contains(block.as_str()) {
+            if e.present && counted(block.as_str()) {
                 if let Some(n) = counts.get_mut(theme) {
                     *n += 1;
                 }
@@ -763,6 +776,11 @@ impl Store {
     pub fn set_any(&self, id: &str) -> Option<&AnnotationSet> {
         self.sets.get(id).or_else(|| self.closed.get(id))
     }
+}
+
+/// Themes in display order: by number key (themes without one last), then by id.
+fn display_order(a: &Theme, b: &Theme) -> std::cmp::Ordering {
+    (a.key.unwrap_or(u8::MAX), &a.id).cmp(&(b.key.unwrap_or(u8::MAX), &b.id))
 }
 
 #[cfg(test)]

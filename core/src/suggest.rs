@@ -112,38 +112,65 @@ pub struct Suggestion {
     pub words: Vec<String>,
 }
 
-/// Finds lexicon words in a text: longest words first, each occurrence
-/// taken only where it overlaps nothing taken before, so 招商引资 is one
-/// match and not 招商 plus 引资. Returns char ranges in text order, each
-/// with its word.
-fn find_words<'a>(text: &[char], lexicon: &'a [String]) -> Vec<(usize, usize, &'a str)> {
-    let mut words: Vec<(Vec<char>, &str)> = lexicon
-        .iter()
-        .map(|w| w.trim())
-        .filter(|w| !w.is_empty())
-        .map(|w| (w.chars().collect(), w))
-        .collect();
-    // Longest first; equal lengths in word order so the result never depends
-    // on how the lexicon was listed.
-    words.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.1.cmp(b.1)));
-    words.dedup_by(|a, b| a.1 == b.1);
-    let mut taken = vec![false; text.len()];
-    let mut found = Vec::new();
-    for (chars, word) in &words {
-        let n = chars.len();
-        let mut i = 0;
-        while i + n <= text.len() {
-            if text[i..i + n] == chars[..] && !taken[i..i + n].iter().any(|t| *t) {
-                taken[i..i + n].iter_mut().for_each(|t| *t = true);
-                found.push((i, i + n, *word));
-                i += n;
-            } else {
-                i += 1;
+/// A lexicon prepared once for many texts: its distinct words, longest
+/// first (equal lengths in word order, so the result never depends on how
+/// the lexicon was listed), each with its chars.
+struct Lexicon<'a> {
+    words: Vec<(Vec<char>, &'a str)>,
+}
+
+impl<'a> Lexicon<'a> {
+    fn new(lexicon: &'a [String]) -> Self {
+        let mut words: Vec<(Vec<char>, &str)> = lexicon
+            .iter()
+            .map(|w| w.trim())
+            .filter(|w| !w.is_empty())
+            .map(|w| (w.chars().collect(), w))
+            .collect();
+        words.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.1.cmp(b.1)));
+        words.dedup_by(|a, b| a.1 == b.1);
+        Lexicon { words }
+    }
+
+    /// Whether any word occurs in `text` at all (most paragraphs of a long
+    /// document hold none).
+    fn occurs_in(&self, text: &str) -> bool {
+        self.words.iter().any(|(_, w)| text.contains(w))
+    }
+
+    /// The first chars of the words: a text holding none of them holds no word.
+    fn first_chars(&self) -> impl Iterator<Item = char> + '_ {
+        self.words.iter().filter_map(|(c, _)| c.first().copied())
+    }
+
+    /// Finds the words in a text: longest words first, each occurrence
+    /// taken only where it overlaps nothing taken before, so 招商引资 is one
+    /// match and not 招商 plus 引资. Returns char ranges in text order,
+    /// each with its word.
+    fn find(&self, text: &[char]) -> Vec<(usize, usize, &'a str)> {
+        let mut taken = vec![false; text.len()];
+        let mut found = Vec::new();
+        for (chars, word) in &self.words {
+            let n = chars.len();
+            let mut i = 0;
+            while i + n <= text.len() {
+                if text[i..i + n] == chars[..] && !taken[i..i + n].iter().any(|t| *t) {
+                    taken[i..i + n].iter_mut().for_each(|t| *t = true);
+                    found.push((i, i + n, *word));
+                    i += n;
+                } else {
+                    i += 1;
+                }
             }
         }
+        found.sort();
+        found
     }
-    found.sort();
-    found
+}
+
+#[cfg(test)]
+fn find_words<'a>(text: &[char], lexicon: &'a [String]) -> Vec<(usize, usize, &'a str)> {
+    Lexicon::new(lexicon).find(text)
 }
 
 /// Theme suggestions for a coder's set: for each taggable block (document
@@ -167,16 +194,23 @@ pub fn suggest(
 /// order), whatever is tagged: the expensive part, which depends only on the
 /// text and the lexicons, so the UI computes it once, not on every tag.
 pub fn candidates(doc: &Document, themes: &[String], lexicons: &BTreeMap<String, Vec<String>>) -> Vec<Suggestion> {
-    let themes: Vec<(&str, &[String])> = themes
+    // Each lexicon prepared once, not once per paragraph.
+    let themes: Vec<(&str, Lexicon)> = themes
         .iter()
-        .filter_map(|t| lexicons.get(t).map(|l| (t.as_str(), l.as_slice())))
-        .filter(|(_, l)| !l.is_empty())
+        .filter_map(|t| lexicons.get(t).map(|l| (t.as_str(), Lexicon::new(l))))
+        .filter(|(_, l)| !l.words.is_empty())
         .collect();
+    let starts: std::collections::HashSet<char> = themes.iter().flat_map(|(_, l)| l.first_chars()).collect();
     let mut out = Vec::new();
     for block in doc.taggable() {
+        // One pass over the text first: most blocks of a long document
+        // hold no word's first char, and are skipped without a search.
+        if !block.text.chars().any(|c| starts.contains(&c)) || !themes.iter().any(|(_, l)| l.occurs_in(&block.text)) {
+            continue;
+        }
         let text: Vec<char> = block.text.chars().collect();
         for (theme, lexicon) in &themes {
-            let found = find_words(&text, lexicon);
+            let found = lexicon.find(&text);
             if found.is_empty() {
                 continue;
             }

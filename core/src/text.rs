@@ -31,8 +31,14 @@ pub fn normalize(raw: &str) -> String {
 
 /// A short, stable hash of a text (hex of the first 8 bytes of SHA-256).
 pub fn short_hash(text: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(text.as_bytes());
-    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+    let mut out = String::with_capacity(16);
+    for b in &digest[..8] {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0xf)]));
+    }
+    out
 }
 
 /// The fingerprint of a document: the short hash of its canonical text.

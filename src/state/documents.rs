@@ -117,6 +117,8 @@ impl AppState {
         self.active_term.set(None);
         self.editing_note.set(None);
         self.picking.set(None);
+        self.hovered.set(None);
+        self.search_hit.set(None);
         self.doc_settings.set(opened.doc_settings);
         self.doc.set(opened.doc);
         self.store.set(opened.store);
@@ -126,7 +128,8 @@ impl AppState {
         self.can_redo.set(false);
         self.restore_view(&opened.view);
         self.report_storage();
-        self.analyse();
+        let this = *self;
+        after_paint(move || this.analyse());
     }
 
     /// Keeps the open document after another tab deleted it.

@@ -5,7 +5,9 @@
 //! - `documents.rs`: the shell's side of the core's `Workspace`: opening,
 //!   saving, settings, other tabs' writes, exports (storage only through it);
 //! - `notices.rs`: notices and the undo or download they offer;
-//! - `terms.rs`: key terms and theme suggestions of the open document.
+//! - `terms.rs`: key terms and theme suggestions of the open document;
+//! - `viewport.rs`: a long document's layout and the window of blocks
+//!   rendered.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,6 +29,9 @@ pub use annotator_core::workspace::ExportKind;
 mod documents;
 mod notices;
 mod terms;
+pub mod viewport;
+
+pub use viewport::{Viewport, LONG_DOCUMENT};
 
 use crate::storage::{now_ms, BrowserStorage};
 
@@ -102,7 +107,16 @@ pub struct AppState {
     pub editing_note: RwSignal<Option<usize>>,
     /// Block index whose theme picker is open.
     pub picking: RwSignal<Option<usize>>,
+    /// Block index under the mouse: a long document shows the theme
+    /// toggles of this block and the focused one only.
+    pub hovered: RwSignal<Option<usize>>,
+    /// Block index the document's own search last found.
+    pub search_hit: RwSignal<Option<usize>>,
+    /// A long document's layout and the blocks rendered.
+    pub viewport: Viewport,
     pub notices: RwSignal<Vec<Notice>>,
+    /// What long work is under way (`data-progress`), if any.
+    pub progress: RwSignal<Option<String>>,
     /// Set while changes cannot be written.
     pub save_failure: RwSignal<Option<StorageFailure>>,
     pub doc_settings: RwSignal<DocSettings>,
@@ -209,11 +223,29 @@ impl AppState {
         let doc_settings = RwSignal::new(doc_settings);
         let user_settings = RwSignal::new(user_settings);
         let own = profile.coder_id.clone();
+        // The live themes that have words, with their words, in display
+        // order: a theme added, renamed or recoloured without words leaves
+        // it equal, so the matches below are not searched for again.
+        let lexicons = Memo::new(move |_| {
+            theme_list.with(|t| {
+                user_settings.with(|u| {
+                    t.iter()
+                        .filter_map(|t| {
+                            let words = u.lexicons.get(&t.id).filter(|w| !w.is_empty())?;
+                            Some((t.id.clone(), words.clone()))
+                        })
+                        .collect::<Vec<(String, Vec<String>)>>()
+                })
+            })
+        });
         // Lexicon matches depend on the text and lexicons only: computed once,
         // then filtered cheaply by the tags on every change.
         let candidates = Memo::new(move |_| {
-            let themes: Vec<String> = theme_list.with(|t| t.iter().map(|t| t.id.clone()).collect());
-            suggest::by_block(doc.with(|d| user_settings.with(|u| suggest::candidates(d, &themes, &u.lexicons))))
+            lexicons.with(|l| {
+                let themes: Vec<String> = l.iter().map(|(id, _)| id.clone()).collect();
+                let words: std::collections::BTreeMap<String, Vec<String>> = l.iter().cloned().collect();
+                suggest::by_block(doc.with(|d| suggest::candidates(d, &themes, &words)))
+            })
         });
         // Counts only: no suggestion is cloned on a keypress.
         let tally_set = profile.coder_id.clone();
@@ -259,7 +291,11 @@ impl AppState {
             hover_term: RwSignal::new(None),
             editing_note: RwSignal::new(None),
             picking: RwSignal::new(None),
+            hovered: RwSignal::new(None),
+            search_hit: RwSignal::new(None),
+            viewport: Viewport::new(),
             notices: RwSignal::new(Vec::new()),
+            progress: RwSignal::new(None),
             save_failure: RwSignal::new(None),
             library_open: RwSignal::new(false),
             disagreements_only: RwSignal::new(false),
@@ -404,6 +440,14 @@ impl AppState {
         self.schedule_save();
     }
 
+    /// Takes the progress line away if it still says `text` (a later step
+    /// may have put its own there).
+    pub fn end_progress(&self, text: &str) {
+        if self.progress.with_untracked(|p| p.as_deref() == Some(text)) {
+            self.progress.set(None);
+        }
+    }
+
     /// Toggles a theme on a block of the user's own set.
     pub fn toggle(&self, block_id: &str, theme: &str) {
         let set = self.own_set();
@@ -442,4 +486,10 @@ impl AppState {
             text,
         });
     }
+}
+
+/// Runs `f` as a task of its own once the page has painted (after the next
+/// animation frame), so a progress line set before it is seen.
+pub fn after_paint(f: impl FnOnce() + 'static) {
+    request_animation_frame(move || set_timeout(f, Duration::from_millis(0)));
 }

@@ -5,6 +5,9 @@ use annotator_core::terms::job::{Job, Reply, TermsError};
 use super::*;
 use crate::terms_worker::TermsWorker;
 
+/// The progress line while the worker finds a long document's key terms.
+const TERMS_PROGRESS: &str = "正在分析关键词… · Finding key terms…";
+
 impl AppState {
     /// Takes over the key-term worker the page started (it fetches its
     /// dictionary while the page's wasm compiles and the text renders), or
@@ -35,15 +38,22 @@ impl AppState {
         let id = self.terms_job.get_value() + 1;
         self.terms_job.set_value(id);
         let settings = self.doc_settings.with_untracked(|d| d.terms.clone());
-        let job = self.user_settings.with_untracked(|u| {
-            self.doc
-                .with_untracked(|d| Job::new(id, d, &settings, &u.words).to_json())
+        let (job, long) = self.user_settings.with_untracked(|u| {
+            self.doc.with_untracked(|d| {
+                let long = d.blocks.len() > LONG_DOCUMENT;
+                (Job::new(id, d, &settings, &u.words).to_json(), long)
+            })
         });
+        let mut sent = false;
         self.terms_worker.update_value(|w| {
             if let Some(w) = w {
                 w.send(job);
+                sent = true;
             }
         });
+        if sent && long && self.progress.with_untracked(Option::is_none) {
+            self.progress.set(Some(TERMS_PROGRESS.to_string()));
+        }
     }
 
     fn on_terms_reply(&self, reply: Result<Reply, TermsError>) {
@@ -61,6 +71,7 @@ impl AppState {
                 if id == self.terms_job.get_value() {
                     crate::terms_worker::record_timing("analyseMs", ms);
                     self.analysis.set(Some(Arc::new(analysis)));
+                    self.end_progress(TERMS_PROGRESS);
                 }
             }
             Ok(Reply::Failed(e)) | Err(e) => self.terms_failed(e),
@@ -73,6 +84,7 @@ impl AppState {
             return;
         }
         let message = e.message();
+        self.end_progress(TERMS_PROGRESS);
         self.terms_error.set(Some(message.clone()));
         self.notify(Level::Error, message, None);
         self.terms_worker.update_value(|w| {

@@ -14,6 +14,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::state::AppState;
+use crate::view::long::{is_long, reveal, LongDocument, Reveal};
 use crate::view::picker::ThemePicker;
 
 #[component]
@@ -21,21 +22,71 @@ pub fn DocumentView() -> impl IntoView {
     let state = expect_context::<AppState>();
     view! {
         <article class="document" aria-label="讲话正文 · Speech text" data-fingerprint=move || state.doc.with(|d| d.fingerprint.clone())
-            class:long=move || state.doc.with(|d| d.blocks.len() > LONG_DOCUMENT)>
+            class:long=move || state.doc.with(|d| is_long(d))
+            on:mouseover=move |ev| term_events(state, &ev, TermEvent::Over)
+            on:mouseout=move |ev| term_events(state, &ev, TermEvent::Out)
+            on:click=move |ev| term_events(state, &ev, TermEvent::Click)>
             {move || {
                 let doc = state.doc.get();
-                doc.blocks.iter().map(|b| view! { <BlockView block=Arc::new(b.clone())/> }).collect_view()
+                if is_long(&doc) {
+                    // Only the blocks near the viewport (see `long.rs`).
+                    view! { <LongDocument doc=doc/> }.into_any()
+                } else {
+                    state.viewport.layout.set_value(None);
+                    doc.blocks.iter().map(|b| view! { <BlockView block=Arc::new(b.clone())/> }).collect_view().into_any()
+                }
             }}
         </article>
     }
 }
 
-/// Blocks above which the document skips rendering what is off screen.
-const LONG_DOCUMENT: usize = 300;
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TermEvent {
+    Over,
+    Out,
+    Click,
+}
 
+/// The key term of the mark an event happened in, if any.
+fn term_at(target: Option<web_sys::EventTarget>) -> Option<usize> {
+    target
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|el| el.closest("mark[data-term-index]").ok().flatten())
+        .and_then(|m| m.get_attribute("data-term-index"))
+        .and_then(|i| i.parse().ok())
+}
+
+/// Hovering a marked term lights every occurrence; clicking it keeps them
+/// lit (and lists where it occurs). One listener for the document.
+fn term_events(state: AppState, ev: &web_sys::MouseEvent, kind: TermEvent) {
+    let Some(term) = term_at(ev.target()) else {
+        return;
+    };
+    match kind {
+        TermEvent::Over => {
+            if state.hover_term.get_untracked() != Some(term) {
+                state.hover_term.set(Some(term));
+            }
+        }
+        // Moving within the mark (onto its underline) is not leaving it.
+        TermEvent::Out => {
+            if term_at(ev.related_target()) != Some(term) {
+                state.hover_term.set(None);
+            }
+        }
+        TermEvent::Click => state
+            .active_term
+            .update(|a| *a = if *a == Some(term) { None } else { Some(term) }),
+    }
+}
+
+/// One block: its text with key terms marked, and, if it can be tagged,
+/// its themes, suggestions, other coders' rows and note.
 #[component]
-fn BlockView(block: Arc<Block>) -> impl IntoView {
+pub fn BlockView(block: Arc<Block>) -> impl IntoView {
     let state = expect_context::<AppState>();
+    // A long document shows toggles on the focused or hovered block only.
+    let long = state.viewport.is_long();
     let index = block.index;
     let taggable = block.kind.is_taggable();
     let id = block.id.clone();
@@ -91,10 +142,12 @@ fn BlockView(block: Arc<Block>) -> impl IntoView {
                 suggested.with(|v| v.iter().flat_map(|s| s.matches.iter().copied()).collect());
             state.analysis.with(|a| {
                 let marks = a.as_ref().and_then(|a| a.marks.get(index).cloned()).unwrap_or_default();
-                let terms = a
-                    .as_ref()
-                    .map(|a| a.terms.iter().map(|t| t.term.clone()).collect::<Vec<_>>())
-                    .unwrap_or_default();
+                let term = |t: usize| {
+                    a.as_ref()
+                        .and_then(|a| a.terms.get(t))
+                        .map(|t| t.term.clone())
+                        .unwrap_or_default()
+                };
                 layer_runs(&block.text, &marks, &underline)
                     .into_iter()
                     .map(|run| match (run.term, run.underlined) {
@@ -104,7 +157,7 @@ fn BlockView(block: Arc<Block>) -> impl IntoView {
                         }
                         .into_any(),
                         (Some(t), underlined) => view! {
-                            <TermMark term_index=t term=terms[t].clone() text=run.text.to_string() underlined=underlined/>
+                            <TermMark term_index=t term=term(t) text=run.text.to_string() underlined=underlined/>
                         }
                         .into_any(),
                     })
@@ -127,6 +180,16 @@ fn BlockView(block: Arc<Block>) -> impl IntoView {
             state.focused.set(Some(index));
         }
     };
+    let on_enter = move |_| {
+        if long && taggable {
+            state.hovered.set(Some(index));
+        }
+    };
+    let on_leave = move |_| {
+        if long && state.hovered.get_untracked() == Some(index) {
+            state.hovered.set(None);
+        }
+    };
     view! {
         <div class="block" class:taggable=taggable class:focused=move || state.focused.get() == Some(index)
             class:uncoded=move || uncoded.get() data-uncoded=move || uncoded.get().then_some("true")
@@ -135,9 +198,10 @@ fn BlockView(block: Arc<Block>) -> impl IntoView {
             data-suggested=move || suggested.with(|v| v.iter().map(|s| s.theme.clone()).collect::<Vec<_>>().join(" "))
             tabindex=if taggable { Some("-1") } else { None }
             aria-describedby=taggable.then(|| format!("themes-{index}"))
-            hidden=hidden on:click=on_click>
+            class:search-hit=move || state.search_hit.get() == Some(index)
+            hidden=hidden on:click=on_click on:mouseenter=on_enter on:mouseleave=on_leave>
             {body}
-            {taggable.then(|| view! { <BlockTags index=index id=id.clone() themes=themes uncoded=uncoded/> <Suggestions suggested=suggested/> })}
+            {taggable.then(|| view! { <BlockTags index=index id=id.clone() themes=themes uncoded=uncoded long=long/> <Suggestions suggested=suggested/> })}
         </div>
     }
 }
@@ -146,11 +210,10 @@ fn BlockView(block: Arc<Block>) -> impl IntoView {
 fn TermMark(term_index: usize, term: String, text: String, underlined: bool) -> impl IntoView {
     let state = expect_context::<AppState>();
     let lit = move || state.active_term.get() == Some(term_index) || state.hover_term.get() == Some(term_index);
+    // Hover and click are handled once for the whole document
+    // (`term_events`), not by three listeners on each of thousands of marks.
     view! {
-        <mark data-term=term class:lit=lit
-            on:mouseenter=move |_| state.hover_term.set(Some(term_index))
-            on:mouseleave=move |_| state.hover_term.set(None)
-            on:click=move |_| state.active_term.update(|a| *a = if *a == Some(term_index) { None } else { Some(term_index) })>
+        <mark data-term=term data-term-index=term_index class:lit=lit>
             {if underlined {
                 view! { <u class="suggest-match" data-suggest-match="">{text}</u> }.into_any()
             } else {
@@ -160,19 +223,12 @@ fn TermMark(term_index: usize, term: String, text: String, underlined: bool) -> 
     }
 }
 
+/// What a taggable block shows under its text: its themes (toggles, or in
+/// a long document compact chips unless it is focused or hovered), the
+/// picker, other coders' rows, the consensus and the note.
 #[component]
-fn BlockTags(index: usize, id: String, themes: Memo<Vec<String>>, uncoded: Memo<bool>) -> impl IntoView {
+fn BlockTags(index: usize, id: String, themes: Memo<Vec<String>>, uncoded: Memo<bool>, long: bool) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let spoken = move || {
-        let names: Vec<String> = state
-            .theme_list
-            .with(|all| themes.with(|mine| all.iter().filter(|t| mine.contains(&t.id)).map(|t| t.label()).collect()));
-        if names.is_empty() {
-            "主题：无 · Themes: none".to_string()
-        } else {
-            format!("主题 · Themes: {}", names.join(", "))
-        }
-    };
     let note = Memo::new({
         let id = id.clone();
         move |_| {
@@ -182,6 +238,59 @@ fn BlockTags(index: usize, id: String, themes: Memo<Vec<String>>, uncoded: Memo<
         }
     });
     let show_note = move || state.editing_note.get() == Some(index) || note.with(|n| !n.is_empty());
+    let picking = move || state.picking.get() == Some(index);
+    let tags = if long {
+        // Toggles only where the user is: a theme added, renamed or
+        // recoloured then rebuilds a few buttons, not one per paragraph.
+        let active = Memo::new(move |_| {
+            state.focused.get() == Some(index)
+                || state.hovered.get() == Some(index)
+                || state.picking.get() == Some(index)
+                || state.editing_note.get() == Some(index)
+        });
+        let id = id.clone();
+        (move || {
+            if active.get() {
+                view! { <Toggles index=index id=id.clone() themes=themes uncoded=uncoded/> }.into_any()
+            } else {
+                view! { <TagChips index=index themes=themes uncoded=uncoded/> }.into_any()
+            }
+        })
+        .into_any()
+    } else {
+        view! { <Toggles index=index id=id.clone() themes=themes uncoded=uncoded/> }.into_any()
+    };
+    let id_for_note = id.clone();
+    let picker_block = id.clone();
+    view! {
+        {tags}
+        <Show when=picking>
+            <ThemePicker index=index block=picker_block.clone() on=themes/>
+        </Show>
+        <OtherCoders id=id.clone()/>
+        <crate::view::compare::Adjudicate id=id.clone()/>
+        <Show when=show_note>
+            <textarea class="note" data-note="" rows="2" placeholder="笔记 · Note"
+                aria-label="笔记 · Note"
+                prop:value=note
+                on:click=|ev| ev.stop_propagation()
+                on:input={
+                    let id = id_for_note.clone();
+                    move |ev| state.set_note(&id, event_target_value(&ev))
+                }
+                on:blur=move |_| if state.editing_note.get_untracked() == Some(index) { state.editing_note.set(None) }>
+            </textarea>
+        </Show>
+    }
+}
+
+/// A block's themes as buttons that toggle them: the chips of its
+/// codebook (`outline::chips`), "＋ theme" for the rest of a large one, the
+/// note and *not coded* buttons.
+#[component]
+fn Toggles(index: usize, id: String, themes: Memo<Vec<String>>, uncoded: Memo<bool>) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let spoken = spoken(state, themes, uncoded);
     // The chips this paragraph offers: every theme of a small codebook;
     // of a large one, the pinned themes and the paragraph's own (the rest
     // through the picker). A memo: a tag elsewhere does not touch it.
@@ -217,13 +326,11 @@ fn BlockTags(index: usize, id: String, themes: Memo<Vec<String>>, uncoded: Memo<
                 <button type="button" class="chip" class:on=on.clone() data-theme-toggle=t.id.clone()
                     aria-pressed=move || on().to_string() title=title style=style
                     on:click=move |ev| { ev.stop_propagation(); state.focused.set(Some(index)); state.toggle(&id, &tid); }>
-                    {if t.name_zh.is_empty() { t.name_en.clone() } else { t.name_zh.clone() }}
+                    {short_name(&t)}
                 </button>
             }
         }
     };
-    let id_for_note = id.clone();
-    let picker_block = id.clone();
     view! {
         <div class="tags" role="group" aria-label="主题 · Themes">
             <For each=move || shown.get()
@@ -253,25 +360,65 @@ fn BlockTags(index: usize, id: String, themes: Memo<Vec<String>>, uncoded: Memo<
                 }>
                 {move || if uncoded.get() { "⊘ 未编码 · not coded" } else { "⊘" }}
             </button>
-            <span class="sr-only" id=format!("themes-{index}")>{spoken}{move || if uncoded.get() { "；未编码 · not coded" } else { "" }}</span>
+            <span class="sr-only" id=format!("themes-{index}")>{spoken}</span>
         </div>
-        <Show when=picking>
-            <ThemePicker index=index block=picker_block.clone() on=themes/>
-        </Show>
-        <OtherCoders id=id.clone()/>
-        <crate::view::compare::Adjudicate id=id.clone()/>
-        <Show when=show_note>
-            <textarea class="note" data-note="" rows="2" placeholder="笔记 · Note"
-                aria-label="笔记 · Note"
-                prop:value=note
-                on:click=|ev| ev.stop_propagation()
-                on:input={
-                    let id = id_for_note.clone();
-                    move |ev| state.set_note(&id, event_target_value(&ev))
-                }
-                on:blur=move |_| if state.editing_note.get_untracked() == Some(index) { state.editing_note.set(None) }>
-            </textarea>
-        </Show>
+    }
+}
+
+/// A block's themes as compact chips, without buttons: what a long
+/// document shows on the blocks the user is not on (focusing or hovering a
+/// block brings its toggles).
+#[component]
+fn TagChips(index: usize, themes: Memo<Vec<String>>, uncoded: Memo<bool>) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let chips = move || {
+        state.theme_list.with(|all| {
+            themes.with(|on| {
+                all.iter()
+                    .filter(|t| on.contains(&t.id))
+                    .map(|t| {
+                        view! {
+                            <span class="chip on" data-theme-chip=t.id.clone() title=t.label()
+                                style=format!("--theme:{}", t.color)>{short_name(t)}</span>
+                        }
+                    })
+                    .collect_view()
+            })
+        })
+    };
+    view! {
+        <div class="tags compact" data-tags-compact="" aria-hidden="true">
+            {chips}
+            {move || uncoded.get().then(|| view! { <span class="chip uncoded-mark">"⊘ 未编码 · not coded"</span> })}
+        </div>
+        <span class="sr-only" id=format!("themes-{index}")>{spoken(state, themes, uncoded)}</span>
+    }
+}
+
+/// What a screen reader says of a block's themes (`aria-describedby`).
+fn spoken(state: AppState, themes: Memo<Vec<String>>, uncoded: Memo<bool>) -> impl Fn() -> String + Copy {
+    move || {
+        let names: Vec<String> = state
+            .theme_list
+            .with(|all| themes.with(|mine| all.iter().filter(|t| mine.contains(&t.id)).map(|t| t.label()).collect()));
+        let mut text = if names.is_empty() {
+            "主题：无 · Themes: none".to_string()
+        } else {
+            format!("主题 · Themes: {}", names.join(", "))
+        };
+        if uncoded.get() {
+            text.push_str("；未编码 · not coded");
+        }
+        text
+    }
+}
+
+/// A theme's name on a chip: the Chinese one, else the English.
+fn short_name(t: &Theme) -> String {
+    if t.name_zh.is_empty() {
+        t.name_en.clone()
+    } else {
+        t.name_zh.clone()
     }
 }
 
@@ -412,24 +559,56 @@ fn block_element(index: usize) -> Option<web_sys::HtmlElement> {
         .and_then(|e| e.dyn_into().ok())
 }
 
-/// Brings a block into view and gives it the keyboard focus.
-pub fn scroll_to_block(index: usize, to_top: bool) {
+/// Brings a block into view and gives it the keyboard focus (`to_top`:
+/// at the top of the view, smoothly if it is rendered already; else just
+/// into view). In a long document a block that is not rendered is first
+/// brought into the window.
+pub fn scroll_to_block(state: AppState, index: usize, to_top: bool) {
+    let place = if to_top { Place::Top } else { Place::Nearest };
+    bring(state, index, place, true, true, 5);
+}
+
+/// Scrolls a block to the middle of the view without taking the keyboard
+/// focus from where it is (the document's search box).
+pub fn show_block(state: AppState, index: usize) {
+    bring(state, index, Place::Center, false, false, 5);
+}
+
+#[derive(Clone, Copy)]
+enum Place {
+    Top,
+    Nearest,
+    Center,
+}
+
+fn bring(state: AppState, index: usize, place: Place, focus: bool, smooth: bool, tries: u8) {
     if let Some(el) = block_element(index) {
         let opts = web_sys::ScrollIntoViewOptions::new();
-        opts.set_block(if to_top {
-            web_sys::ScrollLogicalPosition::Start
-        } else {
-            web_sys::ScrollLogicalPosition::Nearest
+        opts.set_block(match place {
+            Place::Top => web_sys::ScrollLogicalPosition::Start,
+            Place::Nearest => web_sys::ScrollLogicalPosition::Nearest,
+            Place::Center => web_sys::ScrollLogicalPosition::Center,
         });
-        opts.set_behavior(if to_top {
+        opts.set_behavior(if smooth && matches!(place, Place::Top) {
             web_sys::ScrollBehavior::Smooth
         } else {
             web_sys::ScrollBehavior::Auto
         });
-        if el.has_attribute("tabindex") {
+        if focus && el.has_attribute("tabindex") {
             let _ = el.focus();
         }
         el.scroll_into_view_with_scroll_into_view_options(&opts);
+        return;
+    }
+    if tries == 0 {
+        return;
+    }
+    // Not rendered: move the window there, then finish once the page shows it.
+    match reveal(state, index) {
+        Reveal::Hidden => {}
+        Reveal::Rendered | Reveal::Moved => {
+            request_animation_frame(move || bring(state, index, place, focus, false, tries - 1));
+        }
     }
 }
 
@@ -442,9 +621,19 @@ pub fn focus_block(index: usize) {
 
 /// Focuses a block's note field once it is rendered.
 pub fn focus_note(index: usize) {
+    focus_note_within(index, 5);
+}
+
+/// Tries for a few frames: in a long document the block may first have to
+/// be brought into the window.
+fn focus_note_within(index: usize, frames: u8) {
     request_animation_frame(move || {
-        if let Some(t) = block_element(index).and_then(|b| b.query_selector("[data-note]").ok().flatten()) {
-            let _ = t.unchecked_into::<web_sys::HtmlElement>().focus();
+        match block_element(index).and_then(|b| b.query_selector("[data-note]").ok().flatten()) {
+            Some(t) => {
+                let _ = t.unchecked_into::<web_sys::HtmlElement>().focus();
+            }
+            None if frames > 0 => focus_note_within(index, frames - 1),
+            None => {}
         }
     });
 }

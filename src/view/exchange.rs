@@ -13,7 +13,10 @@ use annotator_core::formats::refi::{OffsetUnit, Project};
 use annotator_core::library::Source;
 use leptos::prelude::*;
 
-use crate::state::{AppState, ExportKind, Level};
+use crate::state::{after_paint, AppState, ExportKind, Level, LONG_DOCUMENT};
+
+/// Files above this many bytes are applied after a progress line is shown.
+const BIG_IMPORT: usize = 256 * 1024;
 
 /// A file read and validated, waiting for the user's choice.
 #[derive(Clone)]
@@ -136,6 +139,59 @@ pub fn ExportMenu(pending: ImportState) -> impl IntoView {
     }
 }
 
+/// Applies a pending import in `mode`: a project's picked sources, or one
+/// command for the open document (one undo step either way), and tells
+/// the user what it did.
+fn apply_import(state: AppState, p: &PendingImport, mode: Mode, picks: &BTreeSet<usize>, leave_unused: bool) {
+    if let Some(project) = &p.project {
+        crate::view::project::apply_project(state, &p.file_name, project, picks, mode, leave_unused);
+        return;
+    }
+    let own = state.own_set();
+    let (cmd, pv) = state.doc.with_untracked(|d| {
+        state.store.with_untracked(|s| {
+            let incoming = if leave_unused {
+                p.incoming.without_unused_themes(s)
+            } else {
+                (*p.incoming).clone()
+            };
+            (exchange::plan(&incoming, mode, d, s, &own), incoming.preview(d, s))
+        })
+    });
+    let applied = Applied::of(&cmd);
+    if state.apply(cmd) {
+        // The file's key-term curation, where the mode takes it.
+        let mine = state.doc_settings.with_untracked(|d| d.terms.clone());
+        let previous = exchange::merge_terms(&mine, p.incoming.terms.as_ref(), mode).map(|next| {
+            state.update_terms(|t| *t = next);
+            Box::new(mine)
+        });
+        let skipped = if pv.unmatched_blocks > 0 {
+            format!(
+                "；{} 段在本文档中找不到，未导入 · {} paragraphs not in this document were left out",
+                pv.unmatched_blocks, pv.unmatched_blocks
+            )
+        } else {
+            String::new()
+        };
+        let how = match mode {
+            Mode::Merge => "合并 · merged",
+            Mode::Replace => "替换 · replaced",
+            Mode::SideBySide => "并排打开 · opened side by side",
+        };
+        state.notify(
+            Level::Info,
+            format!(
+                "已导入 {} · Imported {}: {} ({how}){skipped}",
+                p.file_name,
+                p.file_name,
+                applied.summary()
+            ),
+            Some(state.undo_notice(previous)),
+        );
+    }
+}
+
 #[component]
 pub fn ImportDialog(pending: ImportState) -> impl IntoView {
     let state = expect_context::<AppState>();
@@ -160,80 +216,56 @@ pub fn ImportDialog(pending: ImportState) -> impl IntoView {
     };
     let apply = move |mode: Mode| {
         let Some(p) = pending.0.get_untracked() else { return };
-        if let Some(project) = &p.project {
-            pending.0.set(None);
-            let picks = picks.get_untracked();
-            crate::view::project::apply_project(
-                state,
-                &p.file_name,
-                project,
-                &picks,
-                mode,
-                leave_unused.get_untracked(),
-            );
+        let picks = picks.get_untracked();
+        let leave_unused = leave_unused.get_untracked();
+        pending.0.set(None);
+        // A long document or a big file: say it is under way, then apply
+        // once the line is painted. Anything else applies at once.
+        const IMPORTING: &str = "正在导入… · Importing…";
+        if !state.doc.with_untracked(|d| d.blocks.len() > LONG_DOCUMENT) && p.bytes.len() < BIG_IMPORT {
+            apply_import(state, &p, mode, &picks, leave_unused);
             return;
         }
-        let own = state.own_set();
-        let (cmd, pv) = state.doc.with_untracked(|d| {
-            state.store.with_untracked(|s| {
-                let incoming = if leave_unused.get_untracked() {
-                    p.incoming.without_unused_themes(s)
-                } else {
-                    (*p.incoming).clone()
-                };
-                (exchange::plan(&incoming, mode, d, s, &own), incoming.preview(d, s))
-            })
+        state.progress.set(Some(IMPORTING.into()));
+        after_paint(move || {
+            apply_import(state, &p, mode, &picks, leave_unused);
+            state.end_progress(IMPORTING);
         });
-        pending.0.set(None);
-        let applied = Applied::of(&cmd);
-        if state.apply(cmd) {
-            // The file's key-term curation, where the mode takes it.
-            let mine = state.doc_settings.with_untracked(|d| d.terms.clone());
-            let previous = exchange::merge_terms(&mine, p.incoming.terms.as_ref(), mode).map(|next| {
-                state.update_terms(|t| *t = next);
-                Box::new(mine)
-            });
-            let skipped = if pv.unmatched_blocks > 0 {
-                format!(
-                    "；{} 段在本文档中找不到，未导入 · {} paragraphs not in this document were left out",
-                    pv.unmatched_blocks, pv.unmatched_blocks
-                )
-            } else {
-                String::new()
-            };
-            let how = match mode {
-                Mode::Merge => "合并 · merged",
-                Mode::Replace => "替换 · replaced",
-                Mode::SideBySide => "并排打开 · opened side by side",
-            };
-            state.notify(
-                Level::Info,
-                format!(
-                    "已导入 {} · Imported {}: {} ({how}){skipped}",
-                    p.file_name,
-                    p.file_name,
-                    applied.summary()
-                ),
-                Some(state.undo_notice(previous)),
-            );
-        }
     };
     let open_doc = move |_| {
         let Some(p) = pending.0.get_untracked() else { return };
-        if let Some(text) = &p.incoming.document.text {
-            let opened = state.open_document(
-                Document::parse(text),
-                Source::Imported {
-                    name: p.file_name.clone(),
-                },
-            );
-            if !opened {
-                return;
-            }
-            // Read the file again against the opened document: formats that
-            // address text (REFI-QDA, W3C) place their codings on its blocks.
-            read_import(state, pending, p.file_name.clone(), &p.bytes);
-        }
+        let Some(text) = p.incoming.document.text.clone() else {
+            return;
+        };
+        // A long text takes a while: say so, and parse it, open it and read
+        // the file again as three tasks, each after the page has painted.
+        const OPENING: &str = "正在打开文档… · Opening the document…";
+        const READING: &str = "正在按此文档读取文件… · Reading the file against this document…";
+        state.progress.set(Some(OPENING.into()));
+        after_paint(move || {
+            let doc = Document::parse(&text);
+            // Opening (saving the current document, storing this one's
+            // text, showing it) is a task of its own.
+            after_paint(move || {
+                let opened = state.open_document(
+                    doc,
+                    Source::Imported {
+                        name: p.file_name.clone(),
+                    },
+                );
+                state.end_progress(OPENING);
+                if !opened {
+                    return;
+                }
+                state.progress.set(Some(READING.into()));
+                after_paint(move || {
+                    // Read the file again against the opened document: formats that
+                    // address text (REFI-QDA, W3C) place their codings on its blocks.
+                    read_import(state, pending, p.file_name.clone(), &p.bytes);
+                    state.end_progress(READING);
+                });
+            });
+        });
     };
     view! {
         {move || preview().map(|(p, pv)| {

@@ -5,6 +5,7 @@ pub mod compare;
 pub mod document;
 pub mod exchange;
 pub mod library;
+pub mod long;
 pub mod notices;
 pub mod picker;
 pub mod project;

@@ -5,6 +5,10 @@ use leptos::prelude::*;
 use crate::state::AppState;
 use crate::view::document::scroll_to_block;
 
+/// Paragraphs listed under a clicked term; a term found in thousands of a
+/// long document's paragraphs lists the first ones and counts the rest.
+const GOTO_SHOWN: usize = 200;
+
 #[component]
 pub fn TermList() -> impl IntoView {
     let state = expect_context::<AppState>();
@@ -60,10 +64,14 @@ pub fn TermList() -> impl IntoView {
                                     </div>
                                     <div class="where" data-term-blocks="">
                                         {format!("{} 段 · in {} blocks: ", n_blocks, n_blocks)}
-                                        {blocks.iter().map(|&b| view! {
+                                        {blocks.iter().take(GOTO_SHOWN).map(|&b| view! {
                                             <button type="button" class="goto" data-goto-block=b
-                                                on:click=move |_| scroll_to_block(b, true)>{format!("¶{b}")}</button>
+                                                on:click=move |_| scroll_to_block(state, b, true)>{format!("¶{b}")}</button>
                                         }).collect_view()}
+                                        {(n_blocks > GOTO_SHOWN).then(|| {
+                                            let more = n_blocks - GOTO_SHOWN;
+                                            format!("… 另有 {more} 段 · {more} more")
+                                        })}
                                     </div>
                                 </Show>
                             </li>

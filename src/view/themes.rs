@@ -1,7 +1,8 @@
 //! Themes: counts per theme, the filter, editing the theme list, and the
 //! overview strip of tagged paragraphs along the speech.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 use annotator_core::outline::{self, Query};
 use annotator_core::store::Command;
@@ -24,13 +25,16 @@ pub fn ThemePanel() -> impl IntoView {
     let state = expect_context::<AppState>();
     let editing = RwSignal::new(None::<Editing>);
     let confirming = RwSignal::new(None::<(String, usize)>);
+    // The document's taggable blocks, gathered once per document: the
+    // counts then walk the tags alone on every keypress.
+    let taggable = Memo::new(move |_| {
+        state
+            .doc
+            .with(|d| Arc::new(d.taggable().map(|b| b.id.clone()).collect::<HashSet<String>>()))
+    });
     let counts = Memo::new(move |_| {
         let set = state.profile.with(|p| p.coder_id.clone());
-        state.doc.with(|d| {
-            state
-                .store
-                .with(|s| s.counts(&set, d.taggable().map(|b| b.id.as_str())))
-        })
+        taggable.with(|ids| state.store.with(|s| s.counts(&set, |b| ids.contains(b))))
     });
     // Parents, each followed by its sub-themes (one level). A memo: a tag
     // changes the store but not this list, so the panel is not rebuilt.
@@ -378,27 +382,66 @@ fn ThemeEditor(
     }
 }
 
-/// A slim strip along the speech: one cell per taggable block, coloured by
-/// its themes; clicking a cell goes there.
+/// Cells the overview strip has at most: a longer document's paragraphs
+/// share cells, in order.
+const STRIP_CELLS: usize = 200;
+
+/// A slim strip along the speech: one cell per taggable block (a long
+/// document's blocks share cells), coloured by their themes; clicking a
+/// cell goes to its first tagged block, else its first block.
 #[component]
 pub fn OverviewStrip() -> impl IntoView {
     let state = expect_context::<AppState>();
     let cells = move || {
-        state
-            .doc
-            .with(|d| d.taggable().map(|b| (b.index, b.id.clone())).collect::<Vec<_>>())
+        state.doc.with(|d| {
+            let blocks: Vec<(usize, String)> = d.taggable().map(|b| (b.index, b.id.clone())).collect();
+            let per = blocks.len().div_ceil(STRIP_CELLS).max(1);
+            blocks.chunks(per).map(<[_]>::to_vec).collect::<Vec<_>>()
+        })
     };
     view! {
         <nav class="overview" aria-label="主题概览 · Theme overview">
-            <For each=cells key=|(i, _)| *i children=move |(i, id)| {
+            <For each=cells key=|c| (c[0].0, c.len(), c[0].1.clone()) children=move |cell| {
+                    let first = cell[0].0;
+                    let last = cell[cell.len() - 1].0;
+                    let cell = StoredValue::new(cell);
+                    // Distinct colours of the cell's themes, in order.
                     let colors = Memo::new(move |_| {
                         let set = state.profile.with(|p| p.coder_id.clone());
-                        state.track_block(&id);
-                        state.store.with_untracked(|s| s.themes_of(&set, &id).iter().filter_map(|t| s.theme(t).map(|t| t.color.clone())).collect::<Vec<_>>())
+                        cell.with_value(|c| c.iter().for_each(|(_, id)| state.track_block(id)));
+                        state.store.with_untracked(|s| {
+                            let mut out: Vec<String> = Vec::new();
+                            cell.with_value(|c| {
+                                for (_, id) in c {
+                                    for t in s.themes_of(&set, id) {
+                                        if let Some(t) = s.theme(&t) {
+                                            if out.len() < 6 && !out.contains(&t.color) {
+                                                out.push(t.color.clone());
+                                            }
+                                        }
+                                    }
+                                }
+                            });
+                            out
+                        })
                     });
+                    let go = move |_| {
+                        let set = state.own_set();
+                        let target = state.store.with_untracked(|s| {
+                            cell.with_value(|c| {
+                                c.iter()
+                                    .find(|(_, id)| !s.themes_of(&set, id).is_empty())
+                                    .map_or(first, |(i, _)| *i)
+                            })
+                        });
+                        state.focused.set(Some(target));
+                        scroll_to_block(state, target, true);
+                    };
+                    let title = if first == last { format!("¶{first}") } else { format!("¶{first}–{last}") };
                     view! {
-                        <button type="button" class="cell" data-overview=i class:focused=move || state.focused.get() == Some(i)
-                            title=format!("¶{i}") on:click=move |_| { state.focused.set(Some(i)); scroll_to_block(i, true); }>
+                        <button type="button" class="cell" data-overview=first data-overview-last=last
+                            class:focused=move || state.focused.get().is_some_and(|f| f >= first && f <= last)
+                            title=title on:click=go>
                             {move || colors.get().into_iter().map(|c| view! { <span style=format!("background:{c}")></span> }).collect_view()}
                         </button>
                     }

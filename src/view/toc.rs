@@ -19,7 +19,7 @@ pub fn Toc() -> impl IntoView {
             <ol>
                 <For each=headings key=|(i, _)| *i children=move |(i, text)| view! {
                     <li><a href=format!("#h-{i}") data-toc=i
-                        on:click=move |ev| { ev.prevent_default(); state.focused.set(Some(i)); scroll_to_block(i, true); }>
+                        on:click=move |ev| { ev.prevent_default(); state.focused.set(Some(i)); scroll_to_block(state, i, true); }>
                         {text}
                     </a></li>
                 } />

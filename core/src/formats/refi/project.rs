@@ -399,7 +399,7 @@ pub fn read_project(bytes: &[u8], store: &Store) -> Result<Project, ImportError>
                     .to_string()
             });
         let (chars, fingerprint) = match &text {
-            Some(t) => (char_len(t), Some(Document::parse(t).fingerprint)),
+            Some(t) => (char_len(t), Some(crate::text::fingerprint(t))),
             None => (0, None),
         };
         read.push((

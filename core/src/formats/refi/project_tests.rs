@@ -251,3 +251,46 @@ fn picks_default_to_readable_text_sources_and_split_around_the_open_document() {
     let other = Document::parse("别的讲话\n一段。");
     assert_eq!(project.for_open_document(&picks, &other, &store()).unwrap(), None);
 }
+
+#[test]
+fn a_long_text_with_sixty_codes_is_read_once_and_its_codings_land_on_their_lines() {
+    // Case scale: a 15,000-line text, 60 codes, 2 codings.
+    let bytes = include_bytes!("../../../tests/cases/scale/large-text-60-codes.qdpx");
+    let project = read_project(bytes, &store()).unwrap();
+    assert_eq!(project.themes.len(), 60);
+    let text = project.sources[0].text.clone().expect("the text travels");
+    let doc = Document::parse(&text);
+    assert_eq!(doc.blocks.len(), 15_001);
+    assert_eq!(project.source_for(&doc), Some(0));
+    assert_eq!(
+        project.sources[0].fingerprint.as_deref(),
+        Some(doc.fingerprint.as_str())
+    );
+    let incoming = project.incoming(0, &doc, &store()).unwrap();
+    assert_eq!(
+        incoming.document.text, None,
+        "the open document's text is not carried again"
+    );
+    let lines = tagged_lines(&incoming, &doc);
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines[0].0.starts_with("Comment number 0:") && lines[0].1.contains("code 1"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[1].0.starts_with("Comment number 2:") && lines[1].1.contains("code 3"),
+        "{lines:?}"
+    );
+    // Merged: every code a theme, the two lines tagged, nothing else.
+    let mut merged = store();
+    let cmd = crate::exchange::plan(&incoming, crate::exchange::Mode::Merge, &doc, &merged, "me");
+    merged.apply(cmd).unwrap();
+    assert_eq!(merged.themes().len(), 64, "the four built-in themes and 60 codes");
+    let tagged: Vec<usize> = doc
+        .blocks
+        .iter()
+        .filter(|b| merged.sets.keys().any(|set| !merged.themes_of(set, &b.id).is_empty()))
+        .map(|b| b.index)
+        .collect();
+    assert_eq!(tagged, [1, 3]);
+}

@@ -172,16 +172,17 @@ impl Project {
             .as_deref()
             .ok_or_else(|| ImportError::MissingEntry(format!("Sources/{}", source.name)))?;
         let mut incoming = self.bare_incoming(doc);
-        // The source's text parsed: `doc` itself when it is that text (the
-        // parse is deterministic), so the common case parses nothing again.
+        // The open document's own text is not parsed again (15,000 lines
+        // would be): the same canonical text parses to the same document.
         let same = source.fingerprint.as_deref() == Some(doc.fingerprint.as_str());
-        let reparsed;
+        let other;
         let parsed = if same {
             doc
         } else {
-            reparsed = Document::parse(raw);
-            &reparsed
+            other = Document::parse(raw);
+            &other
         };
+        let same = same || parsed.fingerprint == doc.fingerprint;
         incoming.document = IncomingDocument {
             fingerprint: fingerprint(raw),
             title: Some(source.name.clone())
