@@ -73,14 +73,20 @@ window.__annotatorBootMs = performance.now() - started;
 `;
 if (/<\/script|<!--/i.test(boot)) throw new Error('the inline script would be cut short by "</script" or "<!--"');
 const hash = createHash('sha256').update(boot, 'utf8').digest('base64');
-const csp = `default-src 'none'; script-src 'sha256-${hash}' 'wasm-unsafe-eval'; style-src 'unsafe-inline'; img-src data: blob:; worker-src blob:; object-src 'none'; base-uri 'none'; form-action 'none'`;
+// early.js (before the body: early input, the prerendered speech) inline too.
+const early = readFileSync(join(dist, 'early.js'), 'utf8');
+if (/<\/script|<!--/i.test(early)) throw new Error('early.js would be cut short by "</script" or "<!--"');
+const earlyHash = createHash('sha256').update(early, 'utf8').digest('base64');
+const csp = `default-src 'none'; script-src 'sha256-${hash}' 'sha256-${earlyHash}' 'wasm-unsafe-eval'; style-src 'unsafe-inline'; img-src data: blob:; worker-src blob:; object-src 'none'; base-uri 'none'; form-action 'none'`;
 
 let page = html
   .replace(/<meta http-equiv="Content-Security-Policy"[^>]*>/, `<meta http-equiv="Content-Security-Policy" content="${csp}">`)
   .replace(/<link rel="stylesheet"[^>]*>/, () => `<style>\n${css}\n</style>`)
   .replace(/<script type="module" src="[^"]*boot\.js"><\/script>/, () => `<script type="module">${boot}</script>`)
+  .replace(/<script src="[^"]*early\.js"><\/script>/, () => `<script>${early}</script>`)
   .replace(/<link rel="(modulepreload|preload)"[^>]*>/g, '');
 if (!page.includes(boot)) throw new Error('boot script not placed: has index.html changed?');
+if (!page.includes(`<script>${early}</script>`)) throw new Error('early.js not placed: has index.html changed?');
 if (/<link[^>]+href="\.\//.test(page) || /src="\.\//.test(page)) throw new Error('a reference to a separate file is left');
 
 mkdirSync(dirname(out), { recursive: true });

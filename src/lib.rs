@@ -5,13 +5,17 @@
 
 pub mod app;
 pub mod files;
+pub mod prerendered;
 pub mod state;
 pub mod storage;
 pub mod terms_worker;
 pub mod view;
 
-/// Mounts the annotator on the page's body.
+/// Mounts the annotator on the page's body, taking over the built-in
+/// speech the build wrote there (`prerendered`).
 pub fn start() {
     console_error_panic_hook::set_once();
+    prerendered::read();
     leptos::mount::mount_to_body(app::App);
+    prerendered::hand_over();
 }

@@ -45,6 +45,7 @@ pub mod library;
 pub mod navigate;
 pub mod outline;
 pub mod persist;
+pub mod prerender;
 pub mod settings;
 pub mod store;
 pub mod suggest;

@@ -73,6 +73,15 @@ impl Theme {
         Ok(())
     }
 
+    /// The name on a chip: the Chinese one, else the English.
+    pub fn short_name(&self) -> &str {
+        if self.name_zh.is_empty() {
+            &self.name_en
+        } else {
+            &self.name_zh
+        }
+    }
+
     /// The name to show: both languages where both are set.
     pub fn label(&self) -> String {
         match (self.name_zh.trim().is_empty(), self.name_en.trim().is_empty()) {

@@ -38,6 +38,14 @@ impl AppState {
         let id = self.terms_job.get_value() + 1;
         self.terms_job.set_value(id);
         let settings = self.doc_settings.with_untracked(|d| d.terms.clone());
+        // The built-in speech under the default settings: the build's terms.
+        if settings == TermSettings::default() && self.user_settings.with_untracked(|u| u.words.is_empty()) {
+            let fingerprint = self.doc.with_untracked(|d| d.fingerprint.clone());
+            if let Some(analysis) = crate::prerendered::analysis_for(&fingerprint) {
+                self.analysis.set(Some(Arc::new(analysis)));
+                return;
+            }
+        }
         let (job, long) = self.user_settings.with_untracked(|u| {
             self.doc.with_untracked(|d| {
                 let long = d.blocks.len() > LONG_DOCUMENT;

@@ -413,13 +413,9 @@ fn spoken(state: AppState, themes: Memo<Vec<String>>, uncoded: Memo<bool>) -> im
     }
 }
 
-/// A theme's name on a chip: the Chinese one, else the English.
+/// A theme's name on a chip (`Theme::short_name`).
 fn short_name(t: &Theme) -> String {
-    if t.name_zh.is_empty() {
-        t.name_en.clone()
-    } else {
-        t.name_zh.clone()
-    }
+    t.short_name().to_string()
 }
 
 /// Suggested themes (pre-annotation): visibly unlike tags, with the words

@@ -27,12 +27,13 @@ export class AnnotatorPage {
     await this.waitForText();
   }
 
+  /** Waits for the app's own page: the built-in speech the build wrote in (`#prerender`) shows before it. */
   waitForText() {
-    return this.page.waitForSelector('[data-kind="paragraph"]', { state: 'attached', timeout: 20000 });
+    return this.page.waitForSelector('html[data-app="live"] [data-kind="paragraph"]', { state: 'attached', timeout: 20000 });
   }
 
   waitForTerms() {
-    return this.page.waitForSelector('mark[data-term]', { timeout: 20000 });
+    return this.page.waitForSelector('html[data-app="live"] mark[data-term]', { timeout: 20000 });
   }
 
   block(index) {
