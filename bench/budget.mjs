@@ -55,6 +55,7 @@ const OBSERVE = `
     .observe({ type: 'longtask', buffered: true });
   new MutationObserver(() => {
     const t = performance.now();
+    if (!window.__seen.text && document.querySelector('.para')?.textContent) window.__seen.text = t;
     if (!window.__seen.marks && document.querySelector('mark[data-term]')) window.__seen.marks = t;
     if (!window.__seen.live && document.documentElement.dataset.app === 'live') window.__seen.live = t;
   }).observe(document, { childList: true, subtree: true, attributes: true });
@@ -75,7 +76,7 @@ try {
   }
 
   // --- The built-in speech against the static page, alternately.
-  const times = { static: [], text: [], terms: [], live: [] };
+  const times = { static: [], staticDom: [], text: [], textDom: [], terms: [], termsDom: [], live: [] };
   for (let i = 0; i < RUNS; i++) {
     for (const which of ['static', 'app']) {
       const p = await openProfile();
@@ -84,12 +85,16 @@ try {
       if (which === 'static') {
         await page.goto(`${server.url}static.html`, { waitUntil: 'load' });
         await page.waitForFunction(() => performance.getEntriesByName('first-contentful-paint').length > 0);
-        times.static.push(await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0].startTime));
+        const m = await page.evaluate(() => ({ ...window.__seen, fcp: performance.getEntriesByName('first-contentful-paint')[0].startTime }));
+        times.static.push(m.fcp);
+        times.staticDom.push(m.text);
       } else {
         await page.goto(server.url);
         await page.waitForSelector('html[data-app="live"] mark[data-term]', { timeout: 30000 });
         const m = await page.evaluate(() => ({ ...window.__seen, fcp: performance.getEntriesByName('first-contentful-paint')[0]?.startTime }));
         times.text.push(m.fcp);
+        times.textDom.push(m.text);
+        times.termsDom.push(m.marks);
         // Marks in the page's first paint count from that paint; marks added later, from when they came.
         times.terms.push(Math.max(m.fcp, m.marks ?? Infinity));
         times.live.push(m.live);
@@ -97,12 +102,21 @@ try {
       await p.close();
     }
   }
+  // Two clocks: the text in the page (parsed into the DOM, as the issue
+  // timed it) and the first contentful paint (which in a fresh profile
+  // also waits for the browser's first frame and the CJK font).
+  const floorDom = median(times.staticDom);
+  const textDom = median(times.textDom);
+  row(`floor: the speech as a static HTML page, text in the page (median of ${RUNS})`, 'the floor', ms(floorDom));
+  row(`built-in speech: text in the page (median of ${RUNS})`, '≤ 1.5× the floor', `${ms(textDom)} = ${(textDom / floorDom).toFixed(2)}×`, textDom / floorDom <= 1.5);
   const floor = median(times.static);
   const text = median(times.text);
-  row(`floor: the speech as a static HTML page, first paint (median of ${RUNS})`, 'the floor', ms(floor));
-  row(`built-in speech: text visible (median of ${RUNS})`, '≤ 1.5× the floor', `${ms(text)} = ${(text / floor).toFixed(2)}×`, text / floor <= 1.5);
+  row(`floor: the static page, first contentful paint (median of ${RUNS})`, 'the floor', ms(floor));
+  row(`built-in speech: first contentful paint (median of ${RUNS})`, '≤ 1.5× the floor', `${ms(text)} = ${(text / floor).toFixed(2)}×`, text / floor <= 1.5);
+  const termsDom = median(times.termsDom);
+  row(`built-in speech: key terms in the page from navigation (median of ${RUNS})`, '≤ 300 ms', ms(termsDom), termsDom <= 300);
   const terms = median(times.terms);
-  row(`built-in speech: key terms highlighted from navigation (median of ${RUNS})`, '≤ 300 ms', ms(terms), terms <= 300);
+  row(`built-in speech: key terms painted (first paint with marks) (median of ${RUNS})`, '≤ 300 ms', ms(terms), terms <= 300);
   row('  the app has taken the page over (clicks and keys act)', 'reported', ms(median(times.live)));
 
   // --- A 15,000-paragraph text.
@@ -115,6 +129,8 @@ try {
   await page.addInitScript(OBSERVE);
   const longestSince = (t0) => page.evaluate((t) => Math.max(0, ...window.__long.filter(([s, d]) => s + d >= t).map(([, d]) => d)), t0);
   const now = () => page.evaluate(() => performance.now());
+  let stepName = 'start';
+  const at = (name) => { stepName = name; };
   try {
     await page.goto(server.url);
     await page.waitForSelector('html[data-app="live"]');
@@ -128,8 +144,8 @@ try {
     const rest = await longestSince(t0 + shown);
     row('open a 15,000-paragraph text: text visible', '≤ 1 s', ms(shown), shown <= 1000);
     row('  … longest main-thread task after, until its key terms and 1 s more', '≤ 100 ms', ms(rest), rest <= 100);
-    await page.locator('[data-action="library"]').click();
-
+    if (await page.locator('aside.library').isVisible()) await page.locator('[data-action="library"]').click();
+    at('tag keypress');
     // Tag keypresses on a paragraph on screen.
     const target = await page.evaluate(() => {
       const els = [...document.querySelectorAll('[data-kind="paragraph"]')];
@@ -168,7 +184,7 @@ try {
     });
     row(`scroll 15,000 paragraphs, 400 px a frame: frame interval p95 (${scroll.frames} frames)`, '≤ 33 ms', `${scroll.p95.toFixed(1)} ms (median ${scroll.median.toFixed(1)})`, scroll.p95 <= 33);
     await page.evaluate(() => window.scrollTo(0, 0));
-
+    at('import');
     // The project: 300 codes, 1,000 codings on the open text, merged.
     await page.locator('input[type=file][data-import]').setInputFiles(join(dir, 'project.qdpx'));
     await page.locator('[data-import-mode="merge"]').waitFor();
@@ -182,6 +198,7 @@ try {
     row('import a project (15,000 paragraphs, 300 codes, 1,000 codings): done', '≤ 3 s', ms(imported), imported <= 3000);
     row('  … longest main-thread task', '≤ 100 ms', ms(importTask), importTask <= 100);
 
+    at('themes');
     // A theme added, renamed and deleted with 304 themes and 15,000 paragraphs.
     const themeStep = async (act, doneFn, arg) => {
       const t = await page.evaluate(async ([act, doneFn, arg]) => {
@@ -215,7 +232,7 @@ try {
     row('rename it: save → DOM updated', '≤ 50 ms', ms(rename), rename <= 50);
     row('delete it: delete → DOM updated', '≤ 50 ms', ms(delConfirmed), delConfirmed <= 50);
   } catch (e) {
-    row('stopped', '', String(e).split('\n')[0]);
+    row(`stopped at: ${stepName}`, '', String(e).split('\n')[0]);
   } finally {
     row('page errors (traps, console errors)', 'none', errors.length ? errors.map((e) => e.slice(0, 120)).join(' | ') : 'none', errors.length === 0);
     await p.close();
