@@ -25,6 +25,13 @@ pub fn App() -> impl IntoView {
     // thread: the text paints at once, the marks follow.
     state.start_terms();
 
+    // A text IndexedDB and localStorage both refused is a storage failure
+    // on screen; and the browser is asked to keep the data.
+    crate::large_store::on_failure(move |f| state.save_failure.set(Some(f)));
+    leptos::task::spawn_local(async move {
+        state.persisted.set(crate::large_store::ask_to_persist().await);
+    });
+
     let keys = window_event_listener(ev::keydown, move |e| on_key(state, &e));
     on_cleanup(move || keys.remove());
     let storage = window_event_listener(ev::storage, move |e| {

@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod files;
+pub mod large_store;
 pub mod prerendered;
 pub mod state;
 pub mod storage;
@@ -16,6 +17,11 @@ pub mod view;
 pub fn start() {
     console_error_panic_hook::set_once();
     prerendered::read();
-    leptos::mount::mount_to_body(app::App);
-    prerendered::hand_over();
+    // Document texts live in IndexedDB, read into memory before the app
+    // starts (the prerendered speech shows meanwhile).
+    wasm_bindgen_futures::spawn_local(async {
+        state::set_large_store(large_store::LargeStore::open().await);
+        leptos::mount::mount_to_body(app::App);
+        prerendered::hand_over();
+    });
 }

@@ -5,7 +5,7 @@ use super::*;
 
 impl AppState {
     /// Runs `f` on the workspace (`None` only once the page is gone).
-    pub fn with_ws<R>(&self, f: impl FnOnce(&mut Workspace<BrowserStorage>) -> R) -> Option<R> {
+    pub fn with_ws<R>(&self, f: impl FnOnce(&mut Workspace<AppStorage>) -> R) -> Option<R> {
         self.ws.try_update_value(f)
     }
 

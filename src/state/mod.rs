@@ -33,7 +33,9 @@ pub mod viewport;
 
 pub use viewport::{Viewport, LONG_DOCUMENT};
 
+use crate::large_store::LargeStore;
 use crate::storage::{now_ms, BrowserStorage};
+use annotator_core::persist::Tiered;
 
 /// How long changes wait before they are written (coalesces bursts).
 const SAVE_DELAY: Duration = Duration::from_millis(120);
@@ -85,7 +87,7 @@ pub enum NoticeAction {
 pub struct AppState {
     /// The library and the open document in the browser's storage: the only
     /// way the shell reads or writes a storage key.
-    pub ws: StoredValue<Workspace<BrowserStorage>, LocalStorage>,
+    pub ws: StoredValue<Workspace<AppStorage>, LocalStorage>,
     pub doc: RwSignal<Arc<Document>>,
     /// `None` until the key-term worker has answered for the open document.
     pub analysis: RwSignal<Option<Arc<Analysis>>>,
@@ -119,6 +121,11 @@ pub struct AppState {
     pub progress: RwSignal<Option<String>>,
     /// Set while changes cannot be written.
     pub save_failure: RwSignal<Option<StorageFailure>>,
+    /// Whether the browser agreed to keep this origin's data under storage
+    /// pressure (`navigator.storage.persist()`), once it answered.
+    pub persisted: RwSignal<Option<bool>>,
+    /// The browser's estimate of this origin's usage and quota, in bytes.
+    pub estimate: RwSignal<Option<(f64, f64)>>,
     pub doc_settings: RwSignal<DocSettings>,
     pub user_settings: RwSignal<UserSettings>,
     /// Every lexicon match of the open document, by block id, whatever is
@@ -158,6 +165,20 @@ pub struct AppState {
     terms_job: StoredValue<u64>,
 }
 
+/// The page's storage: localStorage, and IndexedDB for document texts
+/// (`persist::tiers`, `large_store`).
+pub type AppStorage = Tiered<BrowserStorage, LargeStore>;
+
+thread_local! {
+    /// The large store, opened (asynchronously) before the app mounts.
+    static LARGE_STORE: std::cell::RefCell<Option<LargeStore>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Hands the opened large store to [`AppState::restore`].
+pub fn set_large_store(store: LargeStore) {
+    LARGE_STORE.with(|l| *l.borrow_mut() = Some(store));
+}
+
 /// The speech shipped inside the app.
 pub const BUILTIN_SPEECH: &str = include_str!("../../assets/speech-foreign-trade-2022-07-14.txt");
 
@@ -171,7 +192,11 @@ impl AppState {
             name: "我 · Me".into(),
             color: "#2f6fdb".into(),
         };
-        let (ws, started) = Workspace::start(BrowserStorage::open(), BUILTIN_SPEECH, fresh, &replica, now_ms());
+        let large = LARGE_STORE
+            .with(|l| l.borrow_mut().take())
+            .unwrap_or_else(|| LargeStore::unavailable("not opened"));
+        let storage = Tiered::new(BrowserStorage::open(), large);
+        let (ws, started) = Workspace::start(storage, BUILTIN_SPEECH, fresh, &replica, now_ms());
         let Started { opened, user_settings } = started;
         let Opened {
             doc,
@@ -297,6 +322,8 @@ impl AppState {
             notices: RwSignal::new(Vec::new()),
             progress: RwSignal::new(None),
             save_failure: RwSignal::new(None),
+            persisted: RwSignal::new(None),
+            estimate: RwSignal::new(None),
             library_open: RwSignal::new(false),
             disagreements_only: RwSignal::new(false),
             disagreement_theme,

@@ -82,9 +82,9 @@ pub fn LibraryPanel(open: RwSignal<bool>) -> impl IntoView {
     let usage = move || {
         open.track();
         state.library.track();
-        match state.ws.with_value(|w| w.storage().app_usage()) {
+        match state.ws.with_value(|w| w.storage().small.app_usage()) {
             Some(units) => format!(
-                "本地存储已用约 {:.2} MB，约占 {:.0}% · About {:.2} MB of browser storage used ({:.0}% of ~10 MB)",
+                "本地存储（标注、设置）已用约 {:.2} MB，约占 {:.0}% · Browser storage (annotations, settings): about {:.2} MB used ({:.0}% of ~10 MB)",
                 units as f64 * 2.0 / 1e6,
                 units as f64 * 100.0 / QUOTA_UNITS as f64,
                 units as f64 * 2.0 / 1e6,
@@ -93,6 +93,56 @@ pub fn LibraryPanel(open: RwSignal<bool>) -> impl IntoView {
             None => "本地存储不可用 · Browser storage unavailable".into(),
         }
     };
+    // Document texts in IndexedDB, and what the browser estimates in all.
+    let large = move || {
+        open.track();
+        state.library.track();
+        let (closed, (texts, units)) = state
+            .ws
+            .with_value(|w| (w.storage().large.closed(), w.storage().large.usage()));
+        let mut line = match closed {
+            None => format!(
+                "IndexedDB（文档全文）：{texts} 篇，约 {:.2} MB · IndexedDB (document texts): {texts} texts, about {:.2} MB",
+                units as f64 * 2.0 / 1e6,
+                units as f64 * 2.0 / 1e6
+            ),
+            Some(why) => format!(
+                "IndexedDB 不可用，全文也存于本地存储 · IndexedDB unavailable, texts kept in browser storage too ({why})"
+            ),
+        };
+        if let Some((used, quota)) = state.estimate.get() {
+            line.push_str(&format!(
+                "；浏览器估计本站共用 {:.1} MB，可用 {:.0} MB · the browser estimates {:.1} MB used of {:.0} MB allowed",
+                used / 1e6,
+                quota / 1e6,
+                used / 1e6,
+                quota / 1e6
+            ));
+        }
+        line
+    };
+    let persisted = move || match state.persisted.get() {
+        Some(true) => "granted",
+        Some(false) => "not-granted",
+        None => "unknown",
+    };
+    let persisted_text = move || {
+        match state.persisted.get() {
+        Some(true) => "浏览器已同意保留这些数据 · The browser agreed to keep this data",
+        Some(false) => "浏览器未同意持久保存：空间紧张时可能清除，请定期导出 · Not granted: the browser may clear this data when space runs low; export regularly",
+        None => "浏览器未回答是否保留数据 · The browser has not said whether it will keep this data",
+    }
+    };
+    // The estimate is asked again whenever the library opens.
+    Effect::new(move |_| {
+        if open.get() {
+            leptos::task::spawn_local(async move {
+                if let Some(e) = crate::large_store::estimate().await {
+                    state.estimate.set(Some(e));
+                }
+            });
+        }
+    });
     view! {
         <div class="library-backdrop" hidden=move || !open.get() on:click=move |_| open.set(false)></div>
         <aside class="library" role="dialog" aria-label="文档库 · Library" hidden=move || !open.get()>
@@ -131,6 +181,8 @@ pub fn LibraryPanel(open: RwSignal<bool>) -> impl IntoView {
                     </label>
                 </div>
                 <p class="hint" data-storage-usage="">{usage}</p>
+                <p class="hint" data-storage-large="">{large}</p>
+                <p class="hint" data-storage-persisted=persisted>{persisted_text}</p>
                 <ul class="doc-list">
                     <For each=rows key=|(e, tags)| (e.fingerprint.clone(), e.title.clone(), e.edited, *tags) children=move |(e, tags)| {
                         let fp = e.fingerprint.clone();

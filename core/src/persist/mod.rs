@@ -13,10 +13,14 @@
 //!
 //! - [`codec`]: keys, envelopes and the stored formats, encoded and decoded;
 //! - [`engine`]: the [`KeyValue`] seam, loading with backups, and saving by
-//!   read, merge, write.
+//!   read, merge, write;
+//! - [`tiers`]: a small and a large store as one `KeyValue` (document texts
+//!   in the large one).
 
 pub mod codec;
 pub mod engine;
+pub mod tiers;
 
 pub use codec::*;
 pub use engine::*;
+pub use tiers::{tier_of, Tier, Tiered};

@@ -1,0 +1,88 @@
+// Room for a study: 500 speeches of about 10,000 characters, each coded by
+// three coders (a library file written by core/examples/study_library.rs),
+// imported into a fresh profile, kept across reloads, one opened and
+// tagged. Texts live in IndexedDB, annotations in localStorage; the
+// storage meter says both.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer } from './support/env.mjs';
+import { openProfile } from './support/browser.mjs';
+import { AnnotatorPage } from './support/annotator-page.mjs';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SPEECHES = 500;
+let server, profile, app, dir, file;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'annotator-study-'));
+  file = join(dir, 'study.json');
+  execFileSync('cargo', ['run', '-q', '-p', 'annotator-core', '--example', 'study_library', '--', file, String(SPEECHES)], { cwd: ROOT, stdio: 'ignore' });
+  server = await startServer();
+  profile = await openProfile();
+  app = await AnnotatorPage.open(profile.context, server.url);
+});
+
+after(async () => {
+  await profile?.close();
+  await server?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const storedTexts = () => app.page.evaluate(() => new Promise((resolve, reject) => {
+  const open = indexedDB.open('speech-annotator');
+  open.onerror = () => reject(open.error);
+  open.onsuccess = () => {
+    const req = open.result.transaction('texts').objectStore('texts').count();
+    req.onsuccess = () => { resolve(req.result); open.result.close(); };
+    req.onerror = () => reject(req.error);
+  };
+}));
+
+test('500 speeches with three coders each are stored: texts in IndexedDB, annotations in localStorage', { timeout: 240_000 }, async () => {
+  await app.openLibrary();
+  await app.page.locator('input[type=file][data-library-import]').setInputFiles({ name: 'study.json', mimeType: 'application/json', buffer: readFileSync(file) });
+  await app.page.locator('[role="status"]').filter({ hasText: 'Library imported' }).waitFor({ timeout: 120_000 });
+  await app.page.waitForFunction((n) => new Promise((resolve) => {
+    const open = indexedDB.open('speech-annotator');
+    open.onsuccess = () => { const r = open.result.transaction('texts').objectStore('texts').count(); r.onsuccess = () => { resolve(r.result >= n); open.result.close(); }; };
+  }), SPEECHES, { timeout: 60_000, polling: 500 });
+  assert.equal(await storedTexts(), SPEECHES);
+  const inLocal = await app.page.evaluate(() => Object.keys(localStorage).filter((k) => k.includes(':doc:')).length);
+  assert.equal(inLocal, 0, 'no text in localStorage');
+  const annotations = await app.page.evaluate(() => Object.keys(localStorage).filter((k) => k.includes(':annotations:')).length);
+  assert.ok(annotations >= SPEECHES, `${annotations} annotation entries`);
+});
+
+test('after a reload every speech is listed, one opens with its three coders, a tag is kept', { timeout: 240_000 }, async () => {
+  await app.reload();
+  await app.openLibrary();
+  assert.equal(await app.page.locator('[data-doc-id]').filter({ hasText: '号讲话' }).count(), SPEECHES);
+  const meter = await app.page.locator('[data-storage-large]').innerText();
+  assert.match(meter, new RegExp(`${SPEECHES} texts`));
+  const usage = await app.page.locator('[data-storage-usage]').innerText();
+  const percent = Number(usage.match(/\((\d+)% of/)[1]);
+  assert.ok(percent > 10 && percent < 100, usage);
+  assert.match(await app.page.locator('[data-storage-persisted]').getAttribute('data-storage-persisted'), /^(granted|not-granted|unknown)$/);
+  await app.page.locator('[data-doc-id]').filter({ hasText: '第250号讲话' }).locator('[data-doc-open]').click();
+  await app.page.waitForFunction(() => document.querySelector('[data-kind="title"]')?.textContent.includes('第250号讲话'));
+  const paras = await app.blockIndexes('paragraph');
+  assert.ok(paras.length > 30, `${paras.length} paragraphs`);
+  const coders = await app.page.$$eval('[data-coder]', (els) => [...new Set(els.map((e) => e.dataset.coder))].sort());
+  assert.deepEqual(coders, ['c-study-chen', 'c-study-li', 'c-study-wang']);
+  await app.clickTheme(paras[2], 'trade');
+  await app.settle();
+  await app.reload();
+  await app.page.waitForFunction(() => document.querySelector('[data-kind="title"]')?.textContent.includes('第250号讲话'));
+  assert.ok((await app.themesOf(paras[2])).includes('trade'));
+  // Another speech opens from IndexedDB after the reload, whole.
+  await app.openLibrary();
+  await app.page.locator('[data-doc-id]').filter({ hasText: '第499号讲话' }).locator('[data-doc-open]').click();
+  await app.page.waitForFunction(() => document.querySelector('[data-kind="title"]')?.textContent.includes('第499号讲话'));
+  assert.ok((await app.blockIndexes('paragraph')).length > 30);
+  app.assertNoConsoleErrors();
+});
