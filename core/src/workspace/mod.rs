@@ -12,10 +12,12 @@
 //! queued; the shell takes the queue with [`Workspace::take_recoveries`] and
 //! tells the user.
 
+mod batch;
 mod export;
 mod library_file;
 mod project_import;
 
+pub use batch::{expand_zips, Batch, BatchApplied, BatchInput, BatchItem, BatchProblem, Target, MAX_BATCH_FILES};
 pub use export::{ExportFile, ExportKind};
 pub use library_file::{LibraryImported, LibraryUndo};
 pub use project_import::{ImportedSource, ProjectImported, SkippedSource};
@@ -455,5 +457,7 @@ impl<K: KeyValue> Workspace<K> {
 
 #[cfg(test)]
 mod project_tests;
+#[cfg(test)]
+mod batch_tests;
 #[cfg(test)]
 mod tests;
