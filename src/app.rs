@@ -9,7 +9,7 @@ use wasm_bindgen::JsCast;
 use crate::state::AppState;
 use crate::view::compare::AgreementPanel;
 use crate::view::document::DocumentView;
-use crate::view::exchange::{import_file, CodersPanel, ExportMenu, ImportDialog, ImportState};
+use crate::view::exchange::{CodersPanel, ExportMenu, ImportDialog, ImportState};
 use crate::view::library::LibraryPanel;
 use crate::view::notices::Notices;
 use crate::view::terms::TermList;
@@ -58,15 +58,20 @@ pub fn App() -> impl IntoView {
     let dragover = window_event_listener(ev::dragover, move |e| e.prevent_default());
     on_cleanup(move || dragover.remove());
     let pending = ImportState(RwSignal::new(None));
+    let batch = crate::view::batch::BatchState(RwSignal::new(None));
+    provide_context(batch);
     let drop = window_event_listener(ev::drop, move |e| {
         e.prevent_default();
-        let Some(file) = e.data_transfer().and_then(|d| d.files()).and_then(|f| f.get(0)) else {
-            return;
-        };
-        if crate::view::library::is_text_file(&file) {
-            crate::view::library::open_file(state, file, None);
-        } else {
-            import_file(state, pending, file);
+        let files: Vec<web_sys::File> = e
+            .data_transfer()
+            .and_then(|d| d.files())
+            .map(|l| (0..l.length()).filter_map(|i| l.get(i)).collect())
+            .unwrap_or_default();
+        match files.as_slice() {
+            [file] if crate::view::library::is_text_file(file) => {
+                crate::view::library::open_file(state, file.clone(), None)
+            }
+            _ => crate::view::batch::import_files(state, pending, batch, files),
         }
     });
     on_cleanup(move || drop.remove());
@@ -101,6 +106,7 @@ pub fn App() -> impl IntoView {
         <Notices/>
         <LibraryPanel open=library_open/>
         <ImportDialog pending=pending/>
+        <crate::view::batch::BatchDialog batch=batch/>
         <div class="progress" role="status" data-segmenting=move || (!ready()).to_string()
             hidden=move || ready() || state.progress.with(Option::is_some)>
             "正在分词并提取关键词… · Segmenting and ranking key terms…"

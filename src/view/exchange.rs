@@ -87,11 +87,14 @@ pub fn ExportMenu(pending: ImportState) -> impl IntoView {
             OffsetUnit::CodePoints
         }
     };
+    let batch = expect_context::<crate::view::batch::BatchState>();
     let on_import = move |ev: leptos::ev::Event| {
         let input: web_sys::HtmlInputElement = event_target(&ev);
-        if let Some(file) = input.files().and_then(|f| f.get(0)) {
-            import_file(state, pending, file);
-        }
+        let files = input
+            .files()
+            .map(|l| (0..l.length()).filter_map(|i| l.get(i)).collect())
+            .unwrap_or_default();
+        crate::view::batch::import_files(state, pending, batch, files);
         input.set_value("");
     };
     view! {
@@ -131,8 +134,8 @@ pub fn ExportMenu(pending: ImportState) -> impl IntoView {
                     "REFI-QDA 编码簿 · codebook (.qdc)"
                 </button>
                 <h3>"导入 · Import"</h3>
-                <label class="file">"选择文件（或拖放到页面） · Choose a file (or drop it on the page)"
-                    <input type="file" data-import="" accept=".json,.jsonld,.qdpx,.qdc,application/json,application/ld+json,application/zip,application/xml" on:change=on_import/>
+                <label class="file">"选择文件，可多选或选一个 zip（或拖放到页面） · Choose files, several or one zip (or drop them on the page)"
+                    <input type="file" data-import="" multiple=true accept=".json,.jsonld,.qdpx,.qdc,application/json,application/ld+json,application/zip,application/xml" on:change=on_import/>
                 </label>
             </div>
         </details>

@@ -1,6 +1,7 @@
 //! Components. Each reads the [`crate::state::AppState`] from context and
 //! calls its methods; none holds logic a native test should see.
 
+pub mod batch;
 pub mod compare;
 pub mod document;
 pub mod exchange;

@@ -135,13 +135,22 @@ pub fn expand_zips(files: Vec<BatchInput>) -> (Vec<BatchInput>, Vec<BatchProblem
     (out, problems)
 }
 
+/// Whether a file is a bundle of files (a zip that is not a REFI-QDA
+/// project): picked alone, it is still read as a batch.
+pub fn is_bundle(f: &BatchInput) -> bool {
+    formats::detect(&f.bytes) == formats::Detected::Zip && !is_project(f)
+}
+
 /// A zip that holds a `.qde` is a REFI-QDA project, read as one.
 fn is_project(f: &BatchInput) -> bool {
     let lower = f.name.to_lowercase();
     if lower.ends_with(".qdpx") {
         return true;
     }
-    zip::ZipArchive::new(std::io::Cursor::new(&f.bytes)).is_ok_and(|z| z.file_names().any(|n| n.is_ok_and(|n| n.to_lowercase().ends_with(".qde"))))
+    zip::ZipArchive::new(std::io::Cursor::new(&f.bytes)).is_ok_and(|z| {
+        z.file_names()
+            .any(|n| n.is_ok_and(|n| n.to_lowercase().ends_with(".qde")))
+    })
 }
 
 fn unzip(f: &BatchInput) -> Result<Vec<BatchInput>, ImportError> {
@@ -159,7 +168,10 @@ fn unzip(f: &BatchInput) -> Result<Vec<BatchInput>, ImportError> {
         // Sizes are checked as read, whatever the zip declares.
         let limit = crate::exchange::MAX_IMPORT_BYTES as u64 + 1;
         let mut bytes = Vec::new();
-        (&mut entry).take(limit).read_to_end(&mut bytes).map_err(|e| ImportError::Refused(format!("zip: {e}")))?;
+        (&mut entry)
+            .take(limit)
+            .read_to_end(&mut bytes)
+            .map_err(|e| ImportError::Refused(format!("zip: {e}")))?;
         total += bytes.len();
         if bytes.len() as u64 >= limit || total > crate::exchange::MAX_IMPORT_BYTES * 8 {
             return Err(ImportError::TooLarge(total));
@@ -200,8 +212,17 @@ impl<K: KeyValue> Workspace<K> {
     /// one (its stored annotations), or none.
     fn target_of(&self, fp: &str, open: &Store) -> Option<(Target, Document, Store, String)> {
         if fp == self.doc.fingerprint {
-            let title = self.library.get(fp).map(|e| e.title.clone()).or_else(|| self.doc.title.clone());
-            return Some((Target::Open, (*self.doc).clone(), open.clone(), title.unwrap_or_default()));
+            let title = self
+                .library
+                .get(fp)
+                .map(|e| e.title.clone())
+                .or_else(|| self.doc.title.clone());
+            return Some((
+                Target::Open,
+                (*self.doc).clone(),
+                open.clone(),
+                title.unwrap_or_default(),
+            ));
         }
         let entry = self.library.get(fp)?;
         let text = self.read_text(fp).ok()?;
@@ -255,7 +276,12 @@ impl<K: KeyValue> Workspace<K> {
         let (target, incoming, title, text) = match self.target_of(&fp, open) {
             Some((Target::Open, _, _, title)) => (Target::Open, first, title, None),
             // Read again against its own document and store.
-            Some((t, doc, store, title)) => (t, formats::read_file(&f.name, &f.bytes, &doc, &store)?.incoming, title, None),
+            Some((t, doc, store, title)) => (
+                t,
+                formats::read_file(&f.name, &f.bytes, &doc, &store)?.incoming,
+                title,
+                None,
+            ),
             None => {
                 let Some(text) = first.document.text.clone() else {
                     return Err(ImportError::Refused(
@@ -302,7 +328,13 @@ impl<K: KeyValue> Workspace<K> {
     /// page holds it; the page reloads it). All or nothing: a write the
     /// storage refuses takes back everything written and is returned as
     /// [`ImportError::Refused`]. The undo puts back every value replaced.
-    pub fn apply_batch(&mut self, batch: &Batch, open: &Store, own: &str, now_ms: u64) -> Result<BatchApplied, ImportError> {
+    pub fn apply_batch(
+        &mut self,
+        batch: &Batch,
+        open: &Store,
+        own: &str,
+        now_ms: u64,
+    ) -> Result<BatchApplied, ImportError> {
         let before = self.library.clone();
         // Per document: its parsed text, its store, what was applied.
         let mut stores: BTreeMap<String, (Document, Store, Target)> = BTreeMap::new();

@@ -108,7 +108,10 @@ fn each_file_goes_to_its_document_and_each_coder_is_a_set_with_one_undo() {
     assert!(done.open_changed);
     assert_eq!(done.applied.tags, 4);
     let third = Document::parse(THIRD);
-    assert!(ws.library().get(&third.fingerprint).is_some(), "THIRD added from its text");
+    assert!(
+        ws.library().get(&third.fingerprint).is_some(),
+        "THIRD added from its text"
+    );
     let stored = |ws: &Workspace<Mem>, text: &str| {
         let fp = Document::parse(text).fingerprint;
         let raw = ws.kv.get(&persist::annotations_key(&fp)).unwrap().unwrap();
@@ -136,7 +139,10 @@ fn a_zip_of_files_is_opened_and_a_broken_one_is_named() {
         (".DS_Store", b"junk".to_vec()),
     ]);
     let batch = ws.read_batch(
-        vec![input("round-1.zip", zip), input("broken.zip", b"PK\x03\x04 not really".to_vec())],
+        vec![
+            input("round-1.zip", zip),
+            input("broken.zip", b"PK\x03\x04 not really".to_vec()),
+        ],
         &started.opened.store,
     );
     let files: Vec<&str> = batch.items.iter().map(|i| i.file.as_str()).collect();
@@ -157,7 +163,9 @@ fn a_full_storage_takes_the_whole_batch_back() {
     );
     let library = ws.library().clone();
     ws.kv.quota = Some(ws.kv.map.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>() + 10);
-    let err = ws.apply_batch(&batch, &started.opened.store, "c-me", 2_000).unwrap_err();
+    let err = ws
+        .apply_batch(&batch, &started.opened.store, "c-me", 2_000)
+        .unwrap_err();
     assert!(matches!(err, ImportError::Refused(_)), "{err:?}");
     assert_eq!(ws.library(), &library, "nothing added");
     let third = Document::parse(THIRD).fingerprint;

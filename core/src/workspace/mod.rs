@@ -17,7 +17,9 @@ mod export;
 mod library_file;
 mod project_import;
 
-pub use batch::{expand_zips, Batch, BatchApplied, BatchInput, BatchItem, BatchProblem, Target, MAX_BATCH_FILES};
+pub use batch::{
+    expand_zips, is_bundle, Batch, BatchApplied, BatchInput, BatchItem, BatchProblem, Target, MAX_BATCH_FILES,
+};
 pub use export::{ExportFile, ExportKind};
 pub use library_file::{LibraryImported, LibraryUndo};
 pub use project_import::{ImportedSource, ProjectImported, SkippedSource};
@@ -456,8 +458,8 @@ impl<K: KeyValue> Workspace<K> {
 }
 
 #[cfg(test)]
-mod project_tests;
-#[cfg(test)]
 mod batch_tests;
+#[cfg(test)]
+mod project_tests;
 #[cfg(test)]
 mod tests;
