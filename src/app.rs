@@ -99,7 +99,7 @@ pub fn App() -> impl IntoView {
                     prop:disabled=move || !state.can_redo.get()
                     on:click=move |_| state.redo()>"↷ 重做"</button>
                 <ExportMenu pending=pending/>
-                <button type="button" class="scheme" title="深色/浅色 Dark/light" aria-label="Toggle dark mode"
+                <button type="button" class="scheme" data-action="scheme" title="深色/浅色 Dark/light" aria-label="Toggle dark mode"
                     on:click=move |_| toggle_scheme()>"◐"</button>
             </div>
         </header>
@@ -146,7 +146,12 @@ fn toggle_scheme() {
                 .flatten()
                 .is_some_and(|m| m.matches())
         });
-    let _ = root.set_attribute("data-scheme", if dark { "light" } else { "dark" });
+    let scheme = if dark { "light" } else { "dark" };
+    let _ = root.set_attribute("data-scheme", scheme);
+    // Remembered for the next visit (early.js applies it before the first paint).
+    if let Some(local) = window().local_storage().ok().flatten() {
+        let _ = local.set_item(&format!("{}scheme", annotator_core::persist::PREFIX), scheme);
+    }
 }
 
 fn in_text_field(e: &web_sys::KeyboardEvent) -> bool {
@@ -188,6 +193,11 @@ fn on_key(state: AppState, e: &web_sys::KeyboardEvent) {
             };
             e.prevent_default();
             state.toggle(&block, &theme);
+            // In a long document the focused paragraph may have scrolled out:
+            // it comes back into view, so the tag is seen where it went.
+            if let Some(i) = state.focused.get_untracked() {
+                crate::view::document::scroll_to_block(state, i, false);
+            }
         }
         Action::ToggleUncoded => {
             let Some(block) = state.focused_block_id() else {

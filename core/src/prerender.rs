@@ -83,7 +83,7 @@ fn header(out: &mut String, doc: &Document) {
         "<button type=\"button\" data-action=\"undo\" title=\"撤销 Undo (Ctrl+Z)\" disabled=\"\">↶ 撤销</button>",
         "<button type=\"button\" data-action=\"redo\" title=\"重做 Redo (Ctrl+Shift+Z)\" disabled=\"\">↷ 重做</button>",
         "<details class=\"menu\" data-menu=\"share\"><summary>⇄ 共享 · Share</summary></details>",
-        "<button type=\"button\" class=\"scheme\" title=\"深色/浅色 Dark/light\" aria-label=\"Toggle dark mode\">◐</button>",
+        "<button type=\"button\" class=\"scheme\" data-action=\"scheme\" title=\"深色/浅色 Dark/light\" aria-label=\"Toggle dark mode\">◐</button>",
         "</div></header>"
     ));
 }

@@ -97,10 +97,20 @@ pub fn ExportMenu(pending: ImportState) -> impl IntoView {
         crate::view::batch::import_files(state, pending, batch, files);
         input.set_value("");
     };
+    // An export chosen closes the menu (it would cover the panel below).
+    let close_after_export = |ev: leptos::ev::MouseEvent| {
+        use wasm_bindgen::JsCast;
+        let target = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+        if let Some(button) = target.and_then(|t| t.closest("button[data-export]").ok().flatten()) {
+            if let Some(menu) = button.closest("details").ok().flatten() {
+                let _ = menu.remove_attribute("open");
+            }
+        }
+    };
     view! {
         <details class="menu" data-menu="share">
             <summary>"⇄ 共享 · Share"</summary>
-            <div class="menu-body">
+            <div class="menu-body" on:click=close_after_export>
                 <h3>"导出 · Export"</h3>
                 <button type="button" data-export="json"
                     on:click=move |_| state.export(ExportKind::Json { all_sets: all_sets.get_untracked(), include_text: include_text.get_untracked() })>

@@ -92,6 +92,9 @@ test('a click and a key that came before the app are kept', async () => {
     await page.locator(`[data-block="${paras[0]}"] [data-theme-toggle="trade"]`).click();
     await page.locator(`[data-block="${paras[1]}"] p`).click();
     await page.keyboard.press('1');
+    // A note opened with n and typed into, all before the app.
+    await page.keyboard.press('n');
+    await page.keyboard.type('early note');
     release();
     const app = new AnnotatorPage(page);
     await app.waitForText();
@@ -99,10 +102,36 @@ test('a click and a key that came before the app are kept', async () => {
     assert.deepEqual(await app.themesOf(paras[0]), ['trade']);
     assert.deepEqual(await app.themesOf(paras[1]), ['investment']);
     assert.equal(await app.focusedBlock(), paras[1]);
+    await page.waitForFunction((i) => document.querySelector(`[data-block="${i}"] [data-note]`)?.value === 'early note', paras[1]);
     await app.settle();
     await app.reload();
     assert.deepEqual(await app.themesOf(paras[0]), ['trade'], 'kept after a reload');
     app.assertNoConsoleErrors();
+  } finally {
+    await profile.close();
+  }
+});
+
+test('a returning user: their chosen scheme before the first paint, and the prerendered toggles wait for their own', async () => {
+  const profile = await openProfile();
+  try {
+    const page = profile.context.pages()[0];
+    const app = new AnnotatorPage(page);
+    await app.goto(server.url);
+    const paras = await app.blockIndexes('paragraph');
+    await app.clickTheme(paras[0], 'trade');
+    await page.locator('[data-action="scheme"]').click();
+    const scheme = await page.evaluate(() => document.documentElement.dataset.scheme);
+    await app.settle();
+    const release = await holdWasm(page);
+    await page.reload({ waitUntil: 'domcontentloaded' });
+    await page.waitForSelector('#prerender');
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.scheme), scheme, 'the scheme is applied before the app');
+    assert.equal(await page.$eval('#prerender .tags', (e) => getComputedStyle(e).visibility), 'hidden', 'untagged toggles are not shown as the user\'s');
+    release();
+    await app.waitForText();
+    assert.deepEqual(await app.themesOf(paras[0]), ['trade']);
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.scheme), scheme);
   } finally {
     await profile.close();
   }
