@@ -125,6 +125,7 @@ impl Sets<'_> {
                 notes: BTreeMap::new(),
                 // Not-coded marks travel in the app's own file only.
                 uncoded: Default::default(),
+                status: None,
             },
             tags: HashMap::new(),
         });
