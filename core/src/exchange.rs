@@ -438,11 +438,7 @@ pub fn plan(incoming: &Incoming, mode: Mode, doc: &Document, store: &Store, own:
                 // The same coder's file again (a coder is their id, made at
                 // random per profile, whatever they call themselves now):
                 // their open set becomes what the file holds, name included.
-                if let Some(open) = store
-                    .sets
-                    .get(&s.id)
-                    .filter(|x| x.id != own && x.kind == s.kind)
-                {
+                if let Some(open) = store.sets.get(&s.id).filter(|x| x.id != own && x.kind == s.kind) {
                     cmds.extend(refresh_set(open, s, &known));
                     continue;
                 }

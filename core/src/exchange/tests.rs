@@ -59,7 +59,9 @@ fn the_same_coder_imported_again_side_by_side_is_updated_not_duplicated() {
     renamed.sets[0].name = "李明".into();
     renamed.sets[0].color = "#123456".into();
     renamed.sets[0].status = Some(Status::Done);
-    let inverse = store.apply(plan(&renamed, Mode::SideBySide, &doc, &store, "me")).unwrap();
+    let inverse = store
+        .apply(plan(&renamed, Mode::SideBySide, &doc, &store, "me"))
+        .unwrap();
     assert_eq!(store.sets.keys().collect::<Vec<_>>(), ["c-a", "me"]);
     let a = &store.sets["c-a"];
     assert_eq!((a.name.as_str(), a.color.as_str()), ("李明", "#123456"));

@@ -444,10 +444,7 @@ fn marking_done_is_an_undoable_stamped_command_that_merges() {
     // a read-only coder's status is theirs: refused, nothing changes
     other_coder(&mut a);
     let before = a.clone();
-    assert_eq!(
-        a.apply(a.toggle_done("li")),
-        Err(StoreError::ReadOnlySet("Li".into()))
-    );
+    assert_eq!(a.apply(a.toggle_done("li")), Err(StoreError::ReadOnlySet("Li".into())));
     assert_eq!(a, before);
     assert!(matches!(
         a.apply(a.toggle_done("nobody")),
@@ -461,10 +458,7 @@ fn status_names_round_trip() {
         assert_eq!(Status::parse(s.as_str()), Some(s));
     }
     assert_eq!(Status::parse("finished"), None);
-    assert_eq!(
-        serde_json::to_string(&Status::NotStarted).unwrap(),
-        "\"not-started\""
-    );
+    assert_eq!(serde_json::to_string(&Status::NotStarted).unwrap(), "\"not-started\"");
 }
 
 #[test]

@@ -667,7 +667,9 @@ fn a_coders_status_travels_and_a_file_without_one_reads_as_derived() {
     merged.apply(plan(&inc, Mode::Merge, &doc, &merged, "you")).unwrap();
     assert_eq!(merged.sets["you"].status, None);
     let mut replaced = fresh();
-    replaced.apply(plan(&inc, Mode::Replace, &doc, &replaced, "you")).unwrap();
+    replaced
+        .apply(plan(&inc, Mode::Replace, &doc, &replaced, "you"))
+        .unwrap();
     assert_eq!(replaced.sets["you"].status, Some(crate::store::Status::Done));
     // a file written before statuses existed: in progress, derived from its tags
     let old = exported(&doc, &coded().1, false);
