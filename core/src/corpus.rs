@@ -70,6 +70,16 @@ pub fn included<'a>(docs: &[CorpusDocument<'a>], sub: SubThemes) -> Vec<Included
         .collect()
 }
 
+/// One document with every coder, each under the rule of their status:
+/// the data of the document's own panel ([`crate::compare::report`]), for
+/// the reliability data of that one document.
+pub fn every_coder<'a>(source: CorpusDocument<'a>, sub: SubThemes) -> IncludedDocument<'a> {
+    IncludedDocument {
+        source,
+        compared: crate::compare::compared(source.doc, source.store, sub),
+    }
+}
+
 /// The coder sets of a store whose status is done, in id order.
 fn done_coders(store: &Store) -> Vec<&AnnotationSet> {
     coders(store)
