@@ -532,21 +532,30 @@ fn theme_matrix(coding: &Coding, theme: &str) -> Vec<Vec<Option<bool>>> {
 /// what [`report`] computes from, and what a corpus adds up across
 /// documents whose coders sit in different slots.
 pub fn theme_counts(coding: &Coding, slots: &[usize], width: usize) -> Vec<BinaryCounts> {
-    let mut unit: Vec<Option<bool>> = vec![None; width];
-    coding
-        .themes
-        .iter()
-        .map(|theme| {
-            let mut counts = BinaryCounts::new(width);
-            for u in 0..coding.units.len() {
-                for (c, &slot) in slots.iter().enumerate().take(coding.coders.len()) {
-                    unit[slot] = coding.cell(c, u).map(|set| set.contains(theme));
-                }
-                counts.add_unit(&unit);
+    let k = coding.themes.len();
+    let index: BTreeMap<&str, usize> = coding.themes.iter().enumerate().map(|(i, t)| (t.as_str(), i)).collect();
+    let mut counts = vec![BinaryCounts::new(width); k];
+    // One unit's values, theme by theme: `cells[theme * width + slot]`.
+    let mut cells: Vec<Option<bool>> = vec![None; k * width];
+    for u in 0..coding.units.len() {
+        cells.fill(None);
+        for (c, &slot) in slots.iter().enumerate().take(coding.coders.len()) {
+            let Some(set) = coding.cell(c, u) else { continue };
+            if slot >= width {
+                continue;
             }
-            counts
-        })
-        .collect()
+            for theme in 0..k {
+                cells[theme * width + slot] = Some(false);
+            }
+            for t in set.iter().filter_map(|t| index.get(t.as_str())) {
+                cells[t * width + slot] = Some(true);
+            }
+        }
+        for (theme, c) in counts.iter_mut().enumerate() {
+            c.add_unit(&cells[theme * width..(theme + 1) * width]);
+        }
+    }
+    counts
 }
 
 /// Agreement per theme, and overall.

@@ -21,7 +21,11 @@
 //! [`compared`] says per coder which rule applied and how many units it
 //! counted ([`CoderUnits`]), so the panel can say so.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
+
+mod values;
+
+pub use values::Values;
 
 use crate::agreement::{self, Coding, Report};
 use crate::document::Document;
@@ -119,87 +123,17 @@ pub struct Compared {
     pub units: Vec<CoderUnits>,
 }
 
-/// Each theme with the themes whose tags count for it: itself, and its
-/// sub-themes when `sub` is [`SubThemes::WithParent`].
-fn counted_themes(store: &Store, sub: SubThemes) -> Vec<(String, Vec<String>)> {
-    let themes: Vec<String> = store.themes().iter().map(|t| t.id.clone()).collect();
-    // The parent map is read once: this runs on every keypress while
-    // coders are compared.
-    let parent: BTreeMap<&str, &str> = store
-        .codebook
-        .iter()
-        .filter_map(|(id, e)| e.entry.parent.as_deref().map(|p| (id.as_str(), p)))
-        .collect();
-    themes
-        .iter()
-        .map(|t| {
-            let mut ids = vec![t.clone()];
-            if sub == SubThemes::WithParent {
-                ids.extend(
-                    themes
-                        .iter()
-                        .filter(|c| parent.get(c.as_str()) == Some(&t.as_str()))
-                        .cloned(),
-                );
-            }
-            (t.clone(), ids)
-        })
-        .collect()
-}
-
 /// The present/absent/missing matrix of `sets` on `doc` (themes from
 /// `store`), each coder's units chosen by [`UnitRule::for_status`] of the
 /// set's [`AnnotationSet::status`].
 pub fn compare_sets(doc: &Document, store: &Store, sets: &[&AnnotationSet], sub: SubThemes) -> Compared {
-    let units: Vec<&str> = doc.taggable().map(|b| b.id.as_str()).collect();
-    let counted = counted_themes(store, sub);
-    let mut rules = Vec::with_capacity(sets.len());
-    let values = sets
-        .iter()
-        .map(|s| {
-            let status = s.status();
-            let rule = UnitRule::for_status(status);
-            let last = match rule {
-                UnitRule::WholeDocument => units.len().checked_sub(1),
-                UnitRule::ReadingOrder => {
-                    // A tag taken off (a tombstone) was a touch too.
-                    let touched: BTreeSet<&str> = s
-                        .tags
-                        .keys()
-                        .map(|k| k.block.as_str())
-                        .chain(
-                            s.notes
-                                .iter()
-                                .filter(|(_, n)| !n.text.is_empty())
-                                .map(|(b, _)| b.as_str()),
-                        )
-                        .chain(s.uncoded.iter().filter(|(_, u)| u.on).map(|(b, _)| b.as_str()))
-                        .collect();
-                    units.iter().rposition(|u| touched.contains(u))
-                }
-            };
-            let reached = last.map_or(0, |l| l + 1);
-            let marked = units[..reached].iter().filter(|u| s.is_uncoded(u)).count();
-            rules.push(CoderUnits {
-                coder: s.id.clone(),
-                status,
-                rule,
-                paragraphs: units.len(),
-                counted: reached - marked,
-                marked,
-                unreached: units.len() - reached,
-            });
-            units
-                .iter()
-                .enumerate()
-                .map(|(i, u)| {
-                    (i < reached && !s.is_uncoded(u)).then(|| {
-                        counted
-                            .iter()
-                            .filter(|(_, ids)| ids.iter().any(|t| s.has_tag(u, t)))
-                            .map(|(t, _)| t.clone())
-                            .collect::<BTreeSet<String>>()
-                    })
+    let v = Values::of(doc, store, sets, sub);
+    let values = (0..sets.len())
+        .map(|c| {
+            (0..v.units)
+                .map(|u| {
+                    v.themes_of(c, u)
+                        .map(|ks| ks.map(|k| v.themes[k].clone()).collect::<BTreeSet<String>>())
                 })
                 .collect()
         })
@@ -207,11 +141,11 @@ pub fn compare_sets(doc: &Document, store: &Store, sets: &[&AnnotationSet], sub:
     Compared {
         coding: Coding {
             coders: sets.iter().map(|s| s.id.clone()).collect(),
-            units: units.iter().map(|u| u.to_string()).collect(),
-            themes: counted.into_iter().map(|(t, _)| t).collect(),
+            units: doc.taggable().map(|b| b.id.clone()).collect(),
+            themes: v.themes,
             values,
         },
-        units: rules,
+        units: v.rules,
     }
 }
 

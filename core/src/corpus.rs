@@ -20,18 +20,18 @@
 //! is judged from the value totals of the whole corpus, so the corpus α is
 //! not an average of the documents' α.
 //!
-//! **Cost.** Each document is compared once ([`compare_sets`]) and reduced
-//! to additive counts ([`BinaryCounts`]); the corpus figures are their
-//! sums, so nothing the size of the corpus is held beyond one document's
-//! matrix at a time.
+//! **Cost.** Each document's values are read once, as bits ([`Values`]),
+//! and reduced to additive counts ([`BinaryCounts`]); the corpus figures
+//! are their sums, so nothing the size of the corpus is held beyond one
+//! document's values at a time.
 //!
 //! Sources: Krippendorff (2011), "Computing Krippendorff's
 //! Alpha-Reliability"; Cohen (1960).
 
 use std::collections::BTreeMap;
 
-use crate::agreement::{self, theme_counts, Agreement, AlphaResult, BinaryCounts, Scope};
-use crate::compare::{coders, compare_sets, Compared, SubThemes};
+use crate::agreement::{Agreement, AlphaResult, BinaryCounts, Scope};
+use crate::compare::{coders, compare_sets, Compared, SubThemes, Values};
 use crate::document::Document;
 use crate::store::{AnnotationSet, Status, Store};
 use crate::themes::Theme;
@@ -157,24 +157,24 @@ pub struct CorpusReport {
 /// document with two done coders, gives undefined figures (reason
 /// [`agreement::Undefined::SingleCoder`]), never a panic.
 pub fn corpus_agreement(docs: &[CorpusDocument], sub: SubThemes) -> CorpusReport {
-    let included = included(docs, sub);
-    let left_out = docs
-        .iter()
-        .filter_map(|d| {
-            let n = done_coders(d.store).len();
-            (n < 2).then(|| (d.doc.fingerprint.clone(), n))
-        })
-        .collect();
+    let mut left_out = Vec::new();
+    let mut entered: Vec<(&CorpusDocument, Vec<&AnnotationSet>)> = Vec::new();
     // Coders by id, each with the set of the latest rename.
     let mut coder_sets: BTreeMap<&str, (&AnnotationSet, usize)> = BTreeMap::new();
-    for d in &included {
-        for s in done_coders(d.source.store) {
+    for d in docs {
+        let done = done_coders(d.store);
+        if done.len() < 2 {
+            left_out.push((d.doc.fingerprint.clone(), done.len()));
+            continue;
+        }
+        for s in &done {
             let e = coder_sets.entry(s.id.as_str()).or_insert((s, 0));
             if s.stamps.name.t > e.0.stamps.name.t {
                 e.0 = s;
             }
             e.1 += 1;
         }
+        entered.push((d, done));
     }
     let slot: BTreeMap<&str, usize> = coder_sets.keys().enumerate().map(|(i, id)| (*id, i)).collect();
     let width = slot.len();
@@ -183,16 +183,24 @@ pub fn corpus_agreement(docs: &[CorpusDocument], sub: SubThemes) -> CorpusReport
     let mut themes: Vec<(Theme, BinaryCounts, usize)> = Vec::new();
     let mut theme_index: BTreeMap<String, usize> = BTreeMap::new();
     let mut pooled = BinaryCounts::new(width);
-    let mut per_document = Vec::with_capacity(included.len());
+    let mut per_document = Vec::with_capacity(entered.len());
     let mut units = 0;
-    for d in &included {
-        let coding = &d.compared.coding;
-        let slots: Vec<usize> = coding.coders.iter().map(|id| slot[id.as_str()]).collect();
-        let counts = theme_counts(coding, &slots, width);
+    // One unit's values, coder by coder in their corpus slots.
+    let mut unit: Vec<Option<bool>> = vec![None; width];
+    for (d, done) in &entered {
+        let v = Values::of(d.doc, d.store, done, sub);
+        let slots: Vec<usize> = done.iter().map(|s| slot[s.id.as_str()]).collect();
         let mut doc_pooled = BinaryCounts::new(width);
-        for (theme_id, c) in coding.themes.iter().zip(&counts) {
-            let k = *theme_index.entry(theme_id.clone()).or_insert_with(|| {
-                let theme = d.source.store.theme(theme_id).cloned().unwrap_or_else(|| Theme {
+        for (k, theme_id) in v.themes.iter().enumerate() {
+            let mut counts = BinaryCounts::new(width);
+            for u in 0..v.units {
+                for (c, &s) in slots.iter().enumerate() {
+                    unit[s] = v.value(c, u, k);
+                }
+                counts.add_unit(&unit);
+            }
+            let g = *theme_index.entry(theme_id.clone()).or_insert_with(|| {
+                let theme = d.store.theme(theme_id).cloned().unwrap_or_else(|| Theme {
                     id: theme_id.clone(),
                     name_zh: String::new(),
                     name_en: theme_id.clone(),
@@ -202,33 +210,27 @@ pub fn corpus_agreement(docs: &[CorpusDocument], sub: SubThemes) -> CorpusReport
                 themes.push((theme, BinaryCounts::new(width), 0));
                 themes.len() - 1
             });
-            themes[k].1.add(c);
-            themes[k].2 += usize::from(c.units() > 0);
-            doc_pooled.add(c);
+            themes[g].1.add(&counts);
+            themes[g].2 += usize::from(counts.units() > 0);
+            doc_pooled.add(&counts);
+        }
+        for &s in &slots {
+            unit[s] = None;
         }
         pooled.add(&doc_pooled);
-        let paragraphs = (0..coding.units.len())
-            .filter(|&u| {
-                coding
-                    .values
-                    .iter()
-                    .filter(|row| row.get(u).is_some_and(Option::is_some))
-                    .count()
-                    >= 2
-            })
-            .count();
+        let paragraphs = (0..v.units).filter(|&u| v.coders_of(u) >= 2).count();
         units += paragraphs;
         per_document.push(DocumentAgreement {
-            id: d.source.doc.fingerprint.clone(),
-            title: d.source.title.to_string(),
-            coders: coding.coders.clone(),
+            id: d.doc.fingerprint.clone(),
+            title: d.title.to_string(),
+            coders: done.iter().map(|s| s.id.clone()).collect(),
             units: paragraphs,
             alpha: doc_pooled.agreement(&ids, Scope::Pooled).alpha,
-            disagreements: agreement::disagreements(coding, None).len(),
+            disagreements: (0..v.units).filter(|&u| v.coders_of(u) >= 2 && v.disagree(u)).count(),
         });
     }
     CorpusReport {
-        documents: included.len(),
+        documents: entered.len(),
         units,
         coders: coder_sets
             .into_iter()
