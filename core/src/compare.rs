@@ -105,7 +105,7 @@ impl CoderUnits {
                  Done: {c} of {n} paragraphs count, a paragraph without a tag as “absent”; {m} marked not coded (missing)"
             ),
             UnitRule::ReadingOrder => format!(
-                "{}：计入最后一个触及段落之前的 {c} 段；其后 {r} 段与标为未编码的 {m} 段为缺失 · \
+                "{}：{n} 段中计入至最后触及的段落为止的 {c} 段；其后 {r} 段与标为未编码的 {m} 段为缺失 · \
                  {}: {c} of {n} paragraphs count, up to the last one touched; the {r} after it and {m} marked not coded are missing",
                 self.status.label().split(" · ").next().unwrap_or(""),
                 self.status.label().split(" · ").nth(1).unwrap_or(""),
@@ -160,6 +160,8 @@ pub fn coding(doc: &Document, store: &Store, sub: SubThemes) -> Coding {
     compared(doc, store, sub).coding
 }
 
+/// Agreement of every coder on `doc`, each under the rule of their
+/// status: [`agreement::report`] of [`coding`].
 pub fn report(doc: &Document, store: &Store, sub: SubThemes) -> Report {
     agreement::report(&coding(doc, store, sub))
 }
