@@ -13,7 +13,7 @@ use annotator_core::formats::own_json::{self as annotation_file, ExportOptions};
 use annotator_core::formats::{refi, w3c};
 use annotator_core::store::{AnnotationSet, Command, SetKind, Store, TagOrigin};
 use annotator_core::terms::{Segmenter, TermSettings};
-use annotator_core::{compare, persist};
+use annotator_core::{compare, corpus, persist};
 
 const SPEECH: &str = include_str!("../../assets/speech-foreign-trade-2022-07-14.txt");
 /// The dictionary the app's worker fetches at run time.
@@ -311,4 +311,121 @@ fn main() {
         ),
         format!("{t:.2} ms"),
     );
+
+    // Corpus agreement as the corpus view recomputes it: 500 speeches of
+    // about 60 paragraphs, three coders who marked each done, 4 and 10
+    // themes; every document compared, reduced to counts and summed.
+    for n_themes in [4, 10] {
+        let library = corpus_library(500, 60, n_themes);
+        let docs: Vec<corpus::CorpusDocument> = library
+            .iter()
+            .map(|(title, doc, store)| corpus::CorpusDocument { title, doc, store })
+            .collect();
+        let r = corpus::corpus_agreement(&docs, SubThemes::Separate);
+        let t = median_ms(5, || {
+            black_box(corpus::corpus_agreement(&docs, SubThemes::Separate));
+        });
+        row(
+            &format!(
+                "corpus agreement, 500 documents × 60 ¶ × 3 coders × {n_themes} themes (α {})",
+                r.overall.alpha.alpha.map_or("-".into(), |a| format!("{a:.3}"))
+            ),
+            format!("{t:.1} ms"),
+        );
+        if n_themes == 10 {
+            let t = median_ms(3, || {
+                black_box(annotator_core::formats::reliability::csv(&corpus::included(
+                    &docs,
+                    SubThemes::Separate,
+                )));
+            });
+            let bytes = annotator_core::formats::reliability::csv(&corpus::included(&docs, SubThemes::Separate)).len();
+            row(
+                &format!("reliability data CSV of it ({} MB)", bytes / 1_000_000),
+                format!("{t:.0} ms"),
+            );
+        }
+    }
+}
+
+/// `n` speeches of `paragraphs` paragraphs (distinct texts), each with
+/// three coders who tagged it from a shared reading with their own
+/// slips, marked done, and `themes` themes (the four built-ins and more).
+fn corpus_library(n: usize, paragraphs: usize, themes: usize) -> Vec<(String, Document, Store)> {
+    let speech = Document::parse(SPEECH);
+    let paras: Vec<&str> = speech.taggable().map(|b| b.text.as_str()).collect();
+    let mut ids: Vec<String> = ["investment", "trade", "environment", "accountability"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    ids.extend((4..themes).map(|k| format!("u-{k}")));
+    ids.truncate(themes);
+    let coders = ["c-1111111111111111", "c-2222222222222222", "c-3333333333333333"];
+    // a small deterministic generator (no dependency)
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    (0..n)
+        .map(|d| {
+            let mut text = format!("第{d}篇讲话\n");
+            for i in 0..paragraphs {
+                text.push_str(&format!("{}（第{d}篇第{i}段）\n", paras[(d + i) % paras.len()]));
+            }
+            let doc = Document::parse(&text);
+            let mut store = Store::new("r-0", &AnnotationSet::new(coders[0], "李明", "#2f6fdb", SetKind::Coder));
+            for (k, id) in ids.iter().enumerate().skip(4) {
+                store
+                    .apply(Command::PutTheme(annotator_core::themes::Theme {
+                        id: id.clone(),
+                        name_zh: format!("主题{k}"),
+                        name_en: format!("theme {k}"),
+                        color: "#336699".into(),
+                        key: None,
+                    }))
+                    .unwrap();
+            }
+            for c in &coders[1..] {
+                store
+                    .apply(Command::AddSet(Box::new(AnnotationSet::new(
+                        c,
+                        c,
+                        "#111111",
+                        SetKind::Coder,
+                    ))))
+                    .unwrap();
+            }
+            let mut cmds = Vec::new();
+            for b in doc.taggable() {
+                let truth = next();
+                for c in coders {
+                    for (k, theme) in ids.iter().enumerate() {
+                        let present = (truth >> k) % 4 == 0;
+                        let slip = next() % 10 == 0;
+                        if present != slip {
+                            cmds.push(Command::Tag {
+                                set: c.into(),
+                                block: b.id.clone(),
+                                theme: theme.clone(),
+                                present: true,
+                                how: TagOrigin::Hand,
+                                at: 1,
+                            });
+                        }
+                    }
+                }
+            }
+            for c in coders {
+                cmds.push(Command::SetStatus {
+                    set: c.into(),
+                    status: Some(annotator_core::store::Status::Done),
+                });
+            }
+            store.apply(Command::Batch(cmds)).unwrap();
+            (format!("第{d}篇讲话"), doc, store)
+        })
+        .collect()
 }

@@ -19,6 +19,14 @@
 //!
 //! [`report`] computes them per theme and pooled over all themes, and
 //! [`disagreements`] lists the paragraphs an adjudicator should look at.
+//! Each figure says what it is: [`Agreement::definitions`] words the
+//! definition of each statistic with the counts it was computed from, and
+//! [`KappaPairs`] names the coder pairs κ̄ leaves out, with why.
+//!
+//! For the present/absent variables of themes, [`BinaryCounts`] keeps
+//! sums that add up across documents, so a corpus's figures are the sum
+//! of its documents' counts (see [`crate::corpus`]) and are the same
+//! whatever order the documents come in.
 //!
 //! A statistic that cannot be computed is `None` with an [`Undefined`] reason,
 //! never NaN: the UI must be able to say *why* there is no number.
@@ -27,6 +35,12 @@
 //! units with each other), so a report on thousands of paragraphs is cheap.
 
 use std::collections::{BTreeMap, BTreeSet};
+
+mod counts;
+mod definitions;
+
+pub use counts::BinaryCounts;
+pub use definitions::Definitions;
 
 /// Who coded what.
 ///
@@ -79,15 +93,38 @@ impl Undefined {
             }
         }
     }
+
+    /// Why Cohen's κ of one pair of coders is undefined, as the UI says it
+    /// of that pair.
+    pub fn pair_message(&self) -> &'static str {
+        match self {
+            Undefined::SingleCoder => "少于两位编码者 · Fewer than two coders",
+            Undefined::NoPairableUnits => {
+                "两人没有共同编码的段落 · The two coded no paragraph in common"
+            }
+            Undefined::NoVariation => {
+                "两人在共同段落上始终给出同一个值（例如都未用过该主题） · Both gave one and the same value on every shared paragraph (for example, neither used the theme)"
+            }
+        }
+    }
 }
 
 /// Krippendorff's alpha and what it was computed from.
 ///
-/// Exactly one of `alpha` and `undefined` is `Some`.
+/// Exactly one of `alpha` and `undefined` is `Some`. α = 1 − D_o/D_e
+/// (Krippendorff 2011); both disagreements are given so a reader can
+/// check the figure.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlphaResult {
     pub alpha: Option<f64>,
     pub undefined: Option<Undefined>,
+    /// D_o, the observed disagreement: the share of off-diagonal pairs in
+    /// the coincidence matrix, in [0, 1]. `None` without pairable units.
+    pub observed_disagreement: Option<f64>,
+    /// D_e, the disagreement expected by chance from the pooled value
+    /// totals, in [0, 1]; 0 when every value is the same. `None` without
+    /// pairable units.
+    pub expected_disagreement: Option<f64>,
     /// Pairable units: units with at least two values.
     pub units: usize,
     /// Pairable values (n.. in Krippendorff's notation): values in those units.
@@ -112,13 +149,31 @@ pub struct KappaResult {
     pub units: usize,
 }
 
-/// Mean pairwise percent agreement and what it was computed from.
+/// Percent agreement and what it was computed from.
 ///
-/// Exactly one of `agreement` and `undefined` is `Some`.
+/// `agreement` is the share of agreeing pairs, pooled: over every unit
+/// coded by two or more coders, each pair of coders who both coded it is
+/// one comparison, and the figure is the agreeing comparisons over all of
+/// them (`agreeing_pairs / pairs`). This is what "percent agreement" says
+/// in words, what a reader recounts from the reliability data, and equals
+/// Krippendorff's observed agreement 1 − D_o whenever every unit has the
+/// same number of coders; a unit that five coders coded (ten pairs) weighs
+/// more than one that two coded (one pair). `mean_per_unit`, the mean over
+/// units of each unit's share of agreeing pairs (every unit weighing the
+/// same), is the figure the panel showed before; it is kept, named, so
+/// that a report that used it can still say so. Both are `Some` exactly
+/// when `undefined` is `None`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PercentResult {
-    /// A share in [0, 1] (the UI multiplies by 100).
+    /// The pooled share of agreeing pairs, in [0, 1] (the UI multiplies by 100).
     pub agreement: Option<f64>,
+    /// The mean over units of each unit's share of agreeing pairs, in [0, 1].
+    pub mean_per_unit: Option<f64>,
+    /// Pairs of coders who both coded a unit, summed over units (unordered:
+    /// a unit coded by m coders has m(m − 1)/2).
+    pub pairs: u64,
+    /// Of those, the pairs who gave the same value.
+    pub agreeing_pairs: u64,
     pub undefined: Option<Undefined>,
     /// Units coded by at least two coders.
     pub units: usize,
@@ -134,13 +189,45 @@ pub struct PairKappa {
     pub kappa: KappaResult,
 }
 
+/// A pair of coders κ̄ leaves out, and why their κ is undefined.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UndefinedPair {
+    pub a: String,
+    pub b: String,
+    pub reason: Undefined,
+}
+
+/// What κ̄ averages: how many of the coder pairs had a κ, and the others.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct KappaPairs {
+    /// Pairs whose κ is defined: the mean is over these.
+    pub averaged: usize,
+    /// Every pair of coders: c(c − 1)/2 for c coders.
+    pub total: usize,
+    /// The pairs left out, in coder order, each with its reason.
+    pub undefined: Vec<UndefinedPair>,
+}
+
+/// Which data a figure pools, for its definition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// One theme: each paragraph is a unit, present or absent.
+    Theme,
+    /// Every theme together: each paragraph × theme is a unit.
+    Pooled,
+}
+
 /// All agreement figures for one binary (present/absent) variable.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Agreement {
+    /// What the figures pool: one theme, or every theme.
+    pub scope: Scope,
     /// Krippendorff's alpha over all coders.
     pub alpha: AlphaResult,
     /// Mean of the defined pairwise kappas; `None` if no pair has one.
     pub mean_kappa: Option<f64>,
+    /// Over how many pairs `mean_kappa` averages, and which it leaves out.
+    pub kappa_pairs: KappaPairs,
     /// Every coder pair, in coder order, defined or not.
     pub pairwise_kappa: Vec<PairKappa>,
     pub percent: PercentResult,
@@ -167,9 +254,9 @@ pub struct Report {
     pub overall: Agreement,
 }
 
-/// Per-unit tallies shared by alpha and percent agreement, so that a report
-/// walks the data once per variable.
-struct Tally {
+/// The sums alpha and percent agreement are computed from, whatever the
+/// values: what [`tally`] and [`BinaryCounts`] both come to.
+struct Sums {
     /// Coders with any value at all.
     coders_with_values: usize,
     /// Coders with a value in a pairable unit.
@@ -178,32 +265,38 @@ struct Tally {
     units: usize,
     /// n..: values in pairable units.
     values: u64,
-    /// n_c: how often each distinct value occurs in pairable units.
-    value_totals: Vec<u64>,
+    /// Σ_c n_c², over the value totals n_c of pairable units.
+    sum_sq_totals: u128,
     /// Sum over pairable units of the unit's off-diagonal coincidences,
     /// (m_u² − Σ_c n_uc²) / (m_u − 1); their total over units is n·D_o.
     disagreement: f64,
-    /// Sum over pairable units of the share of agreeing ordered coder pairs,
-    /// Σ_c n_uc(n_uc − 1) / (m_u(m_u − 1)).
-    pair_agreement: f64,
+    /// Ordered pairs of values from different coders in pairable units,
+    /// Σ_u m_u(m_u − 1).
+    pairs: u64,
+    /// Of those, the pairs of equal values, Σ_u Σ_c n_uc(n_uc − 1).
+    agreeing: u64,
+    /// Sum over pairable units of the unit's share of agreeing pairs.
+    unit_shares: f64,
 }
 
 /// Walks `data[coder][unit]` once. Values are mapped to dense indices so that
 /// each unit's counts come from sorting at most one value per coder.
-fn tally<V: Ord>(data: &[Vec<Option<V>>]) -> Tally {
+fn tally<V: Ord>(data: &[Vec<Option<V>>]) -> Sums {
     let n_units = data.iter().map(Vec::len).max().unwrap_or(0);
     let mut index: BTreeMap<&V, usize> = BTreeMap::new();
     let mut value_totals: Vec<u64> = Vec::new();
     let mut has_values = vec![false; data.len()];
     let mut pairable_coder = vec![false; data.len()];
-    let mut t = Tally {
+    let mut t = Sums {
         coders_with_values: 0,
         coders_pairable: 0,
         units: 0,
         values: 0,
-        value_totals: Vec::new(),
+        sum_sq_totals: 0,
         disagreement: 0.0,
-        pair_agreement: 0.0,
+        pairs: 0,
+        agreeing: 0,
+        unit_shares: 0.0,
     };
     // Reused per unit: (value index, coder) of each value in the unit.
     let mut unit: Vec<(usize, usize)> = Vec::with_capacity(data.len());
@@ -240,15 +333,17 @@ fn tally<V: Ord>(data: &[Vec<Option<V>>]) -> Tally {
         t.units += 1;
         t.values += m;
         t.disagreement += (m * m - sum_sq) as f64 / (m - 1) as f64;
-        t.pair_agreement += same_pairs as f64 / (m * (m - 1)) as f64;
+        t.pairs += m * (m - 1);
+        t.agreeing += same_pairs;
+        t.unit_shares += same_pairs as f64 / (m * (m - 1)) as f64;
     }
     t.coders_with_values = has_values.iter().filter(|&&b| b).count();
     t.coders_pairable = pairable_coder.iter().filter(|&&b| b).count();
-    t.value_totals = value_totals;
+    t.sum_sq_totals = value_totals.iter().map(|&x| u128::from(x) * u128::from(x)).sum();
     t
 }
 
-impl Tally {
+impl Sums {
     /// The reason no statistic can be computed, if there is one before looking
     /// at variation.
     fn unpairable(&self) -> Option<Undefined> {
@@ -265,18 +360,24 @@ impl Tally {
         let mut r = AlphaResult {
             alpha: None,
             undefined: self.unpairable(),
+            observed_disagreement: None,
+            expected_disagreement: None,
             units: self.units,
             values: self.values as usize,
             coders: self.coders_pairable,
         };
-        if r.undefined.is_some() {
+        if self.units == 0 {
             return r;
         }
         // n·(n − 1)·D_e = n² − Σ_c n_c², kept in integers so that "no
         // variation" is an exact test, not a float comparison.
         let n = u128::from(self.values);
-        let sum_sq: u128 = self.value_totals.iter().map(|&x| u128::from(x) * u128::from(x)).sum();
-        let expected = n * n - sum_sq;
+        let expected = n * n - self.sum_sq_totals;
+        r.observed_disagreement = Some(self.disagreement / n as f64);
+        r.expected_disagreement = Some(expected as f64 / (n * (n - 1)) as f64);
+        if r.undefined.is_some() {
+            return r;
+        }
         if expected == 0 {
             r.undefined = Some(Undefined::NoVariation);
             return r;
@@ -288,11 +389,12 @@ impl Tally {
 
     fn percent(&self) -> PercentResult {
         let undefined = self.unpairable();
+        let defined = |x: f64| if undefined.is_none() { Some(x) } else { None };
         PercentResult {
-            agreement: match undefined {
-                Some(_) => None,
-                None => Some(self.pair_agreement / self.units as f64),
-            },
+            agreement: defined(self.agreeing as f64 / self.pairs.max(1) as f64),
+            mean_per_unit: defined(self.unit_shares / self.units.max(1) as f64),
+            pairs: self.pairs / 2,
+            agreeing_pairs: self.agreeing / 2,
             undefined,
             units: self.units,
             coders: self.coders_pairable,
@@ -316,11 +418,10 @@ pub fn krippendorff_alpha_nominal<V: Ord>(data: &[Vec<Option<V>>]) -> AlphaResul
     tally(data).alpha()
 }
 
-/// Mean pairwise percent agreement, `data[coder][unit]`.
-///
-/// For each unit coded by at least two coders, the share of coder pairs that
-/// gave the same value; then the mean over those units, so every unit weighs
-/// the same whatever its number of coders. Not corrected for chance.
+/// Percent agreement, `data[coder][unit]`: the share of agreeing pairs,
+/// pooled over the units coded by at least two coders (each pair of
+/// coders who both coded a unit is one comparison), with the mean of the
+/// units' shares beside it; see [`PercentResult`]. Not corrected for chance.
 pub fn percent_agreement<V: Ord>(data: &[Vec<Option<V>>]) -> PercentResult {
     tally(data).percent()
 }
@@ -347,6 +448,13 @@ pub fn cohen_kappa<V: Ord>(a: &[Option<V>], b: &[Option<V>]) -> KappaResult {
             marginals.entry(y).or_default().1 += 1;
         }
     }
+    kappa_of(n, agree, marginals.values().copied())
+}
+
+/// Cohen's κ from the counts of a pair: `n` shared units, `agree` of them
+/// with equal values, and each value's marginals (coder a's count, coder
+/// b's count).
+fn kappa_of(n: u64, agree: u64, marginals: impl Iterator<Item = (u64, u64)>) -> KappaResult {
     let mut r = KappaResult {
         kappa: None,
         observed: None,
@@ -359,7 +467,7 @@ pub fn cohen_kappa<V: Ord>(a: &[Option<V>], b: &[Option<V>]) -> KappaResult {
         return r;
     }
     let n = u128::from(n);
-    let chance: u128 = marginals.values().map(|&(x, y)| u128::from(x) * u128::from(y)).sum();
+    let chance: u128 = marginals.map(|(x, y)| u128::from(x) * u128::from(y)).sum();
     let nn = n * n;
     r.observed = Some(agree as f64 / n as f64);
     r.expected = Some(chance as f64 / nn as f64);
@@ -374,35 +482,41 @@ pub fn cohen_kappa<V: Ord>(a: &[Option<V>], b: &[Option<V>]) -> KappaResult {
     r
 }
 
-/// Alpha, pairwise kappa and percent agreement for one variable.
-fn agreement_of<V: Ord>(coders: &[String], data: &[Vec<Option<V>>]) -> Agreement {
-    let t = tally(data);
-    let mut pairwise_kappa = Vec::new();
-    for i in 0..data.len() {
-        for j in i + 1..data.len() {
-            pairwise_kappa.push(PairKappa {
-                a: coders.get(i).cloned().unwrap_or_default(),
-                b: coders.get(j).cloned().unwrap_or_default(),
-                kappa: cohen_kappa(&data[i], &data[j]),
-            });
-        }
-    }
+/// Every figure of one variable, from its sums and its pairs' κ.
+fn agreement_from(scope: Scope, sums: &Sums, pairwise_kappa: Vec<PairKappa>) -> Agreement {
     let defined: Vec<f64> = pairwise_kappa.iter().filter_map(|p| p.kappa.kappa).collect();
     let mean_kappa = match defined.len() {
         0 => None,
         k => Some(defined.iter().sum::<f64>() / k as f64),
     };
+    let kappa_pairs = KappaPairs {
+        averaged: defined.len(),
+        total: pairwise_kappa.len(),
+        undefined: pairwise_kappa
+            .iter()
+            .filter_map(|p| {
+                p.kappa.undefined.map(|reason| UndefinedPair {
+                    a: p.a.clone(),
+                    b: p.b.clone(),
+                    reason,
+                })
+            })
+            .collect(),
+    };
     Agreement {
-        alpha: t.alpha(),
+        scope,
+        alpha: sums.alpha(),
         mean_kappa,
+        kappa_pairs,
         pairwise_kappa,
-        percent: t.percent(),
-        units: t.units,
-        coders: t.coders_pairable,
+        percent: sums.percent(),
+        units: sums.units,
+        coders: sums.coders_pairable,
     }
 }
 
 /// The present/absent variable of one theme, `[coder][unit]`.
+#[cfg(test)]
 fn theme_matrix(coding: &Coding, theme: &str) -> Vec<Vec<Option<bool>>> {
     (0..coding.coders.len())
         .map(|c| {
@@ -411,6 +525,37 @@ fn theme_matrix(coding: &Coding, theme: &str) -> Vec<Vec<Option<bool>>> {
                 .collect()
         })
         .collect()
+}
+
+/// The counts of each theme of `coding` (in the order of
+/// [`Coding::themes`]), coder `c` in slot `slots[c]` of `width` slots:
+/// what [`report`] computes from, and what a corpus adds up across
+/// documents whose coders sit in different slots.
+pub fn theme_counts(coding: &Coding, slots: &[usize], width: usize) -> Vec<BinaryCounts> {
+    let k = coding.themes.len();
+    let index: BTreeMap<&str, usize> = coding.themes.iter().enumerate().map(|(i, t)| (t.as_str(), i)).collect();
+    let mut counts = vec![BinaryCounts::new(width); k];
+    // One unit's values, theme by theme: `cells[theme * width + slot]`.
+    let mut cells: Vec<Option<bool>> = vec![None; k * width];
+    for u in 0..coding.units.len() {
+        cells.fill(None);
+        for (c, &slot) in slots.iter().enumerate().take(coding.coders.len()) {
+            let Some(set) = coding.cell(c, u) else { continue };
+            if slot >= width {
+                continue;
+            }
+            for theme in 0..k {
+                cells[theme * width + slot] = Some(false);
+            }
+            for t in set.iter().filter_map(|t| index.get(t.as_str())) {
+                cells[t * width + slot] = Some(true);
+            }
+        }
+        for (theme, c) in counts.iter_mut().enumerate() {
+            c.add_unit(&cells[theme * width..(theme + 1) * width]);
+        }
+    }
+    counts
 }
 
 /// Agreement per theme, and overall.
@@ -430,25 +575,30 @@ fn theme_matrix(coding: &Coding, theme: &str) -> Vec<Vec<Option<bool>>> {
 /// code asks that coder nothing. Because most paragraphs carry few of the
 /// themes, much of the pooled agreement is agreement that a theme is absent;
 /// the per-theme figures show which themes coders actually disagree on.
+///
+/// The figures are those of [`krippendorff_alpha_nominal`], [`cohen_kappa`]
+/// and [`percent_agreement`] on each theme's matrix (and on the themes'
+/// matrices side by side), computed from [`BinaryCounts`] in one pass.
 pub fn report(coding: &Coding) -> Report {
-    let matrices: Vec<Vec<Vec<Option<bool>>>> = coding.themes.iter().map(|t| theme_matrix(coding, t)).collect();
+    let width = coding.coders.len();
+    let slots: Vec<usize> = (0..width).collect();
+    let counts = theme_counts(coding, &slots, width);
+    let mut pooled = BinaryCounts::new(width);
+    for c in &counts {
+        pooled.add(c);
+    }
     let themes = coding
         .themes
         .iter()
-        .zip(&matrices)
-        .map(|(theme, m)| ThemeAgreement {
+        .zip(&counts)
+        .map(|(theme, c)| ThemeAgreement {
             theme: theme.clone(),
-            agreement: agreement_of(&coding.coders, m),
+            agreement: c.agreement(&coding.coders, Scope::Theme),
         })
-        .collect();
-    // Pooled: coder c's row is its rows for every theme, one after another, so
-    // column k·units + u is the question (unit u, theme k).
-    let pooled: Vec<Vec<Option<bool>>> = (0..coding.coders.len())
-        .map(|c| matrices.iter().flat_map(|m| m[c].iter().copied()).collect())
         .collect();
     Report {
         themes,
-        overall: agreement_of(&coding.coders, &pooled),
+        overall: pooled.agreement(&coding.coders, Scope::Pooled),
     }
 }
 

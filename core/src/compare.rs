@@ -2,19 +2,34 @@
 //! agreement report, the disagreements, and adjudication into a consensus
 //! set.
 //!
-//! **What counts as coded.** Coders work through a speech in reading order,
-//! so a coder has coded every taggable paragraph up to the last one they
-//! tagged, untagged or wrote a note on; paragraphs after that (not reached
-//! yet, or beyond the end of a partial file) are *not coded* and count as
-//! missing, never as "absent". A paragraph before that point with no tag is
-//! a decision that no theme applies, unless the coder marked it *not
-//! coded*: a marked paragraph is missing wherever it is.
+//! **What counts as coded** depends on the coder's [`Status`] on the
+//! document ([`UnitRule`]):
+//!
+//! - **done**: the coder read the whole document. Every taggable paragraph
+//!   is a unit they coded; a paragraph without a tag is a decision that no
+//!   theme applies (*absent* for every theme). A paragraph they marked
+//!   *not coded* stays *missing*.
+//! - **in progress** (or **not started**, for a coder who has tagged all
+//!   the same): coders work through a speech in reading order, so a coder
+//!   has coded every taggable paragraph up to the last one they tagged,
+//!   untagged or wrote a note on; paragraphs after that (not reached yet,
+//!   or beyond the end of a partial file) are *not coded* and count as
+//!   missing, never as "absent". A paragraph before that point with no tag
+//!   is a decision that no theme applies, unless the coder marked it *not
+//!   coded*: a marked paragraph is missing wherever it is.
+//!
+//! [`compared`] says per coder which rule applied and how many units it
+//! counted ([`CoderUnits`]), so the panel can say so.
 
 use std::collections::BTreeSet;
 
+mod values;
+
+pub use values::Values;
+
 use crate::agreement::{self, Coding, Report};
 use crate::document::Document;
-use crate::store::{AnnotationSet, Command, SetKind, Store, TagOrigin};
+use crate::store::{AnnotationSet, Command, SetKind, Status, Store, TagOrigin};
 
 /// Id of the consensus set adjudication writes into.
 pub const CONSENSUS: &str = "consensus";
@@ -36,72 +51,117 @@ pub enum SubThemes {
     WithParent,
 }
 
-/// The present/absent/missing matrix of every coder set on `doc`.
-pub fn coding(doc: &Document, store: &Store, sub: SubThemes) -> Coding {
-    let units: Vec<&str> = doc.taggable().map(|b| b.id.as_str()).collect();
-    let themes: Vec<String> = store.themes().iter().map(|t| t.id.clone()).collect();
-    // Each theme with the themes whose tags count for it (the parent map is
-    // read once: this runs on every keypress while coders are compared).
-    let parent: std::collections::BTreeMap<&str, &str> = store
-        .codebook
-        .iter()
-        .filter_map(|(id, e)| e.entry.parent.as_deref().map(|p| (id.as_str(), p)))
-        .collect();
-    let counted: Vec<(String, Vec<String>)> = themes
-        .iter()
-        .map(|t| {
-            let mut ids = vec![t.clone()];
-            if sub == SubThemes::WithParent {
-                ids.extend(
-                    themes
-                        .iter()
-                        .filter(|c| parent.get(c.as_str()) == Some(&t.as_str()))
-                        .cloned(),
-                );
-            }
-            (t.clone(), ids)
-        })
-        .collect();
-    let sets = coders(store);
-    let values = sets
-        .iter()
-        .map(|s| {
-            let touched: BTreeSet<&str> = s
-                .tags
-                .keys()
-                .map(|k| k.block.as_str())
-                .chain(
-                    s.notes
-                        .iter()
-                        .filter(|(_, n)| !n.text.is_empty())
-                        .map(|(b, _)| b.as_str()),
-                )
-                .chain(s.uncoded.iter().filter(|(_, u)| u.on).map(|(b, _)| b.as_str()))
-                .collect();
-            let last = units.iter().rposition(|u| touched.contains(u));
-            units
-                .iter()
-                .enumerate()
-                .map(|(i, u)| {
-                    last.filter(|l| i <= *l && !s.is_uncoded(u)).map(|_| {
-                        counted
-                            .iter()
-                            .filter(|(_, ids)| ids.iter().any(|t| s.has_tag(u, t)))
-                            .map(|(t, _)| t.clone())
-                            .collect::<BTreeSet<String>>()
-                    })
+/// Which of a document's paragraphs count as a coder's units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnitRule {
+    /// The coder marked the document done: every paragraph counts, a
+    /// paragraph without a tag is absent for every theme; only paragraphs
+    /// marked not coded are missing.
+    WholeDocument,
+    /// The coder is not done: paragraphs up to the last one they touched
+    /// (tag, note or not-coded mark) count; the ones after it are missing.
+    ReadingOrder,
+}
+
+impl UnitRule {
+    /// The rule a status calls for: [`UnitRule::WholeDocument`] for
+    /// [`Status::Done`], [`UnitRule::ReadingOrder`] otherwise.
+    pub fn for_status(status: Status) -> UnitRule {
+        match status {
+            Status::Done => UnitRule::WholeDocument,
+            Status::NotStarted | Status::InProgress => UnitRule::ReadingOrder,
+        }
+    }
+}
+
+/// Which rule applied to one coder on a document, and how many of its
+/// paragraphs it counted. `counted + marked + unreached == paragraphs`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoderUnits {
+    /// The coder's set id.
+    pub coder: String,
+    pub status: Status,
+    pub rule: UnitRule,
+    /// The document's taggable paragraphs (headings and paragraphs).
+    pub paragraphs: usize,
+    /// Paragraphs counted as coded (a theme present, or absent).
+    pub counted: usize,
+    /// Paragraphs missing because the coder marked them not coded (and, for
+    /// the reading-order rule, before the last one touched).
+    pub marked: usize,
+    /// Paragraphs missing because they come after the last one the coder
+    /// touched ([`UnitRule::ReadingOrder`] only; 0 when done).
+    pub unreached: usize,
+}
+
+impl CoderUnits {
+    /// What the panel says of this coder, in Chinese and English: the rule
+    /// and the counts.
+    pub fn summary(&self) -> String {
+        let (n, c, m, r) = (self.paragraphs, self.counted, self.marked, self.unreached);
+        match self.rule {
+            UnitRule::WholeDocument => format!(
+                "已完成：{n} 段中计入 {c} 段，无标签即“无”；{m} 段标为未编码（缺失） · \
+                 Done: {c} of {n} paragraphs count, a paragraph without a tag as “absent”; {m} marked not coded (missing)"
+            ),
+            UnitRule::ReadingOrder => format!(
+                "{}：{n} 段中计入至最后触及的段落为止的 {c} 段；其后 {r} 段与标为未编码的 {m} 段为缺失 · \
+                 {}: {c} of {n} paragraphs count, up to the last one touched; the {r} after it and {m} marked not coded are missing",
+                self.status.label().split(" · ").next().unwrap_or(""),
+                self.status.label().split(" · ").nth(1).unwrap_or(""),
+            ),
+        }
+    }
+}
+
+/// The coding matrix of some coders on a document, with the rule each
+/// coder's units followed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Compared {
+    pub coding: Coding,
+    /// One per coder, in the order of [`Coding::coders`].
+    pub units: Vec<CoderUnits>,
+}
+
+/// The present/absent/missing matrix of `sets` on `doc` (themes from
+/// `store`), each coder's units chosen by [`UnitRule::for_status`] of the
+/// set's [`AnnotationSet::status`].
+pub fn compare_sets(doc: &Document, store: &Store, sets: &[&AnnotationSet], sub: SubThemes) -> Compared {
+    let v = Values::of(doc, store, sets, sub);
+    let values = (0..sets.len())
+        .map(|c| {
+            (0..v.units)
+                .map(|u| {
+                    v.themes_of(c, u)
+                        .map(|ks| ks.map(|k| v.themes[k].clone()).collect::<BTreeSet<String>>())
                 })
                 .collect()
         })
         .collect();
-    Coding {
-        coders: sets.iter().map(|s| s.id.clone()).collect(),
-        units: units.iter().map(|u| u.to_string()).collect(),
-        themes,
-        values,
+    Compared {
+        coding: Coding {
+            coders: sets.iter().map(|s| s.id.clone()).collect(),
+            units: doc.taggable().map(|b| b.id.clone()).collect(),
+            themes: v.themes,
+            values,
+        },
+        units: v.rules,
     }
 }
 
+/// Every coder set of `store` compared on `doc`: [`compare_sets`] over
+/// [`coders`].
+pub fn compared(doc: &Document, store: &Store, sub: SubThemes) -> Compared {
+    compare_sets(doc, store, &coders(store), sub)
+}
+
+/// The present/absent/missing matrix of every coder set on `doc`.
+pub fn coding(doc: &Document, store: &Store, sub: SubThemes) -> Coding {
+    compared(doc, store, sub).coding
+}
+
+/// Agreement of every coder on `doc`, each under the rule of their
+/// status: [`agreement::report`] of [`coding`].
 pub fn report(doc: &Document, store: &Store, sub: SubThemes) -> Report {
     agreement::report(&coding(doc, store, sub))
 }
@@ -177,177 +237,4 @@ pub fn adjudicate(doc: &Document, store: &Store, block: &str, ruling: &Ruling, a
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::themes::Theme;
-
-    fn setup() -> (Document, Store, Vec<String>) {
-        let doc = Document::parse("标题\n甲段。\n乙段。\n丙段。\n丁段。");
-        let mut store = Store::new("t", &AnnotationSet::new("a", "A", "#000000", SetKind::Coder));
-        store
-            .apply(Command::AddSet(Box::new(AnnotationSet::new(
-                "b",
-                "B",
-                "#111111",
-                SetKind::Coder,
-            ))))
-            .unwrap();
-        let p: Vec<String> = doc.taggable().map(|b| b.id.clone()).collect();
-        let tag = |set: &str, b: &str, t: &str| Command::Tag {
-            set: set.into(),
-            block: b.into(),
-            theme: t.into(),
-            present: true,
-            how: TagOrigin::Hand,
-            at: 0,
-        };
-        for c in [
-            tag("a", &p[0], "trade"),
-            tag("a", &p[1], "trade"),
-            tag("a", &p[1], "investment"),
-            tag("b", &p[0], "trade"),
-            tag("b", &p[1], "trade"),
-        ] {
-            store.apply(c).unwrap();
-        }
-        (doc, store, p)
-    }
-
-    #[test]
-    fn paragraphs_past_a_coders_last_touch_are_missing_not_absent() {
-        let (doc, store, _) = setup();
-        let c = coding(&doc, &store, SubThemes::Separate);
-        assert_eq!(c.coders, ["a", "b"]);
-        assert!(c.values[0][0].is_some() && c.values[0][1].is_some());
-        assert!(c.values[0][2].is_none() && c.values[1][3].is_none());
-    }
-
-    #[test]
-    fn a_paragraph_marked_not_coded_is_missing_even_before_the_last_touch() {
-        let (doc, mut store, p) = setup();
-        // a: p0, p1 tagged; b marks p0 as not coded and tags p2
-        for cmd in [
-            Command::Uncoded {
-                set: "b".into(),
-                block: p[0].clone(),
-                on: true,
-            },
-            Command::Tag {
-                set: "b".into(),
-                block: p[2].clone(),
-                theme: "trade".into(),
-                present: true,
-                how: TagOrigin::Hand,
-                at: 0,
-            },
-        ] {
-            store.apply(cmd).unwrap();
-        }
-        let c = coding(&doc, &store, SubThemes::Separate);
-        assert!(c.values[1][0].is_none(), "marked: missing, not absent");
-        assert!(c.values[1][1].is_some() && c.values[1][2].is_some());
-        // a paragraph whose only mark is "not coded" still moves the coded range
-        let (doc, mut store, p) = setup();
-        store
-            .apply(Command::Uncoded {
-                set: "b".into(),
-                block: p[3].clone(),
-                on: true,
-            })
-            .unwrap();
-        let c = coding(&doc, &store, SubThemes::Separate);
-        assert_eq!(
-            c.values[1][2].as_ref().map(|v| v.len()),
-            Some(0),
-            "p2 before the mark: absent"
-        );
-        assert!(c.values[1][3].is_none());
-    }
-
-    #[test]
-    fn disagreements_and_adjudication() {
-        let (doc, mut store, p) = setup();
-        assert_eq!(disagreements(&doc, &store, None, SubThemes::Separate), [p[1].clone()]);
-        assert_eq!(
-            disagreements(&doc, &store, Some("trade"), SubThemes::Separate),
-            Vec::<String>::new()
-        );
-        let r = report(&doc, &store, SubThemes::Separate);
-        let trade = r.themes.iter().find(|t| t.theme == "trade").unwrap();
-        assert_eq!(trade.agreement.percent.agreement, Some(1.0));
-        let cmd = adjudicate(&doc, &store, &p[1], &Ruling::Intersection, 1);
-        let inverse = store.apply(cmd).unwrap();
-        assert_eq!(store.themes_of(CONSENSUS, &p[1]), ["trade"]);
-        store.apply(adjudicate(&doc, &store, &p[1], &Ruling::Union, 1)).unwrap();
-        assert_eq!(store.themes_of(CONSENSUS, &p[1]), ["investment", "trade"]);
-        store
-            .apply(adjudicate(&doc, &store, &p[1], &Ruling::Coder("b".into()), 1))
-            .unwrap();
-        assert_eq!(store.themes_of(CONSENSUS, &p[1]), ["trade"]);
-        // the consensus is not a coder: agreement is unchanged
-        assert_eq!(disagreements(&doc, &store, None, SubThemes::Separate), [p[1].clone()]);
-        store.apply(inverse).unwrap();
-        assert!(
-            store.themes_of(CONSENSUS, &p[1]).is_empty(),
-            "undo takes the ruling back"
-        );
-    }
-
-    #[test]
-    fn sub_themes_count_for_their_parent_only_when_asked() {
-        let (doc, mut store, p) = setup();
-        let sub = Theme {
-            id: "processing".into(),
-            name_zh: "加工贸易".into(),
-            name_en: "processing trade".into(),
-            color: "#123456".into(),
-            key: None,
-        };
-        store.apply(Command::PutTheme(sub)).unwrap();
-        store
-            .apply(Command::PutCodebook {
-                theme: "processing".into(),
-                entry: crate::store::Codebook {
-                    parent: Some("investment".into()),
-                    ..Default::default()
-                },
-            })
-            .unwrap();
-        // b gives the sub-theme where a gave its parent
-        store
-            .apply(Command::Tag {
-                set: "b".into(),
-                block: p[1].clone(),
-                theme: "processing".into(),
-                present: true,
-                how: TagOrigin::Hand,
-                at: 0,
-            })
-            .unwrap();
-        let separate = report(&doc, &store, SubThemes::Separate);
-        let with_parent = report(&doc, &store, SubThemes::WithParent);
-        let inv = |r: &Report| {
-            r.themes
-                .iter()
-                .find(|t| t.theme == "investment")
-                .unwrap()
-                .agreement
-                .percent
-                .agreement
-        };
-        assert_eq!(inv(&separate), Some(0.5), "a: investment, b: none of it");
-        assert_eq!(inv(&with_parent), Some(1.0), "b's sub-theme counts as investment");
-        assert_eq!(
-            disagreements(&doc, &store, Some("investment"), SubThemes::WithParent),
-            Vec::<String>::new()
-        );
-        assert_eq!(
-            disagreements(&doc, &store, Some("investment"), SubThemes::Separate),
-            [p[1].clone()]
-        );
-        // the tag itself is untouched: a's row has no sub-theme
-        let c = coding(&doc, &store, SubThemes::WithParent);
-        assert!(c.values[0][1].as_ref().unwrap().contains("investment"));
-        assert!(!c.values[0][1].as_ref().unwrap().contains("processing"));
-    }
-}
+mod tests;

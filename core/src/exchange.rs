@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use crate::document::Document;
-use crate::store::{AnnotationSet, Command, SetKind, Store, TagKey, TagOrigin};
+use crate::store::{AnnotationSet, Command, SetKind, Status, Store, TagKey, TagOrigin};
 use crate::terms::TermSettings;
 use crate::themes::Theme;
 
@@ -39,6 +39,10 @@ pub struct IncomingSet {
     pub notes: BTreeMap<String, String>,
     /// Blocks the coder marked as not coded.
     pub uncoded: BTreeSet<String>,
+    /// The coder's status on the document, when the file carries one;
+    /// `None`: derived from the set's items once imported
+    /// ([`AnnotationSet::status`]).
+    pub status: Option<Status>,
 }
 
 /// The document a file was made for.
@@ -431,12 +435,10 @@ pub fn plan(incoming: &Incoming, mode: Mode, doc: &Document, store: &Store, own:
     match mode {
         Mode::SideBySide => {
             for s in &incoming.sets {
-                // The same coder's file again: their open set becomes what the file holds.
-                if let Some(open) = store
-                    .sets
-                    .get(&s.id)
-                    .filter(|x| x.id != own && x.kind == s.kind && x.name == s.name)
-                {
+                // The same coder's file again (a coder is their id, made at
+                // random per profile, whatever they call themselves now):
+                // their open set becomes what the file holds, name included.
+                if let Some(open) = store.sets.get(&s.id).filter(|x| x.id != own && x.kind == s.kind) {
                     cmds.extend(refresh_set(open, s, &known));
                     continue;
                 }
@@ -470,6 +472,12 @@ pub fn plan(incoming: &Incoming, mode: Mode, doc: &Document, store: &Store, own:
                         set: id.clone(),
                         block: b.clone(),
                         on: true,
+                    });
+                }
+                if s.status.is_some() {
+                    cmds.push(Command::SetStatus {
+                        set: id.clone(),
+                        status: s.status,
                     });
                 }
                 // Other coders are read-only; a consensus that becomes this
@@ -562,6 +570,16 @@ pub fn plan(incoming: &Incoming, mode: Mode, doc: &Document, store: &Store, own:
                     });
                 }
             }
+            // A replace takes the coder's status when the file holds one
+            // coder; a merge keeps the user's own.
+            if let ([one], Mode::Replace) = (&incoming.sets[..], mode) {
+                if one.kind == SetKind::Coder && mine.is_some_and(|m| m.status != one.status) {
+                    cmds.push(Command::SetStatus {
+                        set: own.into(),
+                        status: one.status,
+                    });
+                }
+            }
             let single = incoming.sets.len() == 1;
             for (b, theirs) in notes {
                 let text = match mode {
@@ -585,7 +603,8 @@ pub fn plan(incoming: &Incoming, mode: Mode, doc: &Document, store: &Store, own:
 
 /// The commands that make an open set hold what an incoming set holds (on
 /// the blocks `known` accepts): tags, notes and not-coded marks added or
-/// taken away, a read-only set unlocked for the step and locked again.
+/// taken away, its status, name and colour taken, a read-only set unlocked
+/// for the step and locked again.
 fn refresh_set(open: &AnnotationSet, s: &IncomingSet, known: &dyn Fn(&str) -> bool) -> Vec<Command> {
     let id = open.id.as_str();
     let mut cmds = Vec::new();
@@ -650,6 +669,21 @@ fn refresh_set(open: &AnnotationSet, s: &IncomingSet, known: &dyn Fn(&str) -> bo
             set: id.into(),
             block: (*b).into(),
             on: true,
+        });
+    }
+    if open.status != s.status {
+        cmds.push(Command::SetStatus {
+            set: id.into(),
+            status: s.status,
+        });
+    }
+    // A name a coder could not have typed here (over the limit) is left.
+    let fits = (1..=crate::themes::MAX_NAME).contains(&crate::text::char_len(s.name.trim()));
+    if (open.name != s.name.trim() || open.color != s.color) && fits && crate::themes::is_hex_color(&s.color) {
+        cmds.push(Command::SetInfo {
+            set: id.into(),
+            name: s.name.clone(),
+            color: s.color.clone(),
         });
     }
     if open.readonly && !cmds.is_empty() {

@@ -17,7 +17,10 @@
 //!   REFI-QDA, CSV, Markdown), detected and parsed once;
 //! - [`agreement`]: intercoder agreement (Krippendorff's alpha, Cohen's
 //!   kappa, percent agreement) per theme and pooled over themes;
-//! - [`compare`]: coders compared on a document, disagreements, adjudication;
+//! - [`compare`]: coders compared on a document (which paragraphs count, by
+//!   each coder's status), disagreements, adjudication;
+//! - [`coders`]: a coder's identity across documents, names told apart, renaming;
+//! - [`corpus`]: agreement pooled over the documents coders marked done;
 //! - [`outline`]: the theme list however long the codebook: outline,
 //!   search, collapse, the chips a paragraph offers, pinning to a key;
 //! - [`viewport`]: a long document's blocks stacked by height, and the
@@ -33,7 +36,9 @@
 //! The UI crate only wires signals to these types.
 
 pub mod agreement;
+pub mod coders;
 pub mod compare;
+pub mod corpus;
 pub mod document;
 pub mod encoding;
 pub mod exchange;

@@ -590,6 +590,11 @@ pub fn import_library(raw: &str, replica: &str, own: &str) -> Result<Vec<Library
                             match s.sets.get_mut(own) {
                                 Some(mine) => {
                                     mine.merge_items(&set);
+                                    // The exporter's status, unless ours was set later.
+                                    if set.stamps.status > mine.stamps.status {
+                                        mine.status = set.status;
+                                        mine.stamps.status = set.stamps.status.clone();
+                                    }
                                 }
                                 None => {
                                     s.sets.insert(own.to_string(), set);

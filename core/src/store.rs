@@ -13,9 +13,11 @@ use serde::{Deserialize, Serialize};
 
 mod codebook;
 mod merge;
+mod status;
 
 pub use codebook::{Codebook, CodebookEntry, MAX_CODEBOOK_FIELD};
 use merge::merge_items;
+pub use status::Status;
 
 use crate::text::char_len;
 use crate::themes::{builtin_themes, Theme, ThemeError};
@@ -99,8 +101,8 @@ pub enum SetKind {
 }
 
 /// When each of a set's own fields was last written. A set merges field
-/// by field like everything else: whether it is open, its name, its colour
-/// and its read-only flag each keep the later stamp.
+/// by field like everything else: whether it is open, its name, its colour,
+/// its read-only flag and its status each keep the later stamp.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SetStamps {
     /// Opened ([`Command::AddSet`]) or closed ([`Command::RemoveSet`]).
@@ -108,6 +110,8 @@ pub struct SetStamps {
     pub name: Stamp,
     pub color: Stamp,
     pub readonly: Stamp,
+    /// The status ([`Command::SetStatus`]); never written: the default.
+    pub status: Stamp,
 }
 
 /// One coder's (or the consensus) tags and notes.
@@ -120,7 +124,11 @@ pub struct AnnotationSet {
     pub kind: SetKind,
     /// Sets opened side by side are read-only until adjudicated.
     pub readonly: bool,
-    /// When membership, name, colour and the read-only flag were last set.
+    /// The coder's status on the document, when set explicitly; `None`:
+    /// derived from the set's items ([`AnnotationSet::status`]).
+    pub status: Option<Status>,
+    /// When membership, name, colour, the read-only flag and the status
+    /// were last set.
     pub stamps: SetStamps,
     /// Keyed by block and theme (named, so the two ids cannot be swapped).
     pub tags: BTreeMap<TagKey, TagEntry>,
@@ -138,6 +146,7 @@ impl AnnotationSet {
             color: color.into(),
             kind,
             readonly: false,
+            status: None,
             stamps: SetStamps::default(),
             tags: BTreeMap::new(),
             notes: BTreeMap::new(),
@@ -207,6 +216,10 @@ pub enum Command {
     SetReadonly { set: String, readonly: bool },
     /// Rename and recolour a set (a coder naming themselves). `color` is `#rrggbb`.
     SetInfo { set: String, name: String, color: String },
+    /// Set a coder's status on the document (`None`: no explicit status,
+    /// derived from the set's items, see [`AnnotationSet::status`]).
+    /// Refused for a read-only set: the status is the coder's own claim.
+    SetStatus { set: String, status: Option<Status> },
     /// Replace a theme's codebook entry.
     PutCodebook { theme: String, entry: Codebook },
     /// Several changes as one step: all apply or none does.
@@ -465,7 +478,8 @@ impl Store {
         | Command::Note { set, .. }
         | Command::Uncoded { set, .. }
         | Command::SetReadonly { set, .. }
-        | Command::SetInfo { set, .. } = &cmd
+        | Command::SetInfo { set, .. }
+        | Command::SetStatus { set, .. } = &cmd
         {
             if !self.sets.contains_key(set) && self.closed.contains_key(set) {
                 return Ok(Command::Batch(Vec::new()));
@@ -676,6 +690,14 @@ impl Store {
                     s.stamps.color = stamp;
                 }
                 Ok(inverse)
+            }
+            Command::SetStatus { set, status } => {
+                self.writable_set(&set)?;
+                let stamp = self.tick();
+                let s = self.sets.get_mut(&set).expect("checked above");
+                let was = std::mem::replace(&mut s.status, status);
+                s.stamps.status = stamp;
+                Ok(Command::SetStatus { set, status: was })
             }
             Command::Batch(cmds) => {
                 let mut inverses = Vec::with_capacity(cmds.len());

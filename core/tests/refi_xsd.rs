@@ -21,7 +21,7 @@ use annotator_core::formats;
 use annotator_core::formats::refi::{
     code_guid, export_codebook, export_library_project, export_project, user_guid, OffsetUnit, ProjectDoc,
 };
-use annotator_core::store::{AnnotationSet, Codebook, Command, SetKind, Store, TagOrigin};
+use annotator_core::store::{AnnotationSet, Codebook, Command, SetKind, Status, Store, TagOrigin};
 use annotator_core::themes::Theme;
 
 const SPEECH: &str = include_str!("../../assets/speech-foreign-trade-2022-07-14.txt");
@@ -194,6 +194,15 @@ fn busy_store(doc: &Document) -> Store {
         tag(CONSENSUS, p[2], "investment", 0),
         note(CONSENSUS, p[2], "裁定 · ruling & reason"),
     ];
+    // statuses: written as the coders' notes on the source
+    cmds.push(Command::SetStatus {
+        set: "me".into(),
+        status: Some(Status::Done),
+    });
+    cmds.push(Command::SetStatus {
+        set: "li".into(),
+        status: Some(Status::InProgress),
+    });
     if let Some(awkward) = p.iter().find(|b| b.text.contains('🙂')) {
         cmds.push(tag("li", awkward, "u-open", 1_657_800_200));
         cmds.push(note("li", awkward, "emoji paragraph <&>"));

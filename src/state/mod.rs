@@ -189,7 +189,7 @@ impl AppState {
         let replica = crate::storage::random_id("r-");
         let fresh = Profile {
             coder_id: crate::storage::random_id("c-"),
-            name: "我 · Me".into(),
+            name: annotator_core::coders::DEFAULT_NAME.into(),
             color: "#2f6fdb".into(),
         };
         let large = LARGE_STORE

@@ -213,15 +213,47 @@ fn kappa_with_no_shared_units_is_undefined() {
 }
 
 // Source: by construction: pairwise agreement by hand. Unit 1: 3 coders,
-// values 1 1 2 → 1 of 3 pairs agree; unit 2: 2 coders agree → 1; unit 3
-// has one value and is dropped. Mean (1/3 + 1)/2 = 2/3.
+// values 1 1 2 → 1 of 3 pairs agree; unit 2: 2 coders agree → 1 of 1; unit
+// 3 has one value and is dropped. Pooled: 2 of 4 pairs = 0.5; the mean of
+// the units' shares, (1/3 + 1)/2 = 2/3, is kept beside it.
 #[test]
-fn percent_is_mean_of_pairwise_shares() {
+fn percent_is_the_pooled_share_of_agreeing_pairs() {
     let data = matrix(&["1 5 7", "1 5 .", "2 . ."]);
     let p = percent_agreement(&data);
     assert_eq!(p.units, 2);
     assert_eq!(p.coders, 3);
-    assert!((p.agreement.unwrap() - 2.0 / 3.0).abs() < 1e-12);
+    assert_eq!((p.agreeing_pairs, p.pairs), (2, 4));
+    assert_eq!(p.agreement, Some(0.5));
+    assert!((p.mean_per_unit.unwrap() - 2.0 / 3.0).abs() < 1e-12);
+}
+
+// Source: Krippendorff (2011), section C: with every unit coded by the
+// same number of coders, the pooled share of agreeing pairs is the
+// observed agreement 1 − D_o. Binary example of section A: D_o = 8/20.
+#[test]
+fn percent_equals_observed_agreement_when_every_unit_has_as_many_coders() {
+    let data = matrix(&["0 1 0 0 0 0 0 0 1 0", "1 1 1 0 0 1 0 0 0 0"]);
+    let p = percent_agreement(&data);
+    let a = krippendorff_alpha_nominal(&data);
+    assert_eq!(a.observed_disagreement, Some(0.4));
+    assert_eq!(p.agreement, Some(0.6));
+    // D_e = 2·14·6/(20·19)
+    assert!((a.expected_disagreement.unwrap() - 168.0 / 380.0).abs() < 1e-12);
+}
+
+/// Equal percent results, the mean of the units' shares to rounding
+/// (summed per unit in one, grouped by coders per unit in the other).
+fn assert_same_percent(a: &PercentResult, b: &PercentResult) {
+    let close = |x: Option<f64>, y: Option<f64>| match (x, y) {
+        (Some(x), Some(y)) => (x - y).abs() < 1e-12,
+        (x, y) => x == y,
+    };
+    assert!(close(a.mean_per_unit, b.mean_per_unit), "{a:?} {b:?}");
+    let strip = |p: &PercentResult| PercentResult {
+        mean_per_unit: None,
+        ..p.clone()
+    };
+    assert_eq!(strip(a), strip(b));
 }
 
 fn coding() -> Coding {
@@ -269,7 +301,7 @@ fn report_per_theme_matches_direct_computation() {
         let m = theme_matrix(&c, theme);
         assert_eq!(r.themes[k].theme, *theme);
         assert_eq!(r.themes[k].agreement.alpha, krippendorff_alpha_nominal(&m));
-        assert_eq!(r.themes[k].agreement.percent, percent_agreement(&m));
+        assert_same_percent(&r.themes[k].agreement.percent, &percent_agreement(&m));
     }
     let pairs: Vec<(&str, &str)> = r.themes[0]
         .agreement
@@ -286,6 +318,29 @@ fn report_per_theme_matches_direct_computation() {
     assert_eq!(econ.pairwise_kappa[2].kappa.undefined, Some(Undefined::NoVariation));
     assert_eq!(econ.mean_kappa, Some(1.0));
     assert_eq!(econ.coders, 3);
+    // κ̄ says what it averages, and which pair it leaves out, and why
+    assert_eq!(
+        econ.kappa_pairs,
+        KappaPairs {
+            averaged: 2,
+            total: 3,
+            undefined: vec![UndefinedPair {
+                a: "bo".into(),
+                b: "cy".into(),
+                reason: Undefined::NoVariation
+            }],
+        }
+    );
+    let d = econ.definitions(&|id: &str| id.to_uppercase());
+    assert!(d.kappa.contains("over 2 of 3 pairs"), "{}", d.kappa);
+    assert!(d.kappa.contains("BO – CY: "), "{}", d.kappa);
+    assert!(d.alpha.contains("nominal") && d.alpha.contains("each paragraph is a unit"));
+    let pooled = r.overall.definitions(&|id: &str| id.to_string());
+    assert!(pooled.alpha.contains("paragraph × theme") && pooled.alpha.contains("pooled"));
+    assert!(pooled.percent.contains(&format!(
+        "{} of {} pairs",
+        r.overall.percent.agreeing_pairs, r.overall.percent.pairs
+    )));
 }
 
 // Source: by construction: pooled data is every (unit, theme) question.
@@ -300,7 +355,7 @@ fn overall_pools_every_theme_decision() {
         }
     }
     assert_eq!(r.overall.alpha, krippendorff_alpha_nominal(&pooled));
-    assert_eq!(r.overall.percent, percent_agreement(&pooled));
+    assert_same_percent(&r.overall.percent, &percent_agreement(&pooled));
     // Every paragraph is coded by at least two coders: 4 paragraphs × 2 themes.
     assert_eq!(r.overall.units, 8);
     assert_eq!(r.overall.alpha.values, 2 * (2 + 3 + 3 + 2));
@@ -421,6 +476,43 @@ proptest! {
         if let Some(x) = p.agreement {
             prop_assert!((0.0..=1.0).contains(&x));
         }
+    }
+
+    // Source: definition: the counts are sums over units, so counts of two
+    // parts added are the counts of the whole, and give the figures of the
+    // direct computations on the same matrix.
+    #[test]
+    fn binary_counts_add_up_and_match_the_direct_figures(
+        (data, cut) in (1usize..6, 0usize..25).prop_flat_map(|(m, n)| (
+            prop::collection::vec(prop::collection::vec(prop::option::weighted(0.8, any::<bool>()), n), m),
+            0..=n,
+        ))
+    ) {
+        let width = data.len();
+        let n = data.first().map_or(0, Vec::len);
+        let unit = |u: usize| -> Vec<Option<bool>> { data.iter().map(|row| row[u]).collect() };
+        let (mut whole, mut first, mut second) =
+            (BinaryCounts::new(width), BinaryCounts::new(width), BinaryCounts::new(width));
+        for u in 0..n {
+            whole.add_unit(&unit(u));
+            if u < cut { first.add_unit(&unit(u)) } else { second.add_unit(&unit(u)) }
+        }
+        second.add(&first);
+        let coders: Vec<String> = (0..width).map(|c| format!("c{c}")).collect();
+        let a = whole.agreement(&coders, Scope::Theme);
+        prop_assert_eq!(&a, &second.agreement(&coders, Scope::Theme), "order does not matter");
+        prop_assert!(same(&a.alpha, &krippendorff_alpha_nominal(&data)));
+        let direct = percent_agreement(&data);
+        prop_assert_eq!((a.percent.agreement, a.percent.pairs), (direct.agreement, direct.pairs));
+        let mut k = 0;
+        for i in 0..width {
+            for j in i + 1..width {
+                prop_assert_eq!(&a.pairwise_kappa[k].kappa, &cohen_kappa(&data[i], &data[j]));
+                k += 1;
+            }
+        }
+        prop_assert_eq!(a.kappa_pairs.total, width * width.saturating_sub(1) / 2);
+        prop_assert_eq!(a.kappa_pairs.averaged + a.kappa_pairs.undefined.len(), a.kappa_pairs.total);
     }
 
     #[test]

@@ -24,6 +24,7 @@ fn incoming(doc: &Document, tags: &[(usize, &str)]) -> Incoming {
                 .collect(),
             notes: BTreeMap::from([(p[0].to_string(), "理由".to_string())]),
             uncoded: BTreeSet::new(),
+            status: None,
         }],
         ..Incoming::new("test", &doc.fingerprint)
     }
@@ -52,9 +53,26 @@ fn the_same_coder_imported_again_side_by_side_is_updated_not_duplicated() {
     store.apply(plan(&first, Mode::SideBySide, &doc, &store, "me")).unwrap();
     assert_eq!(store.sets.keys().collect::<Vec<_>>(), ["c-a", "me"]);
     assert_eq!(store.themes_of("c-a", &p[0]), ["investment"]);
-    // another coder who happens to use the same id gets a fresh one
-    let mut other = incoming(&doc, &[(0, "trade")]);
-    other.sets[0].name = "someone else".into();
-    store.apply(plan(&other, Mode::SideBySide, &doc, &store, "me")).unwrap();
-    assert!(store.sets.contains_key("c-a-2"));
+    // the same coder renamed, recoloured and marked done: one coder still
+    // (their id is who they are), who takes the new name, colour and status
+    let mut renamed = incoming(&doc, &[(0, "trade")]);
+    renamed.sets[0].name = "李明".into();
+    renamed.sets[0].color = "#123456".into();
+    renamed.sets[0].status = Some(Status::Done);
+    let inverse = store
+        .apply(plan(&renamed, Mode::SideBySide, &doc, &store, "me"))
+        .unwrap();
+    assert_eq!(store.sets.keys().collect::<Vec<_>>(), ["c-a", "me"]);
+    let a = &store.sets["c-a"];
+    assert_eq!((a.name.as_str(), a.color.as_str()), ("李明", "#123456"));
+    assert_eq!(a.status(), Status::Done);
+    assert!(a.readonly);
+    store.apply(inverse).unwrap();
+    assert_eq!(store.sets["c-a"].name, "coder a");
+    assert_eq!(store.sets["c-a"].status, None);
+    // a file of one's own coder opened side by side gets a fresh id
+    let mut mine = incoming(&doc, &[(0, "trade")]);
+    mine.sets[0].id = "me".into();
+    store.apply(plan(&mine, Mode::SideBySide, &doc, &store, "me")).unwrap();
+    assert!(store.sets.contains_key("me-2"));
 }

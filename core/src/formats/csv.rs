@@ -62,23 +62,46 @@ pub fn csv(doc: &Document, store: &Store, sets: &[&str]) -> String {
 /// RFC 4180 text of `rows`, after a byte order mark, each cell guarded by
 /// [`defuse`].
 fn write(rows: &[Vec<String>]) -> String {
-    let mut w = WriterBuilder::new()
-        .terminator(Terminator::CRLF)
-        .quote_style(QuoteStyle::Necessary)
-        // Every row has the header's length; flexible all the same, so a
-        // row can never be refused.
-        .flexible(true)
-        .from_writer("\u{feff}".as_bytes().to_vec());
+    let mut w = Rows::new();
     for row in rows {
-        // Writing into memory cannot fail (the only errors are I/O ones).
-        for cell in row {
-            let _ = w.write_field(defuse(cell).as_bytes());
-        }
-        let _ = w.write_record(std::iter::empty::<&[u8]>());
+        w.row(row.iter().map(String::as_str));
     }
-    // Nor can flushing into memory; the cells are `str`, so the bytes are UTF-8.
-    let bytes = w.into_inner().unwrap_or_default();
-    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    w.finish()
+}
+
+/// RFC 4180 rows written one at a time into memory, after a byte order
+/// mark, each cell guarded by [`defuse`]: what every CSV export writes.
+pub(super) struct Rows(::csv::Writer<Vec<u8>>);
+
+impl Rows {
+    pub(super) fn new() -> Rows {
+        Rows(
+            WriterBuilder::new()
+                .terminator(Terminator::CRLF)
+                .quote_style(QuoteStyle::Necessary)
+                // Every row has the header's length; flexible all the same,
+                // so a row can never be refused.
+                .flexible(true)
+                .from_writer("\u{feff}".as_bytes().to_vec()),
+        )
+    }
+
+    /// Writes one row.
+    pub(super) fn row<'a>(&mut self, cells: impl IntoIterator<Item = &'a str>) {
+        // Writing into memory cannot fail (the only errors are I/O ones).
+        for cell in cells {
+            let _ = self.0.write_field(defuse(cell).as_bytes());
+        }
+        let _ = self.0.write_record(std::iter::empty::<&[u8]>());
+    }
+
+    /// The text written.
+    pub(super) fn finish(self) -> String {
+        // Flushing into memory cannot fail; the cells are `str`, so the
+        // bytes are UTF-8.
+        let bytes = self.0.into_inner().unwrap_or_default();
+        String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    }
 }
 
 /// A cell a spreadsheet would run as a formula (it starts with `=`, `+`,

@@ -10,6 +10,8 @@
 //! - [`w3c`]: W3C Web Annotation JSON-LD;
 //! - [`refi`]: REFI-QDA codebook (`.qdc`) and project (`.qdpx`);
 //! - [`csv`]: one row per block and coder, for spreadsheets, R and pandas;
+//! - [`reliability`]: the reliability data, one row per unit × coder × theme,
+//!   from which R and Python reproduce every agreement figure;
 //! - [`markdown`]: the codebook as a readable document;
 //! - [`dates`]: ISO 8601 times as the formats write and read them;
 //! - [`locate`]: the block a quote or a char range points at.
@@ -23,6 +25,7 @@ pub mod locate;
 pub mod markdown;
 pub mod own_json;
 pub mod refi;
+pub mod reliability;
 pub mod w3c;
 
 use serde_json::Value;

@@ -32,7 +32,7 @@ use serde_path_to_error::{Path, Segment};
 use self::fields::{BlockId, Color, FileType, Fingerprint, List, Term, Text, TooLong, TopK, Version};
 use crate::document::{BlockKind, Document};
 use crate::exchange::{ImportError, Incoming, IncomingDocument, IncomingSet, IncomingTag};
-use crate::store::{Codebook, SetKind, Store, TagKey, TagOrigin};
+use crate::store::{Codebook, SetKind, Status, Store, TagKey, TagOrigin};
 use crate::terms::{Method, TermSettings};
 use crate::text::fingerprint;
 use crate::themes::{is_hex_color, Theme};
@@ -71,7 +71,9 @@ pub struct ExportOptions<'a> {
 /// final newline), fields in alphabetical order, as `docs/annotation-file.md`
 /// describes. Themes are the store's, each with its codebook entry when it
 /// has one; each set carries its live tags (on themes the store has), its
-/// non-empty notes and its not-coded marks. Never fails.
+/// non-empty notes, its not-coded marks and its status when the coder set
+/// one (left out otherwise: the reader derives it from the items, as the
+/// store does). Never fails.
 pub fn export(doc: &Document, store: &Store, opts: &ExportOptions) -> String {
     let themes = store
         .themes()
@@ -106,6 +108,11 @@ pub fn export(doc: &Document, store: &Store, opts: &ExportOptions) -> String {
                 SetKind::Consensus => file::SetKind::Consensus,
             }),
             name: Text(s.name.clone()),
+            status: s.status.map(|st| match st {
+                Status::NotStarted => file::SetStatus::NotStarted,
+                Status::InProgress => file::SetStatus::InProgress,
+                Status::Done => file::SetStatus::Done,
+            }),
             notes: Some(
                 s.notes
                     .iter()
@@ -325,6 +332,7 @@ fn expected(path: &Path) -> &'static str {
         "kind" if parent == "blocks" => "\"title\", \"meta\", \"heading\", \"paragraph\" or \"residue\"",
         "kind" => "\"coder\" or \"consensus\"",
         "how" => "\"hand\" or \"suggestion\"",
+        "status" => "\"not-started\", \"in-progress\" or \"done\"",
         "codebook" => "a codebook entry",
         "fingerprint" => "16 hex digits (0-9, a-f)",
         "block" => "a block id (string)",
@@ -444,6 +452,11 @@ fn incoming(f: file::AnnotationFile, store: &Store) -> Result<Incoming, ImportEr
             tags,
             notes,
             uncoded,
+            status: s.status.map(|st| match st {
+                file::SetStatus::NotStarted => Status::NotStarted,
+                file::SetStatus::InProgress => Status::InProgress,
+                file::SetStatus::Done => Status::Done,
+            }),
         });
     }
     if sets.is_empty() {

@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::store::{
-    AnnotationSet, NoteEntry, SetKind, SetStamps, Stamp, Store, TagEntry, TagKey, TagOrigin, ThemeEntry, UncodedEntry,
+    AnnotationSet, NoteEntry, SetKind, SetStamps, Stamp, Status, Store, TagEntry, TagKey, TagOrigin, ThemeEntry,
+    UncodedEntry,
 };
 use crate::themes::Theme;
 
@@ -167,7 +168,16 @@ struct SetV1 {
     /// stamped: read as never written, so any later change wins).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     st: Option<[u64; 8]>,
+    /// The coder's status and its stamp, compact: `[status, t, by]`, the
+    /// status `""` (none set: derived from the items), `"not-started"`,
+    /// `"in-progress"` or `"done"`. Absent in values written before
+    /// statuses existed (and while the status was never set), read as none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    status: Option<StatusV1>,
 }
+
+/// A set's status, compact: (status name or `""`, clock, replica index).
+type StatusV1 = (String, u64, usize);
 
 /// Replica ids are long and repeat on every item: store each once.
 #[derive(Default)]
@@ -249,7 +259,12 @@ pub fn encode_store(store: &Store, fingerprint: &str) -> String {
                     (block.clone(), serde_json::to_value(row).expect("plain data serialises"))
                 })
                 .collect();
+            let status = (s.stamps.status != Stamp::default()).then(|| {
+                let name = s.status.map(Status::as_str).unwrap_or("");
+                (name.to_string(), s.stamps.status.t, replicas.of(&s.stamps.status.by))
+            });
             SetV1 {
+                status,
                 id: s.id.clone(),
                 name: s.name.clone(),
                 color: s.color.clone(),
@@ -379,7 +394,25 @@ pub fn decode_store(raw: &str, fingerprint: &str, replica: &str) -> Restored<Sto
                         name,
                         color,
                         readonly,
+                        status: Stamp::default(),
                     };
+                }
+                _ => {
+                    bad_sets += 1;
+                    continue;
+                }
+            }
+        }
+        if let Some((name, t, by)) = s.status {
+            let status = match name.as_str() {
+                "" => Some(None),
+                n => Status::parse(n).map(Some),
+            };
+            match (status, stamp(t, by)) {
+                (Some(status), Some(st)) => {
+                    max_t = max_t.max(t);
+                    set.status = status;
+                    set.stamps.status = st;
                 }
                 _ => {
                     bad_sets += 1;

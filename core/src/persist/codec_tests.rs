@@ -109,6 +109,38 @@ fn closed_sets_and_set_stamps_round_trip_as_tombstones() {
 }
 
 #[test]
+fn a_coders_status_round_trips_and_older_values_read_as_derived() {
+    let mut s = sample();
+    s.apply(s.toggle_done("me")).unwrap();
+    let raw = encode_store(&s, "fp");
+    let back = decode_store(&raw, "fp", "tab-a").value.unwrap();
+    assert_eq!(back, s);
+    assert_eq!(back.sets["me"].status(), Status::Done);
+    // cleared again (undo): stored as none, with the stamp that cleared it
+    s.apply(Command::SetStatus {
+        set: "me".into(),
+        status: None,
+    })
+    .unwrap();
+    let back = decode_store(&encode_store(&s, "fp"), "fp", "x").value.unwrap();
+    assert_eq!(back.sets["me"].status, None);
+    assert_eq!(back.sets["me"].stamps.status, s.sets["me"].stamps.status);
+    // a value written before statuses existed: derived from the tags
+    let mut v: Value = serde_json::from_str(&raw).unwrap();
+    for set in v["sets"].as_array_mut().unwrap() {
+        set.as_object_mut().unwrap().remove("status");
+    }
+    let old = decode_store(&v.to_string(), "fp", "x");
+    assert_eq!(old.problems, vec![]);
+    let me = &old.value.unwrap().sets["me"];
+    assert_eq!((me.status, me.status()), (None, Status::InProgress));
+    // an unknown status drops the set, reported
+    let mut v: Value = serde_json::from_str(&raw).unwrap();
+    v["sets"][0]["status"][0] = "finished".into();
+    assert!(!decode_store(&v.to_string(), "fp", "x").problems.is_empty());
+}
+
+#[test]
 fn values_written_before_sets_were_stamped_still_load() {
     let s = sample();
     let mut v: Value = serde_json::from_str(&encode_store(&s, "fp")).unwrap();

@@ -1,5 +1,6 @@
 //! Merging two replicas' stores: per item, the later stamp wins. Sets merge
-//! field by field (open or closed, name, colour, read-only) and item by item.
+//! field by field (open or closed, name, colour, read-only, status) and item
+//! by item.
 
 use std::collections::BTreeMap;
 
@@ -44,6 +45,7 @@ impl Store {
                 next.name = o.name;
                 next.color = o.color;
                 next.readonly = o.readonly;
+                next.status = o.status;
                 next.stamps = SetStamps {
                     open: theirs.stamps.open.clone(),
                     ..o.stamps
@@ -78,6 +80,11 @@ impl Store {
         if theirs.stamps.readonly > ours.stamps.readonly {
             ours.readonly = theirs.readonly;
             ours.stamps.readonly = theirs.stamps.readonly.clone();
+            changed = true;
+        }
+        if theirs.stamps.status > ours.stamps.status {
+            ours.status = theirs.status;
+            ours.stamps.status = theirs.stamps.status.clone();
             changed = true;
         }
         if let Some(ours) = self.sets.get_mut(id) {

@@ -402,6 +402,66 @@ fn renaming_a_set_is_an_undoable_stamped_command_that_merges() {
 }
 
 #[test]
+fn marking_done_is_an_undoable_stamped_command_that_merges() {
+    let mut a = store("tab-a");
+    assert_eq!(a.sets["me"].status(), Status::NotStarted, "nothing coded");
+    a.apply(tag("p1", "trade", true)).unwrap();
+    assert_eq!(a.sets["me"].status(), Status::InProgress, "derived from the tags");
+    assert_eq!(a.sets["me"].status, None, "derived, not set");
+    let inverse = a.apply(a.toggle_done("me")).unwrap();
+    assert_eq!(a.sets["me"].status(), Status::Done);
+    assert_eq!(
+        inverse,
+        Command::SetStatus {
+            set: "me".into(),
+            status: None
+        }
+    );
+    // toggled again: back to in progress, explicitly
+    let again = a.apply(a.toggle_done("me")).unwrap();
+    assert_eq!(a.sets["me"].status, Some(Status::InProgress));
+    a.apply(again).unwrap();
+    // an older copy does not undo the mark; a later one from another tab wins
+    let older = store("tab-b");
+    assert!(!a.merge(&older));
+    assert_eq!(a.sets["me"].status(), Status::Done);
+    let mut b = a.clone();
+    b.replica = "tab-b".into();
+    b.apply(Command::SetStatus {
+        set: "me".into(),
+        status: Some(Status::InProgress),
+    })
+    .unwrap();
+    let (mut ab, mut ba) = (a.clone(), b.clone());
+    ab.merge(&b);
+    ba.merge(&a);
+    assert_eq!(ab.sets["me"], ba.sets["me"], "commutative");
+    assert_eq!(ab.sets["me"].status(), Status::InProgress);
+    // undo takes the first mark back: derived again
+    a.apply(inverse).unwrap();
+    assert_eq!(a.sets["me"].status, None);
+    assert_eq!(a.sets["me"].status(), Status::InProgress);
+    // a read-only coder's status is theirs: refused, nothing changes
+    other_coder(&mut a);
+    let before = a.clone();
+    assert_eq!(a.apply(a.toggle_done("li")), Err(StoreError::ReadOnlySet("Li".into())));
+    assert_eq!(a, before);
+    assert!(matches!(
+        a.apply(a.toggle_done("nobody")),
+        Err(StoreError::UnknownSet(_))
+    ));
+}
+
+#[test]
+fn status_names_round_trip() {
+    for s in Status::ALL {
+        assert_eq!(Status::parse(s.as_str()), Some(s));
+    }
+    assert_eq!(Status::parse("finished"), None);
+    assert_eq!(serde_json::to_string(&Status::NotStarted).unwrap(), "\"not-started\"");
+}
+
+#[test]
 fn concurrent_close_and_rename_keep_both() {
     let mut a = store("tab-a");
     other_coder(&mut a);
@@ -437,6 +497,7 @@ proptest::proptest! {
                 0 => Command::AddSet(Box::new(AnnotationSet::new(&id, "S", "#000000", SetKind::Coder))),
                 1 => Command::RemoveSet { id },
                 2 => Command::SetInfo { set: id, name: format!("n{x}"), color: "#111111".into() },
+                3 if x == 2 => Command::SetStatus { set: id, status: Some(Status::Done) },
                 3 => Command::SetReadonly { set: id, readonly: x == 1 },
                 4 => Command::Tag { set: id, block: "p".into(), theme: "trade".into(), present: true, how: TagOrigin::Hand, at: 0 },
                 5 => Command::Note { set: "me".into(), block: "p".into(), text: format!("{x}") },

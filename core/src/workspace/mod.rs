@@ -4,8 +4,9 @@
 //! The shell holds signals and views; everything that reads or writes a
 //! storage key goes through a [`Workspace`]: start-up, opening a document,
 //! saving (read, merge, write), deleting and restoring a document, library
-//! import and export, folding in a write another tab made, and the export of
-//! a file (file name, media type and bytes). Nothing here knows a browser, so
+//! import and export, folding in a write another tab made, the export of
+//! a file (file name, media type and bytes), and the library read as a
+//! corpus (coders' statuses, corpus agreement, the reliability data). Nothing here knows a browser, so
 //! all of it (two tabs, a full store, unreadable values) is tested natively.
 //!
 //! What a load could not read is backed up (see [`persist::recover`]) and
@@ -13,6 +14,7 @@
 //! tells the user.
 
 mod batch;
+mod corpus;
 mod export;
 mod library_file;
 mod project_import;
@@ -20,6 +22,7 @@ mod project_import;
 pub use batch::{
     expand_zips, is_bundle, Batch, BatchApplied, BatchInput, BatchItem, BatchProblem, Target, MAX_BATCH_FILES,
 };
+pub use corpus::{CorpusEntry, DocumentCoder};
 pub use export::{ExportFile, ExportKind};
 pub use library_file::{LibraryImported, LibraryUndo};
 pub use project_import::{ImportedSource, ProjectImported, SkippedSource};
@@ -459,6 +462,8 @@ impl<K: KeyValue> Workspace<K> {
 
 #[cfg(test)]
 mod batch_tests;
+#[cfg(test)]
+mod corpus_tests;
 #[cfg(test)]
 mod project_tests;
 #[cfg(test)]

@@ -174,12 +174,29 @@ pub(super) struct Set {
     pub name: Text<200>,
     /// Non-empty notes, one per block at most.
     pub notes: Option<Vec<Note>>,
+    /// The coder's status on the document: "not-started", "in-progress"
+    /// or "done". Left out when the coder never set one; then it is read
+    /// as "in-progress" if the set holds a tag, a note or a not-coded
+    /// mark, else "not-started". In a "done" document every paragraph
+    /// without a tag counts as "no theme applies" in agreement statistics.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<SetStatus>,
     /// Live tags, one per block and theme at most.
     pub tags: Option<Vec<Tag>>,
     /// Blocks the coder marked as not coded: missing in agreement
     /// statistics, not 'no theme'. Optional.
     #[cfg_attr(test, schemars(extend("uniqueItems" = true)))]
     pub uncoded: Option<Vec<BlockId>>,
+}
+
+/// How far a coder has got with the document.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub(super) enum SetStatus {
+    NotStarted,
+    InProgress,
+    Done,
 }
 
 /// Whose annotations a set holds.

@@ -650,6 +650,47 @@ fn a_consensus_opened_side_by_side_stays_open_for_adjudication() {
 }
 
 #[test]
+fn a_coders_status_travels_and_a_file_without_one_reads_as_derived() {
+    let (doc, mut theirs) = coded();
+    theirs.apply(theirs.toggle_done("me")).unwrap();
+    let raw = exported(&doc, &theirs, false);
+    assert!(raw.contains("\"status\": \"done\""), "{raw}");
+    let inc = import(&raw, &fresh()).unwrap();
+    assert_eq!(inc.sets[0].status, Some(crate::store::Status::Done));
+    // side by side: the coder's set is done, and still read-only
+    let mut mine = fresh();
+    mine.apply(plan(&inc, Mode::SideBySide, &doc, &mine, "you")).unwrap();
+    assert_eq!(mine.sets["me"].status(), crate::store::Status::Done);
+    assert!(mine.sets["me"].readonly);
+    // a replace takes it into one's own set; a merge leaves one's own alone
+    let mut merged = fresh();
+    merged.apply(plan(&inc, Mode::Merge, &doc, &merged, "you")).unwrap();
+    assert_eq!(merged.sets["you"].status, None);
+    let mut replaced = fresh();
+    replaced
+        .apply(plan(&inc, Mode::Replace, &doc, &replaced, "you"))
+        .unwrap();
+    assert_eq!(replaced.sets["you"].status, Some(crate::store::Status::Done));
+    // a file written before statuses existed: in progress, derived from its tags
+    let old = exported(&doc, &coded().1, false);
+    assert!(!old.contains("\"status\""), "no status set, none written");
+    let inc = import(&old, &fresh()).unwrap();
+    assert_eq!(inc.sets[0].status, None);
+    let mut mine = fresh();
+    mine.apply(plan(&inc, Mode::SideBySide, &doc, &mine, "you")).unwrap();
+    assert_eq!(mine.sets["me"].status(), crate::store::Status::InProgress);
+    // a status that is not one of the three is refused, naming the field
+    let bad = raw.replace("\"status\": \"done\"", "\"status\": \"finished\"");
+    assert_eq!(
+        import(&bad, &fresh()),
+        Err(ImportError::WrongType {
+            field: "sets[0].status".into(),
+            expected: "\"not-started\", \"in-progress\" or \"done\"",
+        })
+    );
+}
+
+#[test]
 fn side_by_side_opens_a_read_only_set() {
     let (doc, theirs) = coded();
     let inc = import(&exported(&doc, &theirs, false), &fresh()).unwrap();

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use std::io::{Cursor, Write};
 
 use super::codebook::ThemeLine;
+use super::coders::{colour_lines, status_note, STATUS_NOTE_NAME};
 use super::guid::{code_guid, guid, user_guid};
 use super::positions::{char_to_unit, OffsetUnit};
 use super::xml::{Attr, XmlOut};
@@ -114,7 +115,10 @@ pub fn export_project(doc: &Document, store: &Store, sets: &[&str], created: &st
 ///
 /// Each coder of any document (ids of its store's sets; unknown and
 /// repeated ids are skipped) is one `User`, named as in the first document
-/// that has the set; the codebook is the union of the documents' live
+/// that has the set, its `id` the set's id; its colour is a line of the
+/// project's `Description`, and its status on a document, when set, a
+/// `Note` of its own the `TextSource` points at (see `coders`: REFI-QDA
+/// 1.0 has no field for either); the codebook is the union of the documents' live
 /// themes (by id, the first document's entry winning). Each paragraph a
 /// coder tagged or annotated is one `PlainTextSelection` whose
 /// `startPosition`/`endPosition` are the block's range in the canonical
@@ -152,7 +156,7 @@ pub fn export_library_project(docs: &[ProjectDoc], created: &str, unit: OffsetUn
         attrs
     }
     // Per document, its chosen sets; over all, the users in first-seen order.
-    let mut users: Vec<(&str, &str)> = Vec::new();
+    let mut users: Vec<(&str, &str, &str)> = Vec::new();
     let chosen: Vec<Vec<&AnnotationSet>> = docs
         .iter()
         .map(|d| {
@@ -162,8 +166,8 @@ pub fn export_library_project(docs: &[ProjectDoc], created: &str, unit: OffsetUn
                 .filter(|id| seen.insert(**id))
                 .filter_map(|id| d.store.sets.get(*id))
                 .inspect(|s| {
-                    if !users.iter().any(|(id, _)| *id == s.id) {
-                        users.push((&s.id, &s.name));
+                    if !users.iter().any(|(id, _, _)| *id == s.id) {
+                        users.push((&s.id, &s.name, &s.color));
                     }
                 })
                 .collect()
@@ -199,8 +203,8 @@ pub fn export_library_project(docs: &[ProjectDoc], created: &str, unit: OffsetUn
     );
     if !users.is_empty() {
         x.start("Users", &[]);
-        for (id, name) in &users {
-            x.empty("User", &[("guid", &user_guid(id)), ("name", name)]);
+        for (id, name, _) in &users {
+            x.empty("User", &[("guid", &user_guid(id)), ("name", name), ("id", id)]);
         }
         x.end("Users");
     }
@@ -213,7 +217,7 @@ pub fn export_library_project(docs: &[ProjectDoc], created: &str, unit: OffsetUn
     }
 
     // (note GUID, its name, its user, its text) in the order they are referred to.
-    let mut notes: Vec<(String, String, String, &str)> = Vec::new();
+    let mut notes: Vec<(String, String, String, String)> = Vec::new();
     let mut files: Vec<(String, &str)> = Vec::new();
     if !docs.is_empty() {
         x.start("Sources", &[]);
@@ -290,9 +294,24 @@ pub fn export_library_project(docs: &[ProjectDoc], created: &str, unit: OffsetUn
                 if !note.is_empty() {
                     let note_guid = scope(&["note", &s.id, &b.id]);
                     x.empty("NoteRef", &[("targetGUID", &note_guid)]);
-                    notes.push((note_guid, format!("{}: {label}", s.name), user.clone(), note));
+                    notes.push((
+                        note_guid,
+                        format!("{}: {label}", s.name),
+                        user.clone(),
+                        note.to_string(),
+                    ));
                 }
                 x.end("PlainTextSelection");
+            }
+        }
+        // Each coder's status on the source, when they set one: their own
+        // note on it (REFI-QDA 1.0 has no status field; see `coders`).
+        for s in chosen {
+            if let Some(status) = s.status {
+                let note_guid = scope(&["status", &s.id]);
+                x.empty("NoteRef", &[("targetGUID", &note_guid)]);
+                let name = format!("{STATUS_NOTE_NAME}: {}", s.name);
+                notes.push((note_guid, name, user_guid(&s.id), status_note(status)));
             }
         }
         x.end("TextSource");
@@ -312,6 +331,12 @@ pub fn export_library_project(docs: &[ProjectDoc], created: &str, unit: OffsetUn
             x.end("Note");
         }
         x.end("Notes");
+    }
+    // The coders' colours, which REFI-QDA 1.0 has no field for.
+    let colours: Vec<(String, &str)> = users.iter().map(|(id, _, c)| (user_guid(id), *c)).collect();
+    let description = colour_lines(&colours);
+    if !description.is_empty() {
+        x.text_element("Description", &description);
     }
     x.end("Project");
     let qde = x.finish();

@@ -24,6 +24,9 @@
 //! elements or too deep a nesting.
 //!
 //! - `guid`: the GUIDs written and how GUIDs read are normalised;
+//! - `coders`: a coder's id, colour and status, which REFI-QDA 1.0 has no
+//!   field for, carried in a `User@id`, the project's `Description` and a
+//!   note on the source;
 //! - `xml`: the XML reader (roxmltree) and writer (quick-xml);
 //! - `archive`: the guarded zip reader;
 //! - `export`: [`export_codebook`], [`export_project`];
@@ -32,6 +35,7 @@
 
 mod archive;
 mod codebook;
+mod coders;
 mod export;
 mod guid;
 mod positions;

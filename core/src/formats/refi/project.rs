@@ -13,7 +13,7 @@ use super::positions::{decide_unit, OffsetUnit, UnitBasis, Utf16Map};
 use super::xml::{parse_xml, unique_guids, El};
 use crate::document::Document;
 use crate::exchange::{ImportError, Incoming};
-use crate::store::{Codebook, Store, MAX_NOTE};
+use crate::store::{Codebook, Status, Store, MAX_NOTE};
 use crate::text::char_len;
 use crate::themes::Theme;
 
@@ -109,6 +109,9 @@ pub struct ProjectSource {
     /// which is the library's key for it.
     pub fingerprint: Option<String>,
     pub(super) selections: Vec<Selection>,
+    /// Coders' statuses on the source (their status notes): user GUID →
+    /// status.
+    pub(super) statuses: HashMap<String, Status>,
 }
 
 /// A REFI-QDA project read whole: its sources, codebook and users, and the
@@ -140,15 +143,22 @@ pub struct Project {
     /// English); empty for a file the schema accepts and the app reads whole.
     pub lenient: Vec<String>,
     pub(super) users_by_guid: HashMap<String, String>,
+    /// User GUID → the coder id its `User@id` gives.
+    pub(super) user_ids: HashMap<String, String>,
+    /// User GUID → colour, from the project's `Description`.
+    pub(super) colours: HashMap<String, String>,
 }
 
 /// The users of a project: their names in the file's order, and
-/// normalised GUID → name (trimmed, up to 200 chars).
+/// normalised GUID → name (trimmed, up to 200 chars), and normalised GUID
+/// → `id` (trimmed, 1–100 chars without white space inside).
 ///
 /// # Errors
 /// [`ImportError::TooLong`] for a longer name, what [`El::guid`] refuses.
-fn read_users(root: El) -> Result<(Vec<String>, HashMap<String, String>), ImportError> {
+#[allow(clippy::type_complexity)]
+fn read_users(root: El) -> Result<(Vec<String>, HashMap<String, String>, HashMap<String, String>), ImportError> {
     let mut users = HashMap::new();
+    let mut ids = HashMap::new();
     let mut names = Vec::new();
     for u in root.child("Users").into_iter().flat_map(|u| u.all("User")) {
         let name = u.attr("name").unwrap_or("").trim();
@@ -158,10 +168,15 @@ fn read_users(root: El) -> Result<(Vec<String>, HashMap<String, String>), Import
                 limit: 200,
             });
         }
-        users.insert(u.guid()?, name.to_string());
+        let guid = u.guid()?;
+        let id = u.attr("id").map(str::trim).unwrap_or("");
+        if (1..=100).contains(&char_len(id)) && !id.contains(char::is_whitespace) {
+            ids.insert(guid.clone(), id.to_string());
+        }
+        users.insert(guid, name.to_string());
         names.push(name.to_string());
     }
-    Ok((names, users))
+    Ok((names, users, ids))
 }
 
 /// The notes of a project: normalised GUID → plain text.
@@ -352,8 +367,9 @@ pub fn read_project(bytes: &[u8], store: &Store) -> Result<Project, ImportError>
         read_codes(c, &known_codes(store), &mut codes, &mut depth)?;
     }
     let theme_of: HashMap<String, String> = codes.iter().map(|(g, t, _)| (g.clone(), t.id.clone())).collect();
-    let (users, users_by_guid) = read_users(root)?;
+    let (users, users_by_guid, user_ids) = read_users(root)?;
     let notes = read_notes(root)?;
+    let status_notes = super::coders::status_notes(root);
 
     // Every source, with its text and its selections as written.
     let mut read: Vec<(ProjectSource, Vec<RawSelection>)> = Vec::new();
@@ -362,10 +378,14 @@ pub fn read_project(bytes: &[u8], store: &Store) -> Result<Project, ImportError>
             continue;
         };
         let guid = s.guid()?;
-        let (text, selections) = if kind == SourceKind::Text {
-            (source_text(&mut archive, s)?, read_selections(s, &theme_of, &notes)?)
+        let (text, selections, statuses) = if kind == SourceKind::Text {
+            (
+                source_text(&mut archive, s)?,
+                read_selections(s, &theme_of, &notes)?,
+                super::coders::source_statuses(s, &status_notes),
+            )
         } else {
-            (None, Vec::new())
+            (None, Vec::new(), HashMap::new())
         };
         // Every `Coding` of the source, of any selection kind, in one pass:
         // how many, and whose.
@@ -413,6 +433,7 @@ pub fn read_project(bytes: &[u8], store: &Store) -> Result<Project, ImportError>
                 chars,
                 fingerprint,
                 selections: Vec::new(),
+                statuses,
             },
             selections,
         ));
@@ -495,6 +516,8 @@ pub fn read_project(bytes: &[u8], store: &Store) -> Result<Project, ImportError>
         depth,
         users,
         users_by_guid,
+        user_ids,
+        colours: super::coders::read_colours(root),
         lenient,
     })
 }

@@ -11,7 +11,7 @@ use crate::compare::CONSENSUS;
 use crate::document::{Block, Document};
 use crate::exchange::{ImportError, Incoming, IncomingDocument, IncomingSet, IncomingTag};
 use crate::formats::locate::locate_block;
-use crate::store::{SetKind, Store, TagOrigin, MAX_NOTE};
+use crate::store::{SetKind, Status, Store, TagOrigin, MAX_NOTE};
 use crate::text::{char_len, fingerprint};
 use crate::themes::PALETTE;
 
@@ -86,6 +86,10 @@ struct Sets<'s> {
     users: &'s HashMap<String, String>,
     /// User GUID → id of the store's set this app exported it from.
     known: &'s HashMap<String, String>,
+    /// User GUID → the coder id the file gives it (`User@id`).
+    ids: &'s HashMap<String, String>,
+    /// User GUID → colour the file gives it.
+    colours: &'s HashMap<String, String>,
     store: &'s Store,
 }
 
@@ -102,14 +106,22 @@ impl Sets<'_> {
             .cloned()
             .unwrap_or_else(|| ANONYMOUS.to_string());
         let ours = user.as_ref().and_then(|u| self.known.get(u));
-        let id = match (ours, &user) {
-            (Some(id), _) => id.clone(),
-            (None, Some(u)) => format!("refi-{u}"),
-            (None, None) => "refi-anonymous".into(),
+        // The coder id the file gives (never the consensus's, which only
+        // its own GUID claims).
+        let given = user
+            .as_ref()
+            .and_then(|u| self.ids.get(u))
+            .filter(|id| id.as_str() != CONSENSUS);
+        let id = match (ours, given, &user) {
+            (Some(id), _, _) | (None, Some(id), _) => id.clone(),
+            (None, None, Some(u)) => format!("refi-{u}"),
+            (None, None, None) => "refi-anonymous".into(),
         };
-        let color = ours
-            .and_then(|id| self.store.sets.get(id))
-            .map(|s| s.color.clone())
+        let color = user
+            .as_ref()
+            .and_then(|u| self.colours.get(u))
+            .cloned()
+            .or_else(|| ours.and_then(|id| self.store.sets.get(id)).map(|s| s.color.clone()))
             .unwrap_or_else(|| PALETTE[self.list.len() % PALETTE.len()].to_string());
         self.list.push(SetBuild {
             set: IncomingSet {
@@ -125,6 +137,7 @@ impl Sets<'_> {
                 notes: BTreeMap::new(),
                 // Not-coded marks travel in the app's own file only.
                 uncoded: Default::default(),
+                status: None,
             },
             tags: HashMap::new(),
         });
@@ -155,7 +168,12 @@ impl Project {
     /// REFI `User`, named from `<Users>`); notes a selection points at
     /// (`NoteRef`) become notes on its paragraphs. A user this app exported
     /// (with the GUIDs of now or of earlier versions) keeps its set's id,
-    /// and the consensus stays a consensus. Every code of the project comes
+    /// and the consensus stays a consensus; a user with an `id` (as this
+    /// app writes the coder's id) gets it as its set's id, so a coder is
+    /// one coder in every document. A user's colour and status on the
+    /// source come from the project's description and their status note
+    /// (see `coders`); a user with a status but no coding in the source
+    /// still gets a set, carrying the status. Every code of the project comes
     /// as a theme.
     ///
     /// # Errors
@@ -299,6 +317,8 @@ impl Project {
             by_user: HashMap::new(),
             users: &self.users_by_guid,
             known: &known_sets,
+            ids: &self.user_ids,
+            colours: &self.colours,
             store,
         };
         let mut unmatched = 0usize;
@@ -358,6 +378,14 @@ impl Project {
                     }
                 }
             }
+        }
+        // A coder's status on the source, even one who coded nothing in it
+        // (done, having found no theme): their set is made for it.
+        let mut statuses: Vec<(&String, &Status)> = source.statuses.iter().collect();
+        statuses.sort();
+        for (user, status) in statuses {
+            let i = sets.index(Some(user.clone()));
+            sets.list[i].set.status = Some(*status);
         }
         Ok(sets.list.into_iter().map(|b| b.set).collect())
     }

@@ -291,6 +291,97 @@ fn project_round_trips_on_the_speech() {
     assert_eq!(bytes, export_project(&doc, &s, &["me"], "2026-01-02T03:04:05Z"));
 }
 
+/// A coder is one coder across documents in REFI-QDA too: their id in
+/// `User@id`, their colour in the project's description, their status in
+/// a note of theirs on the source, read back by a store that never saw
+/// them; a coder done without a single tag still comes back, done.
+#[test]
+fn coders_keep_their_id_colour_and_status_through_a_project() {
+    let doc = Document::parse(SPEECH);
+    let p: Vec<String> = doc.taggable().map(|b| b.id.clone()).collect();
+    let mut s = Store::new(
+        "tab",
+        &AnnotationSet::new("c-1a2b3c4d5e6f7a8b", "李明", "#2f6fdb", SetKind::Coder),
+    );
+    let cmds = vec![
+        Command::AddSet(Box::new(AnnotationSet::new(
+            "c-9f8e7d6c5b4a3928",
+            "王芳",
+            "#c2410c",
+            SetKind::Coder,
+        ))),
+        Command::Tag {
+            set: "c-1a2b3c4d5e6f7a8b".into(),
+            block: p[1].clone(),
+            theme: "trade".into(),
+            present: true,
+            how: TagOrigin::Hand,
+            at: 0,
+        },
+        Command::SetStatus {
+            set: "c-1a2b3c4d5e6f7a8b".into(),
+            status: Some(crate::store::Status::InProgress),
+        },
+        Command::SetStatus {
+            set: "c-9f8e7d6c5b4a3928".into(),
+            status: Some(crate::store::Status::Done),
+        },
+    ];
+    s.apply(Command::Batch(cmds)).unwrap();
+    let sets = ["c-1a2b3c4d5e6f7a8b", "c-9f8e7d6c5b4a3928"];
+    let bytes = export_project(&doc, &s, &sets, "2026-01-02T03:04:05Z");
+    let qde = {
+        let mut archive = Archive::open(&bytes).unwrap();
+        String::from_utf8(archive.read(archive.find("project.qde").unwrap()).unwrap()).unwrap()
+    };
+    assert!(qde.contains("id=\"c-9f8e7d6c5b4a3928\""), "{qde}");
+    assert!(qde.contains("speech-annotator status: done"));
+    assert!(qde.contains(&format!(
+        "speech-annotator coder {} colour #c2410c",
+        user_guid("c-9f8e7d6c5b4a3928")
+    )));
+    // a store that knows neither coder
+    let fresh = Store::new("x", &AnnotationSet::new("me", "Me", "#000000", SetKind::Coder));
+    let incoming = import_project(&bytes, &doc, &fresh).unwrap();
+    let got: Vec<(&str, &str, &str, Option<crate::store::Status>, usize)> = incoming
+        .sets
+        .iter()
+        .map(|x| (x.id.as_str(), x.name.as_str(), x.color.as_str(), x.status, x.tags.len()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "c-1a2b3c4d5e6f7a8b",
+                "李明",
+                "#2f6fdb",
+                Some(crate::store::Status::InProgress),
+                1
+            ),
+            (
+                "c-9f8e7d6c5b4a3928",
+                "王芳",
+                "#c2410c",
+                Some(crate::store::Status::Done),
+                0
+            ),
+        ]
+    );
+    // opened side by side, the done coder's status is theirs, read-only
+    let mut mine = fresh.clone();
+    mine.apply(crate::exchange::plan(
+        &incoming,
+        crate::exchange::Mode::SideBySide,
+        &doc,
+        &fresh,
+        "me",
+    ))
+    .unwrap();
+    assert_eq!(mine.sets["c-9f8e7d6c5b4a3928"].status(), crate::store::Status::Done);
+    // no status note becomes a note on a paragraph
+    assert!(incoming.sets.iter().all(|x| x.notes.is_empty()));
+}
+
 #[test]
 fn positions_count_code_points() {
     let doc = Document::parse("标题𠀀\n第一段𠀀𠀀有字。\n第二段。");

@@ -464,8 +464,9 @@ impl<'a> Reader<'a> {
                 kind: record.map_or(SetKind::Coder, |r| r.kind),
                 tags: Vec::new(),
                 notes: BTreeMap::new(),
-                // Not-coded marks travel in the app's own file only.
+                // Not-coded marks and statuses travel in the app's own file only.
                 uncoded: Default::default(),
+                status: None,
             },
             tags: HashMap::new(),
             note_lines: HashSet::new(),

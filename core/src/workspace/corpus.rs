@@ -1,0 +1,140 @@
+//! The library as a corpus: each document's coders and their statuses,
+//! the documents that enter the corpus agreement, and the reliability data
+//! as a file.
+
+use std::sync::Arc;
+
+use crate::compare::{self, SubThemes};
+use crate::corpus::{self, CorpusDocument, CorpusReport};
+use crate::document::Document;
+use crate::library::{Entry, Source};
+use crate::persist::{self, KeyValue};
+use crate::store::{SetKind, Status, Store};
+
+use super::{ExportFile, Workspace};
+
+/// A library document read for the corpus: its entry, its text parsed and
+/// its annotations.
+#[derive(Debug, Clone)]
+pub struct CorpusEntry {
+    pub entry: Entry,
+    pub doc: Arc<Document>,
+    pub store: Store,
+}
+
+impl CorpusEntry {
+    /// The document as [`crate::corpus`] reads it, named as the library
+    /// names it.
+    pub fn as_corpus(&self) -> CorpusDocument<'_> {
+        CorpusDocument {
+            title: &self.entry.title,
+            doc: &self.doc,
+            store: &self.store,
+        }
+    }
+}
+
+/// One coder of one document, for the corpus view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentCoder {
+    /// The coder's set id (one coder across documents).
+    pub id: String,
+    pub name: String,
+    pub color: String,
+    pub status: Status,
+    /// Live tags.
+    pub tags: usize,
+}
+
+impl<K: KeyValue> Workspace<K> {
+    /// A library document's stored annotations (the open document's from
+    /// `open`); `None` when it has none or they cannot be read.
+    fn stored_store(&self, fp: &str, open: &Store) -> Option<Store> {
+        if fp == self.doc.fingerprint {
+            return Some(open.clone());
+        }
+        let raw = self.kv.get(&persist::annotations_key(fp)).ok().flatten()?;
+        persist::decode_store(&raw, fp, &self.replica).value
+    }
+
+    /// Every library document with its coders (consensus sets left out),
+    /// each with their status and number of tags, in library order: the
+    /// corpus view's rows. Reads the stored annotations, never a text.
+    pub fn document_coders(&self, open: &Store) -> Vec<(Entry, Vec<DocumentCoder>)> {
+        self.library
+            .entries
+            .iter()
+            .map(|e| {
+                let coders = self
+                    .stored_store(&e.fingerprint, open)
+                    .map(|s| {
+                        s.sets
+                            .values()
+                            .filter(|x| x.kind == SetKind::Coder)
+                            .map(|x| DocumentCoder {
+                                id: x.id.clone(),
+                                name: x.name.clone(),
+                                color: x.color.clone(),
+                                status: x.status(),
+                                tags: x.tags.values().filter(|t| t.present).count(),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                (e.clone(), coders)
+            })
+            .collect()
+    }
+
+    /// The library documents that enter the corpus agreement (two or more
+    /// coders marked them done), parsed, in library order; the open
+    /// document's annotations from `open`. A document is parsed only once
+    /// its stored annotations show two done coders; one whose text cannot
+    /// be read is left out.
+    pub fn corpus_entries(&self, open: &Store) -> Vec<CorpusEntry> {
+        let done = |s: &Store| compare::coders(s).iter().filter(|x| x.status() == Status::Done).count();
+        self.library
+            .entries
+            .iter()
+            .filter_map(|e| {
+                let fp = &e.fingerprint;
+                let store = self.stored_store(fp, open).filter(|s| done(s) >= 2)?;
+                let doc = if *fp == self.doc.fingerprint {
+                    self.doc.clone()
+                } else if e.source == Source::Builtin || *fp == self.builtin.fingerprint {
+                    self.builtin.clone()
+                } else {
+                    Arc::new(Document::parse(&self.read_text(fp).ok()?))
+                };
+                Some(CorpusEntry {
+                    entry: e.clone(),
+                    doc,
+                    store,
+                })
+            })
+            .collect()
+    }
+
+    /// Agreement across the library ([`corpus::corpus_agreement`] over
+    /// [`Workspace::corpus_entries`]).
+    pub fn corpus_agreement(&self, open: &Store, sub: SubThemes) -> CorpusReport {
+        let entries = self.corpus_entries(open);
+        let docs: Vec<CorpusDocument> = entries.iter().map(CorpusEntry::as_corpus).collect();
+        corpus::corpus_agreement(&docs, sub)
+    }
+
+    /// The corpus's reliability data as a CSV file
+    /// ([`crate::formats::reliability::csv`] of the documents that enter
+    /// the corpus, their done coders): what R or Python reproduce the corpus
+    /// figures from (`docs/agreement.md`). `now_secs` names the file.
+    pub fn export_reliability(&self, open: &Store, sub: SubThemes, now_secs: u64) -> ExportFile {
+        let entries = self.corpus_entries(open);
+        let docs: Vec<CorpusDocument> = entries.iter().map(CorpusEntry::as_corpus).collect();
+        let created = crate::formats::dates::iso_utc(now_secs);
+        ExportFile {
+            name: format!("speech-annotator-reliability-{}.csv", &created[..10]),
+            media_type: "text/csv;charset=utf-8",
+            bytes: crate::formats::reliability::csv(&corpus::included(&docs, sub)).into_bytes(),
+        }
+    }
+}
