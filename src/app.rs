@@ -89,7 +89,10 @@ pub fn App() -> impl IntoView {
         <header class="topbar">
             <div class="brand">"讲话标注 · Speech Annotator"</div>
             <div class="doc-title">{title}</div>
+            <div class="status-bar"><crate::view::status::DocStatus/></div>
             <div class="actions">
+                <button type="button" data-action="corpus" aria-haspopup="dialog"
+                    on:click=move |_| state.corpus_open.update(|o| *o = !*o)>"📊 语料 · Corpus"</button>
                 <button type="button" data-action="library" aria-haspopup="dialog"
                     on:click=move |_| library_open.update(|o| *o = !*o)>"📚 文档 · Documents"</button>
                 <button type="button" data-action="undo" title="撤销 Undo (Ctrl+Z)"
@@ -105,6 +108,8 @@ pub fn App() -> impl IntoView {
         </header>
         <Notices/>
         <LibraryPanel open=library_open/>
+        <crate::view::corpus::CorpusPanel/>
+        <crate::view::status::NamePromptBar/>
         <ImportDialog pending=pending/>
         <crate::view::batch::BatchDialog batch=batch/>
         <div class="progress" role="status" data-segmenting=move || (!ready()).to_string()
@@ -198,6 +203,10 @@ fn on_key(state: AppState, e: &web_sys::KeyboardEvent) {
             if let Some(i) = state.focused.get_untracked() {
                 crate::view::document::scroll_to_block(state, i, false);
             }
+        }
+        Action::ToggleDone => {
+            e.prevent_default();
+            state.toggle_done();
         }
         Action::ToggleUncoded => {
             let Some(block) = state.focused_block_id() else {

@@ -13,6 +13,9 @@ pub enum Action {
     AcceptSuggestions,
     /// Mark the focused block as not coded, or take the mark back.
     ToggleUncoded,
+    /// Mark the open document done for the own coder, or take it back
+    /// to in progress (`store::Status`).
+    ToggleDone,
     Undo,
     Redo,
     /// Leave the note field, close a dialog.
@@ -61,6 +64,7 @@ pub fn action_for(c: &Chord) -> Option<Action> {
         "n" => Some(Action::EditNote),
         "a" => Some(Action::AcceptSuggestions),
         "x" => Some(Action::ToggleUncoded),
+        "d" => Some(Action::ToggleDone),
         k if k.len() == 1 => {
             let d = k.as_bytes()[0];
             (b'1'..=b'9').contains(&d).then(|| Action::Toggle(d - b'0'))

@@ -275,6 +275,7 @@ impl AppState {
 
     /// Downloads an export of the open document's annotations.
     pub fn export(&self, kind: ExportKind) {
+        crate::view::status::ask_before_export(*self);
         let own = self.own_set();
         let terms = self.doc_settings.with_untracked(|d| d.terms.clone());
         let file = self.ws.with_value(|w| {
@@ -284,5 +285,27 @@ impl AppState {
         if let Err(e) = crate::files::download_bytes(&file.name, file.media_type, &file.bytes) {
             self.notify(Level::Error, format!("下载失败 · Download failed: {e}"), None);
         }
+    }
+
+    /// Downloads the reliability data of the whole library (one row per
+    /// unit × coder × theme, `formats::reliability`).
+    pub fn export_reliability(&self) {
+        crate::view::status::ask_before_export(*self);
+        let sub = self.sub_themes.get_untracked();
+        let file = self.ws.with_value(|w| {
+            self.store
+                .with_untracked(|s| w.export_reliability(s, sub, now_ms() / 1000))
+        });
+        if let Err(e) = crate::files::download_bytes(&file.name, file.media_type, &file.bytes) {
+            self.notify(Level::Error, format!("下载失败 · Download failed: {e}"), None);
+        }
+    }
+
+    /// Marks the open document done for the own coder, or takes it back to
+    /// in progress: one undoable, stamped command.
+    pub fn toggle_done(&self) {
+        let own = self.own_set();
+        let cmd = self.store.with_untracked(|s| s.toggle_done(&own));
+        self.apply(cmd);
     }
 }

@@ -124,6 +124,11 @@ pub struct AppState {
     /// Whether the browser agreed to keep this origin's data under storage
     /// pressure (`navigator.storage.persist()`), once it answered.
     pub persisted: RwSignal<Option<bool>>,
+    /// The prompt for the own coder's name shows (first use; again at an
+    /// export while the name is the default), until saved or put off.
+    pub ask_name: RwSignal<bool>,
+    /// The corpus view is open.
+    pub corpus_open: RwSignal<bool>,
     /// The browser's estimate of this origin's usage and quota, in bytes.
     pub estimate: RwSignal<Option<(f64, f64)>>,
     pub doc_settings: RwSignal<DocSettings>,
@@ -323,6 +328,8 @@ impl AppState {
             progress: RwSignal::new(None),
             save_failure: RwSignal::new(None),
             persisted: RwSignal::new(None),
+            ask_name: RwSignal::new(true),
+            corpus_open: RwSignal::new(false),
             estimate: RwSignal::new(None),
             library_open: RwSignal::new(false),
             disagreements_only: RwSignal::new(false),

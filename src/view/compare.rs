@@ -27,14 +27,22 @@ pub fn AgreementPanel() -> impl IntoView {
             state.store.with(|s| {
                 let n = compare::coders(s).len();
                 // The names are part of the memo, so a renamed coder re-renders the table.
-                let names: std::collections::BTreeMap<String, String> =
-                    s.sets.values().map(|c| (c.id.clone(), c.name.clone())).collect();
-                (n, if n >= 2 { Some(compare::report(d, s, sub)) } else { None }, names)
+                // Two coders of one name are told apart ("李明 (2)").
+                let pairs: Vec<(&str, &str)> = s.sets.values().map(|c| (c.id.as_str(), c.name.as_str())).collect();
+                let names = annotator_core::coders::display_names(&pairs, Some(&state.own_set()));
+                let compared = (n >= 2).then(|| compare::compared(d, s, sub).units);
+                (
+                    n,
+                    if n >= 2 { Some(compare::report(d, s, sub)) } else { None },
+                    names,
+                    compared,
+                )
             })
         })
     });
-    let coder_name =
-        move |id: &str| report.with_untracked(|(_, _, names)| names.get(id).cloned().unwrap_or_else(|| id.to_string()));
+    let coder_name = move |id: &str| {
+        report.with_untracked(|(_, _, names, _)| names.get(id).cloned().unwrap_or_else(|| id.to_string()))
+    };
     let theme_label = move |id: &str| {
         state
             .store
@@ -50,13 +58,24 @@ pub fn AgreementPanel() -> impl IntoView {
         }
     };
     view! {
-        <Show when=move || report.with(|(n, _, _)| *n >= 2)>
+        <Show when=move || report.with(|(n, _, _, _)| *n >= 2)>
             <section class="agreement" data-agreement="" aria-label="编码者一致性 · Intercoder agreement">
                 <h2>"一致性 · Agreement"</h2>
-                {move || report.with(|(_, r, _)| r.as_ref().map(|r| {
+                {move || report.with(|(_, r, names, units)| r.as_ref().map(|r| {
                     let pairs = r.overall.pairwise_kappa.clone();
+                    let defs = r.overall.definitions(&|id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_string()));
+                    // Which units each coder's figures count, and by which rule.
+                    let rules = units.clone().unwrap_or_default().into_iter().map(|u| {
+                        let who = names.get(&u.coder).cloned().unwrap_or_else(|| u.coder.clone());
+                        view! { <li data-agreement-rule=u.coder.clone() data-status=u.status.as_str() data-counted=u.counted.to_string()>{format!("{who}: {}", u.summary())}</li> }
+                    }).collect_view();
                     view! {
                         {overall(&r.overall)}
+                        <ul class="rules hint" data-agreement-rules="">{rules}</ul>
+                        <details class="help" data-agreement-definitions="">
+                            <summary>"各数字的定义 · What each figure is"</summary>
+                            <p>{defs.alpha}</p><p>{defs.kappa}</p><p>{defs.percent}</p>
+                        </details>
                         <table class="agreement-table">
                             <thead><tr><th>"主题 · Theme"</th><th>"α"</th><th>"κ̄"</th><th>"%"</th><th title="单位 · units">"n"</th><th title="编码者 · coders">"c"</th></tr></thead>
                             <tbody>
@@ -122,8 +141,8 @@ pub fn AgreementPanel() -> impl IntoView {
                 </div>
                 <details class="help">
                     <summary>"这些数字如何计算 · How these are computed"</summary>
-                    <p>"每个主题是一个“有/无”变量，每个段落是一个单位；某位编码者尚未编码的段落（在其最后标注的段落之后）算作缺失，而不是“无”。 · Each theme is a present/absent variable and each paragraph a unit; a paragraph a coder has not coded (past the last paragraph they tagged or annotated) is missing, not absent."</p>
-                    <p>"α：Krippendorff 的 α（名义尺度，任意多位编码者，允许缺失）。κ̄：每对编码者的 Cohen κ 的平均值。%：成对一致的比例。n：至少两位编码者编码的单位数；c：编码者数。 · α: Krippendorff's alpha (nominal, any number of coders, missing values allowed). κ̄: the mean of Cohen's kappa over coder pairs. %: share of agreeing coder pairs. n: units coded by at least two coders; c: coders."</p>
+                    <p>"每个主题是一个“有/无”变量，每个段落是一个单位。编码者标记“完成”的文档中，未标注的段落算作“无”；未完成的文档中，其最后标注的段落之后的段落算作缺失；标为“未编码”的段落总是缺失。上面每位编码者一行说明用了哪条规则、计入多少段落。 · Each theme is a present/absent variable and each paragraph a unit. In a document the coder marked done, an untagged paragraph is absent; in one not done, paragraphs past the last one they tagged or annotated are missing; a paragraph marked not coded is always missing. The line per coder above says which rule applied and how many paragraphs counted."</p>
+                    <p>"n：至少两位编码者编码的单位数；c：编码者数。 · n: units coded by at least two coders; c: coders."</p>
                     <p>"总体数字把所有主题的判断合并：每个“段落 × 主题”组合算作一个有/无问题，然后一次性计算 α、κ 和 %。因为大多数段落只有少数主题，总体一致性中很大一部分是“都认为没有”；各主题的数字显示分歧在哪里。 · Overall figures pool every theme decision: each paragraph × theme pair is one present/absent question, and α, κ and % are computed once over all of them. Since most paragraphs carry few themes, much pooled agreement is agreement that a theme is absent; the per-theme rows show where coders differ."</p>
                     <p>"勾选“子主题计入上级主题”后，带有某个子主题的段落也算作带有其上级主题；不勾选时每个主题单独比较。 · With “count sub-themes with their parent”, a paragraph carrying a sub-theme also counts as carrying its parent; otherwise every theme is compared on its own."</p>
                 </details>
@@ -141,11 +160,19 @@ pub fn Adjudicate(id: String) -> impl IntoView {
         let id = id.clone();
         move || state.disputed.with(|d| d.contains(&id))
     };
+    // Buttons named as the panel names coders: two of one name told apart.
     let coders = move || {
         state.store.with(|s| {
-            compare::coders(s)
-                .iter()
-                .map(|c| (c.id.clone(), c.name.clone()))
+            let all = compare::coders(s);
+            let pairs: Vec<(&str, &str)> = all.iter().map(|c| (c.id.as_str(), c.name.as_str())).collect();
+            let shown = annotator_core::coders::display_names(&pairs, Some(&state.own_set()));
+            all.iter()
+                .map(|c| {
+                    (
+                        c.id.clone(),
+                        shown.get(&c.id).cloned().unwrap_or_else(|| c.name.clone()),
+                    )
+                })
                 .collect::<Vec<_>>()
         })
     };

@@ -137,6 +137,9 @@ pub fn ExportMenu(pending: ImportState) -> impl IntoView {
                         on:change=move |ev| utf16.set(event_target_checked(&ev))/>
                     "位置按 UTF-16 计（NVivo） · positions in UTF-16 units (for NVivo)"
                 </label>
+                <button type="button" data-export="reliability" on:click=move |_| state.export_reliability()>
+                    "信度数据，整个文档库 · Reliability data, whole library (.csv)"
+                </button>
                 <button type="button" data-export="codebook" on:click=move |_| state.export(ExportKind::CodebookMarkdown)>
                     "编码簿文档 · Codebook document (.md)"
                 </button>

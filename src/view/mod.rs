@@ -3,6 +3,7 @@
 
 pub mod batch;
 pub mod compare;
+pub mod corpus;
 pub mod document;
 pub mod exchange;
 pub mod library;
@@ -10,6 +11,7 @@ pub mod long;
 pub mod notices;
 pub mod picker;
 pub mod project;
+pub mod status;
 pub mod terms;
 pub mod themes;
 pub mod toc;
