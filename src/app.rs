@@ -109,7 +109,6 @@ pub fn App() -> impl IntoView {
         <Notices/>
         <LibraryPanel open=library_open/>
         <crate::view::corpus::CorpusPanel/>
-        <crate::view::status::NamePromptBar/>
         <ImportDialog pending=pending/>
         <crate::view::batch::BatchDialog batch=batch/>
         <div class="progress" role="status" data-segmenting=move || (!ready()).to_string()
@@ -122,6 +121,7 @@ pub fn App() -> impl IntoView {
             <OverviewStrip/>
             <DocumentView/>
             <aside class="side">
+                <crate::view::status::NamePromptBar/>
                 <ThemePanel/>
                 <CodersPanel/>
                 <AgreementPanel/>

@@ -67,7 +67,7 @@ pub fn CorpusPanel() -> impl IntoView {
     };
     view! {
         <div class="library-backdrop" hidden=move || !open.get() on:click=move |_| open.set(false)></div>
-        <aside class="library corpus" role="dialog" aria-label="语料 · Corpus" data-corpus="" hidden=move || !open.get()>
+        <aside class="corpus" role="dialog" aria-label="语料 · Corpus" data-corpus="" hidden=move || !open.get()>
             <header>
                 <h2>"语料与一致性 · Corpus and agreement"</h2>
                 <button type="button" class="icon" data-corpus-close="" title="关闭 · Close" on:click=move |_| open.set(false)>"×"</button>
