@@ -154,9 +154,7 @@ fn toggle_scheme() {
     let scheme = if dark { "light" } else { "dark" };
     let _ = root.set_attribute("data-scheme", scheme);
     // Remembered for the next visit (early.js applies it before the first paint).
-    if let Some(local) = window().local_storage().ok().flatten() {
-        let _ = local.set_item(&format!("{}scheme", annotator_core::persist::PREFIX), scheme);
-    }
+    crate::storage::remember_scheme(scheme);
 }
 
 fn in_text_field(e: &web_sys::KeyboardEvent) -> bool {

@@ -60,6 +60,15 @@ impl BrowserStorage {
 /// (Chromium and Firefox: 5 Mi; there is no API to ask).
 pub const QUOTA_UNITS: usize = 5 * 1024 * 1024;
 
+/// Keeps the colour scheme the user chose (`"dark"` or `"light"`) for the
+/// next visit, where `early.js` applies it before the first paint. A
+/// browser without storage just forgets it.
+pub fn remember_scheme(scheme: &str) {
+    if let Some(local) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = local.set_item(&format!("{}scheme", annotator_core::persist::PREFIX), scheme);
+    }
+}
+
 /// Milliseconds since the epoch.
 pub fn now_ms() -> u64 {
     js_sys::Date::now() as u64
