@@ -290,6 +290,63 @@ pub fn by_block(candidates: Vec<Suggestion>) -> BTreeMap<String, Vec<Suggestion>
     out
 }
 
+/// Candidates per theme id that are not rejected, whatever is tagged: the
+/// part of [`pending_counts`] that changes only with the candidates or the
+/// rejections, computed once over the document. Themes without one are
+/// left out.
+pub fn open_counts(
+    by_block: &BTreeMap<String, Vec<Suggestion>>,
+    rejected: &BTreeSet<(String, String)>,
+) -> BTreeMap<String, usize> {
+    let mut out: BTreeMap<String, usize> = BTreeMap::new();
+    for (block, list) in by_block {
+        for s in list {
+            if !rejected.contains(&(block.clone(), s.theme.clone())) {
+                *out.entry(s.theme.clone()).or_insert(0) += 1;
+            }
+        }
+    }
+    out
+}
+
+/// The number of pending suggestions per theme id: what counting
+/// [`pending_refs`] over every candidate by theme gives (live themes only,
+/// none for an unknown or read-only set, themes without one left out),
+/// but from `open` ([`open_counts`] of the same candidates and rejections)
+/// less the candidates the set's present tags decide. It walks the set's
+/// tags, not the document, so a keypress on a long document costs a
+/// lookup per tag.
+pub fn pending_counts(
+    open: &BTreeMap<String, usize>,
+    by_block: &BTreeMap<String, Vec<Suggestion>>,
+    store: &Store,
+    set: &str,
+    rejected: &BTreeSet<(String, String)>,
+) -> BTreeMap<String, usize> {
+    let Some(tags) = store.sets.get(set).filter(|s| !s.readonly) else {
+        return BTreeMap::new();
+    };
+    let mut out: BTreeMap<String, usize> = open
+        .iter()
+        .filter(|(theme, _)| store.theme(theme).is_some())
+        .map(|(theme, n)| (theme.clone(), *n))
+        .collect();
+    for (key, _) in tags.tags.iter().filter(|(_, e)| e.present) {
+        let Some(list) = by_block.get(&key.block) else {
+            continue;
+        };
+        let decided = list.iter().filter(|s| s.theme == key.theme).count();
+        if decided == 0 || rejected.contains(&(key.block.clone(), key.theme.clone())) {
+            continue;
+        }
+        if let Some(n) = out.get_mut(&key.theme) {
+            *n = n.saturating_sub(decided);
+        }
+    }
+    out.retain(|_, n| *n > 0);
+    out
+}
+
 /// The tag that accepts a suggestion, marked as machine-proposed.
 pub fn accept(s: &Suggestion, set: &str, at: u64) -> Command {
     Command::Tag {
@@ -438,6 +495,65 @@ mod tests {
         let piecewise: Vec<Suggestion> = first.chunks(3).flat_map(|c| pending(c, &st, "me", &rejected)).collect();
         assert_eq!(whole, piecewise);
         assert_eq!(whole, again);
+    }
+
+    #[test]
+    fn pending_counts_equal_counting_the_pending_list() {
+        let doc = Document::parse(SPEECH);
+        let lex = builtin_lexicons();
+        let themes: Vec<String> = store().themes().iter().map(|t| t.id.clone()).collect();
+        let by = by_block(candidates(&doc, &themes, &lex));
+        let all: Vec<&Suggestion> = by.values().flatten().collect();
+        let count = |st: &Store, rejected: &BTreeSet<(String, String)>| {
+            let mut c: BTreeMap<String, usize> = BTreeMap::new();
+            for s in pending_refs(all.iter().copied(), st, "me", rejected) {
+                *c.entry(s.theme.clone()).or_insert(0) += 1;
+            }
+            c
+        };
+        let mut st = store();
+        let mut rejected = no_rejections();
+        // Tagged, rejected, both, a tag taken back, a theme deleted.
+        for (i, s) in all.iter().enumerate().take(12) {
+            if i % 3 != 1 {
+                st.apply(Command::Tag {
+                    set: "me".into(),
+                    block: s.block.clone(),
+                    theme: s.theme.clone(),
+                    present: true,
+                    at: 1,
+                    how: TagOrigin::Hand,
+                })
+                .unwrap();
+            }
+            if i == 6 {
+                st.apply(Command::Tag {
+                    set: "me".into(),
+                    block: s.block.clone(),
+                    theme: s.theme.clone(),
+                    present: false,
+                    at: 2,
+                    how: TagOrigin::Hand,
+                })
+                .unwrap();
+            }
+            if i % 2 == 1 {
+                rejected.insert((s.block.clone(), s.theme.clone()));
+            }
+            let open = open_counts(&by, &rejected);
+            assert_eq!(
+                pending_counts(&open, &by, &st, "me", &rejected),
+                count(&st, &rejected),
+                "step {i}"
+            );
+        }
+        st.apply(Command::DeleteTheme {
+            id: all[0].theme.clone(),
+        })
+        .unwrap();
+        let open = open_counts(&by, &rejected);
+        assert_eq!(pending_counts(&open, &by, &st, "me", &rejected), count(&st, &rejected));
+        assert!(pending_counts(&open, &by, &st, "nobody", &rejected).is_empty());
     }
 
     #[test]

@@ -251,18 +251,16 @@ impl AppState {
         let tally_set = profile.coder_id.clone();
         let tallies =
             Memo::new(move |_| store.with(|s| doc_settings.with(|d| suggest::tally(s, &tally_set, &d.rejected))));
+        // What tags do not change is counted once over the document; a
+        // change then walks the set's tags only (`suggest::pending_counts`).
+        let open_counts =
+            Memo::new(move |_| candidates.with(|c| doc_settings.with(|d| suggest::open_counts(c, &d.rejected))));
         let pending_counts = Memo::new(move |_| {
-            let mut counts = std::collections::BTreeMap::new();
-            store.with(|s| {
-                doc_settings.with(|ds| {
-                    candidates.with(|c| {
-                        for sg in suggest::pending_refs(c.values().flatten(), s, &own, &ds.rejected) {
-                            *counts.entry(sg.theme.clone()).or_insert(0) += 1;
-                        }
-                    })
+            open_counts.with(|open| {
+                candidates.with(|c| {
+                    store.with(|s| doc_settings.with(|d| suggest::pending_counts(open, c, s, &own, &d.rejected)))
                 })
-            });
-            counts
+            })
         });
         let definitions = Memo::new(move |_| {
             all_rev.track();
