@@ -404,11 +404,15 @@ pub fn OverviewStrip() -> impl IntoView {
             <For each=cells key=|c| (c[0].0, c.len(), c[0].1.clone()) children=move |cell| {
                     let first = cell[0].0;
                     let last = cell[cell.len() - 1].0;
+                    // One trigger for the cell's blocks: a theme change
+                    // re-reads 200 cells, not a dependency per paragraph.
+                    let rev = state.block_group(cell.iter().map(|(_, id)| id.as_str()));
                     let cell = StoredValue::new(cell);
                     // Distinct colours of the cell's themes, in order.
                     let colors = Memo::new(move |_| {
                         let set = state.profile.with(|p| p.coder_id.clone());
-                        cell.with_value(|c| c.iter().for_each(|(_, id)| state.track_block(id)));
+                        state.track_all();
+                        rev.track();
                         state.store.with_untracked(|s| {
                             let mut out: Vec<String> = Vec::new();
                             cell.with_value(|c| {
