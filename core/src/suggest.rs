@@ -404,11 +404,12 @@ pub fn tally(store: &Store, set: &str, rejected: &BTreeSet<(String, String)>) ->
         .map(|t| (t.id.clone(), Tally::default()))
         .collect();
     if let Some(s) = store.sets.get(set) {
+        // Only accepted suggestions are looked up, not every tag of the set.
         for (TagKey { theme, .. }, entry) in &s.tags {
-            if let Some(t) = out
-                .get_mut(theme)
-                .filter(|_| entry.present && entry.how == TagOrigin::Suggestion)
-            {
+            if !entry.present || entry.how != TagOrigin::Suggestion {
+                continue;
+            }
+            if let Some(t) = out.get_mut(theme) {
                 t.accepted += 1;
             }
         }
