@@ -175,9 +175,9 @@ impl AnnotationSet {
 
     /// The themes present on a block, by theme id (deleted themes
     /// included): a range of the tags, whatever the codebook's size.
-    pub fn tags_of<'a>(&'a self, block: &str) -> impl Iterator<Item = &'a str> + 'a {
+    pub fn tags_of<'a>(&'a self, block: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        // One allocation (the range's start); the walk compares borrowed text.
         let from = TagKey::new(block, "");
-        let block = block.to_string();
         self.tags
             .range(from..)
             .take_while(move |(k, _)| k.block == block)

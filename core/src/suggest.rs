@@ -132,25 +132,33 @@ impl<'a> Lexicon<'a> {
         Lexicon { words }
     }
 
-    /// Whether any word occurs in `text` at all (most paragraphs of a long
-    /// document hold none).
-    fn occurs_in(&self, text: &str) -> bool {
-        self.words.iter().any(|(_, w)| text.contains(w))
-    }
-
     /// The first chars of the words: a text holding none of them holds no word.
     fn first_chars(&self) -> impl Iterator<Item = char> + '_ {
         self.words.iter().filter_map(|(c, _)| c.first().copied())
     }
 
+    /// [`Lexicon::find_in`], working out the text's distinct chars itself.
+    #[cfg(test)]
+    fn find(&self, text: &[char]) -> Vec<(usize, usize, &'a str)> {
+        let mut present = text.to_vec();
+        present.sort_unstable();
+        present.dedup();
+        self.find_in(text, &present)
+    }
+
     /// Finds the words in a text: longest words first, each occurrence
     /// taken only where it overlaps nothing taken before, so 招商引资 is one
     /// match and not 招商 plus 引资. Returns char ranges in text order,
-    /// each with its word.
-    fn find(&self, text: &[char]) -> Vec<(usize, usize, &'a str)> {
+    /// each with its word. `present` is the text's distinct chars, sorted:
+    /// a word whose first char the text lacks is not searched for (on a
+    /// long document most words of most lexicons are skipped so).
+    fn find_in(&self, text: &[char], present: &[char]) -> Vec<(usize, usize, &'a str)> {
         let mut taken = vec![false; text.len()];
         let mut found = Vec::new();
         for (chars, word) in &self.words {
+            if chars.first().is_none_or(|c| present.binary_search(c).is_err()) {
+                continue;
+            }
             let n = chars.len();
             let mut i = 0;
             while i + n <= text.len() {
@@ -200,17 +208,26 @@ pub fn candidates(doc: &Document, themes: &[String], lexicons: &BTreeMap<String,
         .filter_map(|t| lexicons.get(t).map(|l| (t.as_str(), Lexicon::new(l))))
         .filter(|(_, l)| !l.words.is_empty())
         .collect();
-    let starts: std::collections::HashSet<char> = themes.iter().flat_map(|(_, l)| l.first_chars()).collect();
+    let mut starts: Vec<char> = themes.iter().flat_map(|(_, l)| l.first_chars()).collect();
+    starts.sort_unstable();
+    starts.dedup();
     let mut out = Vec::new();
+    let mut present: Vec<char> = Vec::new();
     for block in doc.taggable() {
-        // One pass over the text first: most blocks of a long document
-        // hold no word's first char, and are skipped without a search.
-        if !block.text.chars().any(|c| starts.contains(&c)) || !themes.iter().any(|(_, l)| l.occurs_in(&block.text)) {
+        // The block's distinct chars, once: a block holding no word's first
+        // char is skipped, and each lexicon searches only the words that
+        // could occur (a 15,000-paragraph text is searched in tens of
+        // milliseconds, not hundreds).
+        let text: Vec<char> = block.text.chars().collect();
+        present.clear();
+        present.extend_from_slice(&text);
+        present.sort_unstable();
+        present.dedup();
+        if !starts.iter().any(|c| present.binary_search(c).is_ok()) {
             continue;
         }
-        let text: Vec<char> = block.text.chars().collect();
         for (theme, lexicon) in &themes {
-            let found = lexicon.find(&text);
+            let found = lexicon.find_in(&text, &present);
             if found.is_empty() {
                 continue;
             }
@@ -290,6 +307,63 @@ pub fn by_block(candidates: Vec<Suggestion>) -> BTreeMap<String, Vec<Suggestion>
     out
 }
 
+/// Candidates per theme id that are not rejected, whatever is tagged: the
+/// part of [`pending_counts`] that changes only with the candidates or the
+/// rejections, computed once over the document. Themes without one are
+/// left out.
+pub fn open_counts(
+    by_block: &BTreeMap<String, Vec<Suggestion>>,
+    rejected: &BTreeSet<(String, String)>,
+) -> BTreeMap<String, usize> {
+    let mut out: BTreeMap<String, usize> = BTreeMap::new();
+    for (block, list) in by_block {
+        for s in list {
+            if !rejected.contains(&(block.clone(), s.theme.clone())) {
+                *out.entry(s.theme.clone()).or_insert(0) += 1;
+            }
+        }
+    }
+    out
+}
+
+/// The number of pending suggestions per theme id: what counting
+/// [`pending_refs`] over every candidate by theme gives (live themes only,
+/// none for an unknown or read-only set, themes without one left out),
+/// but from `open` ([`open_counts`] of the same candidates and rejections)
+/// less the candidates the set's present tags decide. It walks the set's
+/// tags, not the document, so a keypress on a long document costs a
+/// lookup per tag.
+pub fn pending_counts(
+    open: &BTreeMap<String, usize>,
+    by_block: &BTreeMap<String, Vec<Suggestion>>,
+    store: &Store,
+    set: &str,
+    rejected: &BTreeSet<(String, String)>,
+) -> BTreeMap<String, usize> {
+    let Some(tags) = store.sets.get(set).filter(|s| !s.readonly) else {
+        return BTreeMap::new();
+    };
+    let mut out: BTreeMap<String, usize> = open
+        .iter()
+        .filter(|(theme, _)| store.theme(theme).is_some())
+        .map(|(theme, n)| (theme.clone(), *n))
+        .collect();
+    for (key, _) in tags.tags.iter().filter(|(_, e)| e.present) {
+        let Some(list) = by_block.get(&key.block) else {
+            continue;
+        };
+        let decided = list.iter().filter(|s| s.theme == key.theme).count();
+        if decided == 0 || rejected.contains(&(key.block.clone(), key.theme.clone())) {
+            continue;
+        }
+        if let Some(n) = out.get_mut(&key.theme) {
+            *n = n.saturating_sub(decided);
+        }
+    }
+    out.retain(|_, n| *n > 0);
+    out
+}
+
 /// The tag that accepts a suggestion, marked as machine-proposed.
 pub fn accept(s: &Suggestion, set: &str, at: u64) -> Command {
     Command::Tag {
@@ -330,11 +404,12 @@ pub fn tally(store: &Store, set: &str, rejected: &BTreeSet<(String, String)>) ->
         .map(|t| (t.id.clone(), Tally::default()))
         .collect();
     if let Some(s) = store.sets.get(set) {
+        // Only accepted suggestions are looked up, not every tag of the set.
         for (TagKey { theme, .. }, entry) in &s.tags {
-            if let Some(t) = out
-                .get_mut(theme)
-                .filter(|_| entry.present && entry.how == TagOrigin::Suggestion)
-            {
+            if !entry.present || entry.how != TagOrigin::Suggestion {
+                continue;
+            }
+            if let Some(t) = out.get_mut(theme) {
                 t.accepted += 1;
             }
         }
@@ -438,6 +513,65 @@ mod tests {
         let piecewise: Vec<Suggestion> = first.chunks(3).flat_map(|c| pending(c, &st, "me", &rejected)).collect();
         assert_eq!(whole, piecewise);
         assert_eq!(whole, again);
+    }
+
+    #[test]
+    fn pending_counts_equal_counting_the_pending_list() {
+        let doc = Document::parse(SPEECH);
+        let lex = builtin_lexicons();
+        let themes: Vec<String> = store().themes().iter().map(|t| t.id.clone()).collect();
+        let by = by_block(candidates(&doc, &themes, &lex));
+        let all: Vec<&Suggestion> = by.values().flatten().collect();
+        let count = |st: &Store, rejected: &BTreeSet<(String, String)>| {
+            let mut c: BTreeMap<String, usize> = BTreeMap::new();
+            for s in pending_refs(all.iter().copied(), st, "me", rejected) {
+                *c.entry(s.theme.clone()).or_insert(0) += 1;
+            }
+            c
+        };
+        let mut st = store();
+        let mut rejected = no_rejections();
+        // Tagged, rejected, both, a tag taken back, a theme deleted.
+        for (i, s) in all.iter().enumerate().take(12) {
+            if i % 3 != 1 {
+                st.apply(Command::Tag {
+                    set: "me".into(),
+                    block: s.block.clone(),
+                    theme: s.theme.clone(),
+                    present: true,
+                    at: 1,
+                    how: TagOrigin::Hand,
+                })
+                .unwrap();
+            }
+            if i == 6 {
+                st.apply(Command::Tag {
+                    set: "me".into(),
+                    block: s.block.clone(),
+                    theme: s.theme.clone(),
+                    present: false,
+                    at: 2,
+                    how: TagOrigin::Hand,
+                })
+                .unwrap();
+            }
+            if i % 2 == 1 {
+                rejected.insert((s.block.clone(), s.theme.clone()));
+            }
+            let open = open_counts(&by, &rejected);
+            assert_eq!(
+                pending_counts(&open, &by, &st, "me", &rejected),
+                count(&st, &rejected),
+                "step {i}"
+            );
+        }
+        st.apply(Command::DeleteTheme {
+            id: all[0].theme.clone(),
+        })
+        .unwrap();
+        let open = open_counts(&by, &rejected);
+        assert_eq!(pending_counts(&open, &by, &st, "me", &rejected), count(&st, &rejected));
+        assert!(pending_counts(&open, &by, &st, "nobody", &rejected).is_empty());
     }
 
     #[test]

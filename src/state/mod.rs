@@ -162,6 +162,10 @@ pub struct AppState {
     save_timer: StoredValue<Option<TimeoutHandle>>,
     /// Per-block change triggers (see [`AppState::track_block`]).
     block_revs: StoredValue<std::collections::HashMap<String, ArcTrigger>>,
+    /// Triggers shared by groups of blocks, by block id, each with its
+    /// group's number (see [`AppState::block_group`]).
+    group_revs: StoredValue<std::collections::HashMap<String, (u64, ArcTrigger)>>,
+    next_group: StoredValue<u64>,
     all_rev: Trigger,
     next_notice: StoredValue<u64>,
     /// The key-term worker (`src/terms_worker.rs`), once started.
@@ -281,18 +285,16 @@ impl AppState {
         let tally_set = profile.coder_id.clone();
         let tallies =
             Memo::new(move |_| store.with(|s| doc_settings.with(|d| suggest::tally(s, &tally_set, &d.rejected))));
+        // What tags do not change is counted once over the document; a
+        // change then walks the set's tags only (`suggest::pending_counts`).
+        let open_counts =
+            Memo::new(move |_| candidates.with(|c| doc_settings.with(|d| suggest::open_counts(c, &d.rejected))));
         let pending_counts = Memo::new(move |_| {
-            let mut counts = std::collections::BTreeMap::new();
-            store.with(|s| {
-                doc_settings.with(|ds| {
-                    candidates.with(|c| {
-                        for sg in suggest::pending_refs(c.values().flatten(), s, &own, &ds.rejected) {
-                            *counts.entry(sg.theme.clone()).or_insert(0) += 1;
-                        }
-                    })
+            open_counts.with(|open| {
+                candidates.with(|c| {
+                    store.with(|s| doc_settings.with(|d| suggest::pending_counts(open, c, s, &own, &d.rejected)))
                 })
-            });
-            counts
+            })
         });
         let definitions = Memo::new(move |_| {
             all_rev.track();
@@ -340,6 +342,8 @@ impl AppState {
             can_redo: RwSignal::new(false),
             save_timer: StoredValue::new(None),
             block_revs: StoredValue::new(Default::default()),
+            group_revs: StoredValue::new(Default::default()),
+            next_group: StoredValue::new(0),
             all_rev,
             next_notice: StoredValue::new(0),
             terms_worker: StoredValue::new_local(None),
@@ -446,6 +450,35 @@ impl AppState {
         trigger.track();
     }
 
+    /// One trigger for a group of blocks (a cell of the overview strip):
+    /// notified when any of `ids` changes, so a view of many blocks tracks
+    /// one signal instead of one per block. Views track it with
+    /// [`AppState::track_all`]. A block is in one group at a time (a later
+    /// group takes it over); the group leaves when the calling owner is
+    /// cleaned up.
+    pub fn block_group<'a>(&self, ids: impl IntoIterator<Item = &'a str>) -> ArcTrigger {
+        let trigger = ArcTrigger::new();
+        let group = self.next_group.get_value();
+        self.next_group.set_value(group + 1);
+        let ids: Vec<String> = ids.into_iter().map(str::to_string).collect();
+        self.group_revs.update_value(|m| {
+            for id in &ids {
+                m.insert(id.clone(), (group, trigger.clone()));
+            }
+        });
+        let revs = self.group_revs;
+        on_cleanup(move || {
+            revs.try_update_value(|m| {
+                for id in &ids {
+                    if m.get(id).is_some_and(|(g, _)| *g == group) {
+                        m.remove(id);
+                    }
+                }
+            });
+        });
+        trigger
+    }
+
     /// Tracks changes that may touch everything (themes, codebook, sets),
     /// not single tags: for views of the scheme rather than the coding.
     pub fn track_all(&self) {
@@ -456,13 +489,22 @@ impl AppState {
     pub fn changed(&self, touched: &Touched) {
         match touched {
             Touched::All => self.all_rev.notify(),
-            Touched::Blocks(ids) => self.block_revs.with_value(|m| {
-                for id in ids {
-                    if let Some(t) = m.get(id) {
-                        t.notify();
+            Touched::Blocks(ids) => {
+                self.block_revs.with_value(|m| {
+                    for id in ids {
+                        if let Some(t) = m.get(id) {
+                            t.notify();
+                        }
                     }
-                }
-            }),
+                });
+                self.group_revs.with_value(|m| {
+                    for id in ids {
+                        if let Some((_, t)) = m.get(id) {
+                            t.notify();
+                        }
+                    }
+                });
+            }
         }
     }
 

@@ -13,6 +13,9 @@ use wasm_bindgen::JsCast;
 use crate::state::{AppState, Level};
 use crate::view::document::scroll_to_block;
 
+/// Theme rows the list builds per task beyond those it already shows.
+const NEW_ROWS_PER_TASK: usize = 60;
+
 /// What the theme editor is editing.
 #[derive(Clone, PartialEq)]
 enum Editing {
@@ -61,15 +64,42 @@ pub fn ThemePanel() -> impl IntoView {
     let searching = move || query.with(|q| !Query::new(q).is_empty());
     // Rows line up under a disclosure column only when some theme has sub-themes.
     let nested = Memo::new(move |_| entries.with(|all| all.iter().any(|e| e.children > 0)));
+    // At most NEW_ROWS_PER_TASK rows the list did not show before are
+    // built per task: a project bringing 300 codes builds its rows over a
+    // few frames instead of one long task. Rows already shown stay.
+    let shown_ids = StoredValue::new(HashSet::<String>::new());
+    let more = Trigger::new();
     let rows = move || {
-        listing.with(|l| {
+        more.track();
+        let mut budget = NEW_ROWS_PER_TASK;
+        let mut postponed = false;
+        let rows = listing.with(|l| {
             entries.with(|all| {
-                l.rows
-                    .iter()
-                    .map(|r| (all[r.index].clone(), r.context))
-                    .collect::<Vec<_>>()
+                shown_ids.with_value(|shown| {
+                    l.rows
+                        .iter()
+                        .map(|r| (&all[r.index], r.context))
+                        .filter(|(e, _)| {
+                            if shown.contains(&e.theme.id) {
+                                return true;
+                            }
+                            if budget == 0 {
+                                postponed = true;
+                                return false;
+                            }
+                            budget -= 1;
+                            true
+                        })
+                        .map(|(e, context)| (e.clone(), context))
+                        .collect::<Vec<_>>()
+                })
             })
-        })
+        });
+        shown_ids.set_value(rows.iter().map(|(e, _)| e.theme.id.clone()).collect());
+        if postponed {
+            request_animation_frame(move || more.notify());
+        }
+        rows
     };
     let total = move || {
         let n = entries.with(Vec::len);
@@ -404,11 +434,15 @@ pub fn OverviewStrip() -> impl IntoView {
             <For each=cells key=|c| (c[0].0, c.len(), c[0].1.clone()) children=move |cell| {
                     let first = cell[0].0;
                     let last = cell[cell.len() - 1].0;
+                    // One trigger for the cell's blocks: a theme change
+                    // re-reads 200 cells, not a dependency per paragraph.
+                    let rev = state.block_group(cell.iter().map(|(_, id)| id.as_str()));
                     let cell = StoredValue::new(cell);
                     // Distinct colours of the cell's themes, in order.
                     let colors = Memo::new(move |_| {
                         let set = state.profile.with(|p| p.coder_id.clone());
-                        cell.with_value(|c| c.iter().for_each(|(_, id)| state.track_block(id)));
+                        state.track_all();
+                        rev.track();
                         state.store.with_untracked(|s| {
                             let mut out: Vec<String> = Vec::new();
                             cell.with_value(|c| {

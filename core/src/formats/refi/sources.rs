@@ -202,7 +202,9 @@ impl Project {
         };
         let same = same || parsed.fingerprint == doc.fingerprint;
         incoming.document = IncomingDocument {
-            fingerprint: fingerprint(raw),
+            // Read with the project: hashing a long text again would take
+            // a long document's import hundreds of milliseconds.
+            fingerprint: source.fingerprint.clone().unwrap_or_else(|| fingerprint(raw)),
             title: Some(source.name.clone())
                 .filter(|n| !n.is_empty())
                 .or_else(|| parsed.title.clone()),
