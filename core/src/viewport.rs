@@ -78,9 +78,12 @@ pub fn estimate(block: &Block, width: f64) -> f64 {
 /// on each side when it is placed.
 const REACH: f64 = 1.5;
 /// How close, in viewport heights, the viewport may come to either end of
-/// the window before the window is placed again (so a small scroll
-/// re-renders nothing).
-const SLACK: f64 = 0.5;
+/// the window before the window is placed again. Close to [`REACH`], so
+/// the window moves in steps of about a third of a viewport: scrolling
+/// builds a few blocks a frame rather than a viewport's worth every few
+/// frames (the frame-interval p95 the budget counts), while a scroll of
+/// a few lines still re-renders nothing.
+const SLACK: f64 = 1.15;
 /// At most this many rows are rendered, however small the blocks.
 pub const MAX_ROWS: usize = 160;
 /// At least this many rows are rendered around a position, however tall.
