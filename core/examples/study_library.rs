@@ -1,7 +1,7 @@
 //! Writes a library file (`speech-annotator/library-file`) of a team study:
 //! N generated speeches of about 10,000 characters (the built-in speech's
 //! paragraphs in a different order each, numbered), each coded by three
-//! coders, for the capacity test (`tests/e2e/capacity.test.mjs`) and for
+//! coders, each done with it, for the capacity test (`tests/e2e/capacity.test.mjs`) and for
 //! trying the app at study size.
 //!
 //!   cargo run -p annotator-core --example study_library -- OUT.json [speeches, default 500]
@@ -12,7 +12,7 @@
 use annotator_core::document::Document;
 use annotator_core::library::{export_library, Entry, LibraryDoc, Source};
 use annotator_core::persist::encode_store;
-use annotator_core::store::{AnnotationSet, Command, SetKind, Store, TagOrigin};
+use annotator_core::store::{AnnotationSet, Command, SetKind, Status, Store, TagOrigin};
 
 const SPEECH: &str = include_str!("../../assets/speech-foreign-trade-2022-07-14.txt");
 const THEMES: [&str; 4] = ["investment", "trade", "environment", "accountability"];
@@ -83,6 +83,15 @@ fn main() {
                     at += 1;
                 }
             }
+        }
+        // Every coder read the whole speech: done (the corpus takes it in).
+        for c in &coders {
+            store
+                .apply(Command::SetStatus {
+                    set: c.id.clone(),
+                    status: Some(Status::Done),
+                })
+                .expect("status");
         }
         text_units += text.encode_utf16().count();
         store_units += encode_store(&store, &doc.fingerprint).encode_utf16().count();

@@ -58,7 +58,7 @@ test('500 speeches with three coders each are stored: texts in IndexedDB, annota
   assert.ok(annotations >= SPEECHES, `${annotations} annotation entries`);
 });
 
-test('after a reload every speech is listed, one opens with its three coders, a tag is kept', { timeout: 240_000 }, async () => {
+test('after a reload every speech is listed, one opens with its three coders, a tag is kept, the corpus takes them all', { timeout: 240_000 }, async (t) => {
   await app.reload();
   await app.openLibrary();
   assert.equal(await app.page.locator('[data-doc-id]').filter({ hasText: '号讲话' }).count(), SPEECHES);
@@ -79,6 +79,15 @@ test('after a reload every speech is listed, one opens with its three coders, a 
   await app.reload();
   await app.page.waitForFunction(() => document.querySelector('[data-kind="title"]')?.textContent.includes('第250号讲话'));
   assert.ok((await app.themesOf(paras[2])).includes('trade'));
+  // The corpus: every speech done by its three coders enters the agreement.
+  const t0 = Date.now();
+  await app.page.locator('[data-action="corpus"]').click();
+  await app.page.locator('[data-corpus-alpha]').waitFor({ timeout: 120_000 });
+  const corpusMs = Date.now() - t0;
+  assert.match(await app.page.locator('[data-corpus-counts]').innerText(), new RegExp(`${SPEECHES} documents, .* 3 coders`));
+  assert.match(await app.page.locator('[data-corpus-alpha]').innerText(), /^-?\d\.\d{3}$/);
+  t.diagnostic(`corpus view with ${SPEECHES} documents × 3 coders: ${corpusMs} ms from the click`);
+  await app.page.locator('[data-corpus-close]').click();
   // Another speech opens from IndexedDB after the reload, whole.
   await app.openLibrary();
   await app.page.locator('[data-doc-id]').filter({ hasText: '第499号讲话' }).locator('[data-doc-open]').click();
