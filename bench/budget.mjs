@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
 import { serve } from '../tests/e2e/support/server.mjs';
 import { openProfile } from '../tests/e2e/support/browser.mjs';
+import { keypressLatency, scrollFrames } from './measure.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const RUNS = Number(process.argv[2] ?? 5);
@@ -152,36 +153,10 @@ try {
       return Number((els.find((e) => e.getBoundingClientRect().top > 200) ?? els[0]).dataset.block);
     });
     await page.locator(`[data-block="${target}"] .para`).click();
-    const keypress = await page.evaluate(async (i) => {
-      const out = [];
-      const block = document.querySelector(`[data-block="${i}"]`);
-      for (let n = 0; n < 21; n++) {
-        const done = new Promise((r) => { const o = new MutationObserver(() => { o.disconnect(); r(performance.now()); }); o.observe(block, { attributes: true, attributeFilter: ['data-themes'] }); });
-        const start = performance.now();
-        window.dispatchEvent(new KeyboardEvent('keydown', { key: '1', bubbles: true }));
-        out.push((await done) - start);
-        await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-      }
-      return out.sort((a, b) => a - b)[10];
-    }, target);
+    const keypress = await keypressLatency(page, target, 21);
     row('tag keypress → DOM updated, 15,000 paragraphs (median of 21)', '≤ 16 ms', `${keypress.toFixed(1)} ms`, keypress <= 16);
 
-    const scroll = await page.evaluate(async () => {
-      window.scrollTo(0, 0);
-      await new Promise((r) => requestAnimationFrame(r));
-      const gaps = [];
-      let last = performance.now();
-      const end = () => window.scrollY + window.innerHeight >= document.documentElement.scrollHeight - 2;
-      for (let i = 0; i < 600 && !end(); i++) {
-        window.scrollBy(0, 400);
-        await new Promise((r) => requestAnimationFrame(r));
-        const t = performance.now();
-        gaps.push(t - last);
-        last = t;
-      }
-      gaps.sort((a, b) => a - b);
-      return { median: gaps[Math.floor(gaps.length / 2)], p95: gaps[Math.floor(gaps.length * 0.95)], frames: gaps.length };
-    });
+    const scroll = await scrollFrames(page);
     row(`scroll 15,000 paragraphs, 400 px a frame: frame interval p95 (${scroll.frames} frames)`, '≤ 33 ms', `${scroll.p95.toFixed(1)} ms (median ${scroll.median.toFixed(1)})`, scroll.p95 <= 33);
     await page.evaluate(() => window.scrollTo(0, 0));
     at('import');

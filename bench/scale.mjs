@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
 import { serve } from '../tests/e2e/support/server.mjs';
 import { openProfile } from '../tests/e2e/support/browser.mjs';
+import { keypressLatency, scrollFrames } from './measure.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const TIMEOUT = Number(process.argv[2] ?? 120) * 1000;
@@ -111,41 +112,10 @@ try {
     return Number((els.find((e) => e.getBoundingClientRect().top > 200) ?? els[0]).dataset.block);
   });
   await page.locator(`[data-block="${target}"] .para`).click();
-  const latency = await page.evaluate(async (i) => {
-    const out = [];
-    const block = document.querySelector(`[data-block="${i}"]`);
-    for (let n = 0; n < 11; n++) {
-      const done = new Promise((resolve) => {
-        const obs = new MutationObserver(() => { obs.disconnect(); resolve(performance.now()); });
-        obs.observe(block, { attributes: true, attributeFilter: ['data-themes'] });
-      });
-      const start = performance.now();
-      window.dispatchEvent(new KeyboardEvent('keydown', { key: '1', bubbles: true }));
-      out.push((await done) - start);
-      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-    }
-    out.sort((a, b) => a - b);
-    return out[Math.floor(out.length / 2)];
-  }, target);
+  const latency = await keypressLatency(page, target, 11);
   row('tag keypress → data-themes updated (median of 11)', `${latency.toFixed(1)} ms`);
 
-  const scroll = await page.evaluate(async () => {
-    window.scrollTo(0, 0);
-    await new Promise((r) => requestAnimationFrame(r));
-    const gaps = [];
-    let last = performance.now();
-    const end = () => window.scrollY + window.innerHeight >= document.documentElement.scrollHeight - 2;
-    // 400 px a frame from the top, 600 frames or to the end.
-    for (let i = 0; i < 600 && !end(); i++) {
-      window.scrollBy(0, 400);
-      await new Promise((r) => requestAnimationFrame(r));
-      const t = performance.now();
-      gaps.push(t - last);
-      last = t;
-    }
-    gaps.sort((a, b) => a - b);
-    return { median: gaps[Math.floor(gaps.length / 2)], p95: gaps[Math.floor(gaps.length * 0.95)], frames: gaps.length };
-  });
+  const scroll = await scrollFrames(page);
   row(`scroll 400 px a frame: frame interval median / p95 (${scroll.frames} frames)`, `${scroll.median.toFixed(1)} / ${scroll.p95.toFixed(1)} ms`);
   row('blocks in the page after scrolling', String(await page.locator('[data-block]').count()));
   await page.evaluate(() => window.scrollTo(0, 0));

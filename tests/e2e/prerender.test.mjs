@@ -20,6 +20,14 @@ async function holdWasm(page) {
   return release;
 }
 
+/** Opens the page with its wasm held back, once the prerendered speech is there; returns the release. */
+async function openHeld(page) {
+  const release = await holdWasm(page);
+  await page.goto(server.url, { waitUntil: 'domcontentloaded' });
+  await page.waitForSelector('#prerender [data-kind="paragraph"]');
+  return release;
+}
+
 /** Every block of the page in order: index, kind, id, text and top in page coordinates. */
 function blocks(page) {
   return page.$$eval('[data-block]', (els) => els.map((e) => ({
@@ -36,9 +44,7 @@ test('before the wasm: title, date, headings, paragraphs and key terms are in th
   const profile = await openProfile();
   try {
     const page = profile.context.pages()[0];
-    const release = await holdWasm(page);
-    await page.goto(server.url, { waitUntil: 'domcontentloaded' });
-    await page.waitForSelector('#prerender [data-kind="paragraph"]');
+    const release = await openHeld(page);
     assert.equal(await page.locator('html[data-app="live"]').count(), 0, 'the app is not in yet');
     assert.equal((await page.locator('[data-kind="title"]').innerText()).trim(), '市长在全市外经贸工作调度会议上的讲话');
     assert.match(await page.locator('[data-kind="meta"]').innerText(), /2022-07-14/);
@@ -58,9 +64,7 @@ test('the app takes the page over: the same blocks, text and marks, and nothing 
   const profile = await openProfile();
   try {
     const page = profile.context.pages()[0];
-    const release = await holdWasm(page);
-    await page.goto(server.url, { waitUntil: 'domcontentloaded' });
-    await page.waitForSelector('#prerender [data-kind="paragraph"]');
+    const release = await openHeld(page);
     await page.evaluate(() => window.scrollTo(0, 600));
     const before = await blocks(page);
     const marksBefore = await page.$$eval('mark[data-term]', (ms) => ms.map((m) => `${m.closest('[data-block]').dataset.block}:${m.dataset.term}`));
@@ -84,9 +88,7 @@ test('a click and a key that came before the app are kept', async () => {
   const profile = await openProfile();
   try {
     const page = profile.context.pages()[0];
-    const release = await holdWasm(page);
-    await page.goto(server.url, { waitUntil: 'domcontentloaded' });
-    await page.waitForSelector('#prerender [data-kind="paragraph"]');
+    const release = await openHeld(page);
     const paras = await page.$$eval('[data-kind="paragraph"]', (els) => els.map((e) => Number(e.dataset.block)));
     // A toggle clicked, then a paragraph clicked and tagged with the 1 key.
     await page.locator(`[data-block="${paras[0]}"] [data-theme-toggle="trade"]`).click();
