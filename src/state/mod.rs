@@ -172,6 +172,8 @@ pub struct AppState {
     terms_worker: StoredValue<Option<crate::terms_worker::TermsWorker>, LocalStorage>,
     /// The id of the latest key-term job: only its answer is shown.
     terms_job: StoredValue<u64>,
+    /// The worker said its dictionary is built (`Reply::Ready`).
+    terms_ready: StoredValue<bool>,
 }
 
 /// The page's storage: localStorage, and IndexedDB for document texts
@@ -348,6 +350,7 @@ impl AppState {
             next_notice: StoredValue::new(0),
             terms_worker: StoredValue::new_local(None),
             terms_job: StoredValue::new(0),
+            terms_ready: StoredValue::new(false),
         };
         state.restore_view(&view);
         state.report_storage();

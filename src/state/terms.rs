@@ -5,6 +5,10 @@ use annotator_core::terms::job::{Job, Reply, TermsError};
 use super::*;
 use crate::terms_worker::TermsWorker;
 
+/// How long the worker may take to fetch and build its dictionary before
+/// the page says key terms are unavailable (a download that never answers).
+const DICTIONARY_WAIT: Duration = Duration::from_secs(60);
+
 /// The progress line while the worker finds a long document's key terms.
 const TERMS_PROGRESS: &str = "正在分析关键词… · Finding key terms…";
 
@@ -24,6 +28,19 @@ impl AppState {
             }
             Err(e) => self.terms_failed(e),
         }
+        let this = *self;
+        set_timeout(
+            move || {
+                if !this.terms_ready.get_value() {
+                    this.terms_failed(TermsError::Fetch(format!(
+                        "{} 秒内未收到词典 · no dictionary within {} s",
+                        DICTIONARY_WAIT.as_secs(),
+                        DICTIONARY_WAIT.as_secs()
+                    )));
+                }
+            },
+            DICTIONARY_WAIT,
+        );
         self.analyse();
     }
 
@@ -72,6 +89,7 @@ impl AppState {
                 }
             }),
             Ok(Reply::Ready(t)) => {
+                self.terms_ready.set_value(true);
                 crate::terms_worker::record_timing("fetchMs", t.fetch_ms);
                 crate::terms_worker::record_timing("buildMs", t.build_ms);
             }

@@ -292,10 +292,26 @@ fn DocSearch(doc: Arc<Document>) -> impl IntoView {
         }
         "Escape" => {
             ev.stop_propagation();
+            // A second Escape (nothing left to clear) hands the keys back to
+            // the document: to the focused paragraph, where j/k and 1–9 act.
+            let empty = query.with_untracked(|q| q.is_empty());
             query.set(String::new());
             hits.set(Vec::new());
             at.set(None);
             state.search_hit.set(None);
+            if empty {
+                match state.focused.get_untracked() {
+                    Some(i) => crate::view::document::scroll_to_block(state, i, false),
+                    None => {
+                        if let Some(el) = ev
+                            .target()
+                            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(t).ok())
+                        {
+                            let _ = el.blur();
+                        }
+                    }
+                }
+            }
         }
         _ => {}
     };
