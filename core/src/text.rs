@@ -50,6 +50,9 @@ pub fn short_hash(text: &str) -> String {
 }
 
 /// The fingerprint of a document: the short hash of its canonical text.
+/// It is `Document::parse(raw).fingerprint` unless `raw` is hard-wrapped
+/// and its lines are joined (the document's canonical text is then the
+/// joined one, whose fingerprint this gives).
 ///
 /// ```
 /// use annotator_core::text::fingerprint;
