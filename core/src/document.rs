@@ -5,12 +5,21 @@
 //! keeps its char range in that text and an id derived from its own text
 //! (plus its occurrence index among equal texts), never from its position, so
 //! annotations survive edits elsewhere in the document.
+//!
+//! Structure is read from each line folded ([`crate::text::fold`]: `２０２４`
+//! as `2024`), while blocks keep the text as written. A hard-wrapped text
+//! (a PDF copy) is first joined back into paragraphs ([`wrap`]), and page
+//! numbers and running headers are residue ([`residue`]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::text::{char_len, normalized_lines, short_hash};
+use crate::text::fold::fold_width;
+use crate::text::{char_len, short_hash};
+
+pub mod residue;
+pub mod wrap;
 
 /// What a block is, as the `data-kind` attribute spells it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -20,8 +29,9 @@ pub enum BlockKind {
     Meta,
     Heading,
     Paragraph,
-    /// Not part of the speech: navigation left over from the source site, or
-    /// a repeat of the title. Kept in the text, left out of the analysis.
+    /// Not part of the speech: navigation left over from the source site, a
+    /// repeat of the title, a page number or a running header. Kept in the
+    /// text, left out of the analysis; [`Block::note`] says which.
     Residue,
 }
 
@@ -71,9 +81,45 @@ pub struct Document {
     pub text: String,
     pub fingerprint: String,
     pub title: Option<String>,
-    /// The date found in the meta line, as written there (e.g. `2022-07-14`).
+    /// The date found in the meta line, as `YYYY-MM-DD` whatever its form
+    /// there (`2022-07-14 02:22:41`, `２０２４年３月５日`, `2020/1/2`).
     pub date: Option<String>,
     pub blocks: Vec<Block>,
+}
+
+/// How [`Document::parse_with`] reads a text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParseOptions {
+    /// Join the lines of a hard-wrapped text into paragraphs (the rule is
+    /// in [`wrap`]). On by default; off keeps every line a block, for a
+    /// user who undoes the joining.
+    pub join_wrapped: bool,
+}
+
+impl Default for ParseOptions {
+    fn default() -> Self {
+        ParseOptions { join_wrapped: true }
+    }
+}
+
+/// A parsed document and what parsing did to its lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parsed {
+    pub document: Document,
+    /// Line breaks removed by joining a hard-wrapped text (0: the text is
+    /// not hard-wrapped, or joining was off).
+    pub joined_lines: usize,
+    /// The wrap width in chars when the text is hard-wrapped (whether or
+    /// not its lines were joined), so the shell can offer the choice.
+    pub wrap_width: Option<usize>,
+}
+
+impl Parsed {
+    /// Whether lines were joined into paragraphs (the shell says so and
+    /// offers to parse again with [`ParseOptions::join_wrapped`] off).
+    pub fn joined(&self) -> bool {
+        self.joined_lines > 0
+    }
 }
 
 const CN_NUMERALS: &str = "一二三四五六七八九十百零〇两";
@@ -134,7 +180,9 @@ fn meta_date(line: &str) -> Option<Option<String>> {
     (labelled || short_date_line).then_some(date)
 }
 
-/// The first date in a line: `2022-07-14`, `2022/7/14` or `2022年7月14日`.
+/// The first date in a (folded) line: `2022-07-14`, `2022/7/14`,
+/// `2022.7.14` or `2022年7月14日`, as `YYYY-MM-DD`. A month over 12 or a
+/// day over 31 is no date.
 fn find_date(line: &str) -> Option<String> {
     let chars: Vec<char> = line.chars().collect();
     for i in 0..chars.len() {
@@ -142,21 +190,21 @@ fn find_date(line: &str) -> Option<String> {
         if digits != 4 || (i > 0 && chars[i - 1].is_ascii_digit()) {
             continue;
         }
+        let number = |from: usize, n: usize| chars[from..from + n].iter().collect::<String>().parse::<u32>().ok();
         let mut j = i + 4;
-        let mut parts = 1;
-        while parts < 3 && j < chars.len() && matches!(chars[j], '-' | '/' | '.' | '年' | '月') {
+        let mut parts = vec![number(i, 4)];
+        while parts.len() < 3 && j < chars.len() && matches!(chars[j], '-' | '/' | '.' | '年' | '月') {
             let d = chars[j + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
             if d == 0 || d > 2 {
                 break;
             }
+            parts.push(number(j + 1, d));
             j += 1 + d;
-            parts += 1;
         }
-        if parts == 3 {
-            if chars.get(j) == Some(&'日') {
-                j += 1;
+        if let [Some(y), Some(m), Some(d)] = parts[..] {
+            if (1..=12).contains(&m) && (1..=31).contains(&d) {
+                return Some(format!("{y:04}-{m:02}-{d:02}"));
             }
-            return Some(chars[i..j].iter().collect());
         }
     }
     None
@@ -168,7 +216,8 @@ fn looks_like_title(line: &str) -> bool {
 }
 
 impl Document {
-    /// Parses a raw text (any line ends, any indentation) into blocks.
+    /// Parses a raw text (any line ends, any indentation) into blocks,
+    /// joining a hard-wrapped text's lines ([`ParseOptions::default`]).
     ///
     /// ```
     /// use annotator_core::document::{Document, BlockKind};
@@ -178,30 +227,90 @@ impl Document {
     /// assert_eq!(doc.date.as_deref(), Some("2022-07-14"));
     /// ```
     pub fn parse(raw: &str) -> Document {
-        let lines = normalized_lines(raw);
+        Document::parse_with(raw, ParseOptions::default()).document
+    }
+
+    /// Parses a raw text into blocks as `options` say, and reports whether
+    /// a hard-wrapped text's lines were joined.
+    ///
+    /// Lines are trimmed (white space, U+3000, BOM) and blank lines
+    /// dropped; the canonical text is the blocks' texts joined by `\n`, so
+    /// parsing `document.text` again gives the same blocks. Never fails:
+    /// an empty text has no blocks.
+    ///
+    /// ```
+    /// use annotator_core::document::{Document, ParseOptions};
+    /// let raw = "标题\n\n一段从PDF复制出来的讲话正文被切成了同样长的几\n行文字而每一行都没有在句子的结尾处结束所以应\n该连成一段不然每一行都会成为一个单独的段落\n。";
+    /// let parsed = Document::parse_with(raw, ParseOptions::default());
+    /// assert_eq!(parsed.joined_lines, 3);
+    /// assert_eq!(parsed.document.blocks.len(), 2);
+    /// let kept = Document::parse_with(raw, ParseOptions { join_wrapped: false });
+    /// assert_eq!((kept.joined_lines, kept.document.blocks.len()), (0, 5));
+    /// assert!(kept.wrap_width.is_some());
+    /// ```
+    pub fn parse_with(raw: &str, options: ParseOptions) -> Parsed {
+        let raw_lines = trimmed_lines(raw);
+        let folded: Vec<std::borrow::Cow<str>> = raw_lines.iter().map(|l| fold_width(l)).collect();
+        let folded_refs: Vec<&str> = folded.iter().map(|l| l.as_ref()).collect();
+        let headers = residue::running_headers(&folded_refs);
+        let furniture: Vec<bool> = folded_refs
+            .iter()
+            .map(|l| !l.is_empty() && (residue::is_page_number(l) || headers.contains(l)))
+            .collect();
+        let wrap_width = wrap::wrap_width(&raw_lines, &furniture);
+        let (lines, joined_lines) = match wrap_width {
+            Some(width) if options.join_wrapped => wrap::join(&raw_lines, &furniture, width),
+            _ => (
+                raw_lines
+                    .iter()
+                    .filter(|l| !l.is_empty())
+                    .map(|l| l.to_string())
+                    .collect(),
+                0,
+            ),
+        };
+        Parsed {
+            document: Document::from_lines(lines, &headers),
+            joined_lines,
+            wrap_width,
+        }
+    }
+
+    /// Blocks from the final lines (trimmed, non-empty); `headers` are the
+    /// running headers (folded).
+    fn from_lines(lines: Vec<String>, headers: &HashSet<&str>) -> Document {
         let text = lines.join("\n");
         let mut blocks = Vec::with_capacity(lines.len());
         let mut seen: HashMap<String, usize> = HashMap::new();
         let mut title: Option<String> = None;
+        let mut folded_title: Option<String> = None;
         let mut date = None;
         let mut offset = 0;
-        for (index, line) in lines.iter().enumerate() {
-            let (kind, note) = classify(index, line, &title, &date);
+        let mut content = 0;
+        for (index, line) in lines.into_iter().enumerate() {
+            let folded = fold_width(&line);
+            let (kind, note) = classify(content, &folded, folded_title.as_deref(), &date, headers);
             match kind {
-                BlockKind::Title => title = Some(line.to_string()),
-                BlockKind::Meta if date.is_none() => date = find_date(line),
+                BlockKind::Title => {
+                    title = Some(line.clone());
+                    folded_title = Some(folded.to_string());
+                }
+                BlockKind::Meta if date.is_none() => date = find_date(&folded),
                 _ => {}
             }
-            let hash = short_hash(line);
+            if kind != BlockKind::Residue {
+                content += 1;
+            }
+            let hash = short_hash(&line);
             let occurrence = seen.entry(hash.clone()).or_insert(0);
             let id = format!("{hash}-{occurrence}");
             *occurrence += 1;
-            let len = char_len(line);
+            let len = char_len(&line);
             blocks.push(Block {
                 id,
                 index,
                 kind,
-                text: line.to_string(),
+                text: line,
                 start: offset,
                 end: offset + len,
                 note,
@@ -233,25 +342,42 @@ impl Document {
     }
 }
 
+/// The trimmed lines of a raw text, blank ones kept (they separate the
+/// paragraphs of a hard-wrapped text): CRLF, CR and LF each end a line.
+fn trimmed_lines(raw: &str) -> Vec<&str> {
+    raw.split('\n')
+        .flat_map(|l| l.strip_suffix('\r').unwrap_or(l).split('\r'))
+        .map(crate::text::trim_line)
+        .collect()
+}
+
+/// A block's kind from its folded line. `content` counts the blocks before
+/// it that are not residue (the title is the first of them, a date line
+/// one of the first four); `title` is the folded title once found.
 fn classify(
-    index: usize,
+    content: usize,
     line: &str,
-    title: &Option<String>,
+    title: Option<&str>,
     date: &Option<String>,
+    headers: &HashSet<&str>,
 ) -> (BlockKind, Option<&'static str>) {
     if RESIDUE_MARKERS.iter().any(|m| line.contains(m)) && char_len(line) <= 200 {
         return (BlockKind::Residue, Some("navigation residue · 网页导航残留"));
     }
-    if title.as_deref() == Some(line) {
+    if title == Some(line) {
         return (BlockKind::Residue, Some("repeated title · 重复的标题"));
     }
-    if index == 0 && looks_like_title(line) {
+    if residue::is_page_number(line) {
+        return (BlockKind::Residue, Some(residue::PAGE_NUMBER_NOTE));
+    }
+    if headers.contains(line) {
+        return (BlockKind::Residue, Some(residue::RUNNING_HEADER_NOTE));
+    }
+    if content == 0 && looks_like_title(line) {
         return (BlockKind::Title, None);
     }
-    if index <= 3 && date.is_none() {
-        if let Some(_d) = meta_date(line) {
-            return (BlockKind::Meta, None);
-        }
+    if content <= 3 && date.is_none() && meta_date(line).is_some() {
+        return (BlockKind::Meta, None);
     }
     if is_section_heading(line) || is_part_heading(line) {
         return (BlockKind::Heading, None);
@@ -260,115 +386,4 @@ fn classify(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const SPEECH: &str = include_str!("../../assets/speech-foreign-trade-2022-07-14.txt");
-
-    fn kinds(doc: &Document) -> Vec<BlockKind> {
-        doc.blocks.iter().map(|b| b.kind).collect()
-    }
-
-    fn count(doc: &Document, kind: BlockKind) -> usize {
-        doc.blocks.iter().filter(|b| b.kind == kind).count()
-    }
-
-    #[test]
-    fn the_speech_has_its_structure() {
-        let doc = Document::parse(SPEECH);
-        assert_eq!(doc.blocks.len(), 31);
-        assert_eq!(count(&doc, BlockKind::Title), 1);
-        assert_eq!(count(&doc, BlockKind::Meta), 1);
-        assert_eq!(count(&doc, BlockKind::Heading), 5);
-        assert_eq!(count(&doc, BlockKind::Residue), 2, "repeated title and navigation line");
-        assert_eq!(count(&doc, BlockKind::Paragraph), 22);
-        assert_eq!(doc.title.as_deref(), Some("市长在全市外经贸工作调度会议上的讲话"));
-        assert_eq!(doc.date.as_deref(), Some("2022-07-14"));
-        let headings: Vec<_> = doc.headings().map(|b| b.text.chars().next().unwrap()).collect();
-        assert_eq!(headings, ['一', '二', '三', '四', '五']);
-        let last = doc.blocks.last().unwrap();
-        assert_eq!(last.kind, BlockKind::Residue);
-        assert!(last.text.starts_with("上一篇"));
-        // sub-points stay inside paragraphs
-        assert!(doc
-            .blocks
-            .iter()
-            .any(|b| b.kind == BlockKind::Paragraph && b.text.starts_with("(一)")));
-        assert!(doc
-            .blocks
-            .iter()
-            .any(|b| b.kind == BlockKind::Paragraph && b.text.starts_with("一要")));
-    }
-
-    #[test]
-    fn block_offsets_index_the_canonical_text() {
-        let doc = Document::parse(SPEECH);
-        for b in &doc.blocks {
-            assert_eq!(crate::text::char_slice(&doc.text, b.start, b.end), b.text);
-        }
-    }
-
-    #[test]
-    fn ids_do_not_depend_on_position() {
-        let a = Document::parse("标题\n第一段。\n第二段。");
-        let b = Document::parse("标题\n新插入的一段。\n第一段。\n第二段。");
-        assert_eq!(a.blocks[1].id, b.blocks[2].id);
-        assert_eq!(a.blocks[2].id, b.blocks[3].id);
-        assert_ne!(a.fingerprint, b.fingerprint);
-    }
-
-    #[test]
-    fn equal_texts_get_distinct_ids() {
-        let doc = Document::parse("标题\n同样的话。\n同样的话。");
-        assert_ne!(doc.blocks[1].id, doc.blocks[2].id);
-        assert!(doc.blocks[1].id.ends_with("-0"));
-        assert!(doc.blocks[2].id.ends_with("-1"));
-    }
-
-    #[test]
-    fn crlf_and_full_width_spaces_parse_like_lf() {
-        let crlf = SPEECH.replace('\n', "\r\n").replace("\r\n\r\n", "\r\n\r\n　　");
-        let a = Document::parse(SPEECH);
-        let b = Document::parse(&crlf);
-        assert_eq!(a.fingerprint, b.fingerprint);
-        assert_eq!(kinds(&a), kinds(&b));
-    }
-
-    #[test]
-    fn text_without_headings_is_paragraphs() {
-        let doc = Document::parse("这是一段很长的话，没有标题，也没有日期，只是一段接一段的正文，用来测试没有结构的文本如何解析。\n第二段也是正文。");
-        assert_eq!(kinds(&doc), [BlockKind::Paragraph, BlockKind::Paragraph]);
-        assert_eq!(doc.title, None);
-    }
-
-    #[test]
-    fn empty_text_has_no_blocks() {
-        for raw in ["", "\n\r\n  \u{3000}\n"] {
-            let doc = Document::parse(raw);
-            assert!(doc.blocks.is_empty());
-            assert_eq!(doc.text, "");
-        }
-    }
-
-    #[test]
-    fn a_megabyte_text_parses() {
-        let mut raw = String::new();
-        while raw.len() < 1_000_000 {
-            raw.push_str(SPEECH);
-            raw.push('\n');
-        }
-        let doc = Document::parse(&raw);
-        assert!(doc.blocks.len() > 31 * 80);
-        // equal paragraphs repeated get distinct ids
-        let ids: std::collections::HashSet<_> = doc.blocks.iter().map(|b| &b.id).collect();
-        assert_eq!(ids.len(), doc.blocks.len());
-    }
-
-    #[test]
-    fn dates_are_found_in_common_forms() {
-        assert_eq!(find_date("时间:2022-07-14 02:22:41").as_deref(), Some("2022-07-14"));
-        assert_eq!(find_date("2021年3月5日").as_deref(), Some("2021年3月5日"));
-        assert_eq!(find_date("发布于 2020/1/2").as_deref(), Some("2020/1/2"));
-        assert_eq!(find_date("增长12345个"), None);
-    }
-}
+mod tests;

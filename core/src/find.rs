@@ -5,6 +5,7 @@
 //! so the browser's own find-in-page cannot see the rest; this can.
 
 use crate::document::Document;
+use crate::text::fold::fold_char;
 
 /// Folds text for comparing: lower case; full-width ASCII forms
 /// (U+FF01–U+FF5E) and the ideographic space read as ASCII; runs of white
@@ -13,11 +14,7 @@ pub fn fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut space = false;
     for c in text.chars() {
-        let c = match c as u32 {
-            0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            0x3000 => ' ',
-            _ => c,
-        };
+        let c = fold_char(c);
         if c.is_whitespace() {
             if !space {
                 out.push(' ');

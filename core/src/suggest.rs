@@ -6,11 +6,15 @@
 //! [`TagOrigin::Suggestion`], so undo works and the export can say which
 //! tags a machine proposed. Rejections are kept by the caller, so a
 //! rejected (block, theme) pair is not offered again.
+//!
+//! Texts and words are compared folded ([`crate::text::fold`]): a word
+//! written `GDP` matches `ＧＤＰ` in the text, and the other way round.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::document::Document;
 use crate::store::{Command, Store, TagKey, TagOrigin};
+use crate::text::fold::fold_char;
 
 /// The words that suggest each built-in theme, keyed by theme id. Users'
 /// themes start with none, so they are never suggested until given words.
@@ -125,7 +129,7 @@ impl<'a> Lexicon<'a> {
             .iter()
             .map(|w| w.trim())
             .filter(|w| !w.is_empty())
-            .map(|w| (w.chars().collect(), w))
+            .map(|w| (w.chars().map(fold_char).collect(), w))
             .collect();
         words.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.1.cmp(b.1)));
         words.dedup_by(|a, b| a.1 == b.1);
@@ -218,7 +222,9 @@ pub fn candidates(doc: &Document, themes: &[String], lexicons: &BTreeMap<String,
         // char is skipped, and each lexicon searches only the words that
         // could occur (a 15,000-paragraph text is searched in tens of
         // milliseconds, not hundreds).
-        let text: Vec<char> = block.text.chars().collect();
+        // Read folded (ＧＤＰ as GDP), one char for one: the matches'
+        // ranges hold in the text as written.
+        let text: Vec<char> = block.text.chars().map(fold_char).collect();
         present.clear();
         present.extend_from_slice(&text);
         present.sort_unstable();

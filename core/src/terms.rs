@@ -8,6 +8,7 @@
 //! Same text and settings give the same list on any machine: ties are broken
 //! by the term itself, and nothing depends on hash-map iteration order.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -16,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::document::Document;
 use crate::text::char_len;
+use crate::text::fold::fold_width;
 use idf::IdfTable;
 
 /// Policy phrases that jieba's dictionary splits but an analyst reads as one
@@ -426,6 +428,11 @@ impl Segmenter {
     /// order (what the key-term worker receives instead of the document).
     /// `Analysis::marks` has `block_count` entries; a block whose index is
     /// at or past `block_count` gets no marks (never a panic).
+    ///
+    /// Block texts are read folded ([`crate::text::fold`]), so a term
+    /// written in full-width forms counts with its ASCII form and is listed
+    /// in that form (`ＧＤＰ` and `GDP` are the term `GDP`); marks keep
+    /// their offsets in the text as written.
     pub fn analyse_blocks(&self, blocks: &[(usize, &str)], block_count: usize, settings: &TermSettings) -> Analysis {
         let cur = &settings.curation;
         let dropped: BTreeSet<&str> = cur.dropped.iter().map(|w| w.trim()).collect();
@@ -441,7 +448,11 @@ impl Segmenter {
         let mut tokens: Vec<(usize, Vec<Token>)> = Vec::new();
         let mut tf: BTreeMap<&str, usize> = BTreeMap::new();
         let mut total = 0usize;
-        for &(index, text) in blocks {
+        // Full-width forms read as ASCII (ＧＤＰ is GDP); one char for one,
+        // so the marks' offsets hold in the text as written.
+        let folded: Vec<(usize, Cow<str>)> = blocks.iter().map(|&(i, t)| (i, fold_width(t))).collect();
+        for (index, text) in &folded {
+            let index = *index;
             let mut kept = Vec::new();
             for t in self.jieba.tag(text, false) {
                 let wanted = forced.contains(&t.word) || (allowed(t.tag) && is_candidate(t.word));

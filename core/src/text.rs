@@ -2,9 +2,12 @@
 //!
 //! The core counts offsets in Unicode scalar values (Rust `char`s), the
 //! unit of W3C `TextPositionSelector` and REFI-QDA; conversion to UTF-16
-//! (the DOM) or bytes (slicing) happens only at the edges.
+//! (the DOM) or bytes (slicing) happens only at the edges. [`fold`] reads
+//! full-width forms as ASCII for analysis, keeping char offsets.
 
 use sha2::{Digest, Sha256};
+
+pub mod fold;
 
 /// Characters trimmed from both ends of every line: ASCII and Unicode white
 /// space (including the full-width space U+3000 that Chinese sites use for
@@ -13,11 +16,16 @@ fn is_trim(c: char) -> bool {
     c.is_whitespace() || c == '\u{feff}' || c == '\u{200b}'
 }
 
+/// A line without the white space, BOM and zero-width space at its ends.
+pub fn trim_line(line: &str) -> &str {
+    line.trim_matches(is_trim)
+}
+
 /// Splits a raw text into its trimmed, non-empty lines: CRLF, CR and LF all
 /// end a line.
 pub fn normalized_lines(raw: &str) -> Vec<&str> {
     raw.split(['\n', '\r'])
-        .map(|l| l.trim_matches(is_trim))
+        .map(trim_line)
         .filter(|l| !l.is_empty())
         .collect()
 }
@@ -42,6 +50,9 @@ pub fn short_hash(text: &str) -> String {
 }
 
 /// The fingerprint of a document: the short hash of its canonical text.
+/// It is `Document::parse(raw).fingerprint` unless `raw` is hard-wrapped
+/// and its lines are joined (the document's canonical text is then the
+/// joined one, whose fingerprint this gives).
 ///
 /// ```
 /// use annotator_core::text::fingerprint;

@@ -367,3 +367,40 @@ fn unreadable_messages_are_errors_never_panics() {
         );
     }
 }
+
+const FULLWIDTH: &str = include_str!("../../tests/cases/fullwidth/fullwidth.txt");
+const HALFWIDTH: &str = include_str!("../../tests/cases/fullwidth/halfwidth.txt");
+const HARD_WRAPPED: &str = include_str!("../../tests/cases/wrapped/hard-wrapped.txt");
+const PAGE_FURNITURE: &str = include_str!("../../tests/cases/wrapped/page-numbers-and-header.txt");
+
+/// Case fullwidth: "the same key terms (ＧＤＰ counted as GDP)". A term is
+/// listed in its half-width form, whichever form the text writes; the
+/// marks select the term as written.
+#[test]
+fn full_width_terms_count_as_their_half_width_forms() {
+    let full_doc = Document::parse(FULLWIDTH);
+    let full = segmenter().analyse(&full_doc, &TermSettings::default());
+    let half = segmenter().analyse(&Document::parse(HALFWIDTH), &TermSettings::default());
+    assert_eq!(full.terms, half.terms);
+    assert_eq!(full.marks, half.marks);
+    let gdp = &full.terms[0];
+    assert_eq!((gdp.term.as_str(), gdp.count), ("GDP", 3));
+    for (block, marks) in full_doc.blocks.iter().zip(&full.marks) {
+        for m in marks.iter().filter(|m| m.term == 0) {
+            assert_eq!(crate::text::char_slice(&block.text, m.start, m.end), "ＧＤＰ");
+        }
+    }
+}
+
+/// Cases wrapped/: the PDF copy's key terms are the built-in speech's, and
+/// page numbers and running headers add none.
+#[test]
+fn a_pdf_copy_has_the_key_terms_of_the_speech() {
+    let speech = speech_terms();
+    for raw in [HARD_WRAPPED, PAGE_FURNITURE] {
+        let a = segmenter().analyse(&Document::parse(raw), &TermSettings::default());
+        assert_eq!(words(&a), words(&speech));
+        let counts = |a: &Analysis| a.terms.iter().map(|t| t.count).collect::<Vec<_>>();
+        assert_eq!(counts(&a), counts(&speech));
+    }
+}

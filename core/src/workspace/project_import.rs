@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::document::Document;
+use crate::document::{Document, ParseOptions};
 use crate::exchange::{plan, Applied, ImportError, Mode};
 use crate::formats::refi::Project;
 use crate::library::{self, Entry, Source};
@@ -114,7 +114,9 @@ impl<K: KeyValue> Workspace<K> {
             if source.fingerprint.as_deref() == Some(self.doc.fingerprint.as_str()) {
                 continue;
             }
-            let doc = Document::parse(text);
+            // Read as written, never joined: the project's positions count
+            // into its text's own lines.
+            let doc = Document::parse_with(text, ParseOptions { join_wrapped: false }).document;
             let fp = doc.fingerprint.clone();
             let key = persist::annotations_key(&fp);
             let old = self.kv.get(&key).ok().flatten();

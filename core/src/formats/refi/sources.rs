@@ -8,7 +8,7 @@ use super::guid::own_guids;
 use super::project::{Project, ProjectSource, SourceKind};
 use super::{ANONYMOUS, PROJECT_FORMAT};
 use crate::compare::CONSENSUS;
-use crate::document::{Block, Document};
+use crate::document::{Block, Document, ParseOptions};
 use crate::exchange::{ImportError, Incoming, IncomingDocument, IncomingSet, IncomingTag};
 use crate::formats::locate::locate_block;
 use crate::store::{SetKind, Status, Store, TagOrigin, MAX_NOTE};
@@ -197,7 +197,9 @@ impl Project {
         let parsed = if same {
             doc
         } else {
-            other = Document::parse(raw);
+            // Read as written, never joined: the project's positions count
+            // into its text's own lines.
+            other = Document::parse_with(raw, ParseOptions { join_wrapped: false }).document;
             &other
         };
         let same = same || parsed.fingerprint == doc.fingerprint;
