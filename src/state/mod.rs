@@ -198,10 +198,17 @@ impl AppState {
     /// (the built-in speech on first use), reporting what could not be read.
     pub fn restore() -> Self {
         let replica = crate::storage::random_id("r-");
+        // Each new coder gets a colour of their own, so a colleague's set
+        // side by side is not the same blue.
+        const COLOURS: [&str; 8] = [
+            "#2f6fdb", "#d9731a", "#1f9d63", "#c23b6e", "#7b4fc9", "#0f8a9d", "#9c6b12", "#5b6b7f",
+        ];
+        let coder_id = crate::storage::random_id("c-");
+        let colour = COLOURS[coder_id.bytes().map(usize::from).sum::<usize>() % COLOURS.len()];
         let fresh = Profile {
-            coder_id: crate::storage::random_id("c-"),
+            coder_id,
             name: annotator_core::coders::DEFAULT_NAME.into(),
-            color: "#2f6fdb".into(),
+            color: colour.into(),
         };
         let large = LARGE_STORE
             .with(|l| l.borrow_mut().take())

@@ -93,7 +93,13 @@ pub fn BatchDialog(batch: BatchState) -> impl IntoView {
             let files = read.items.len();
             let documents = read.documents();
             let coders = read.coders();
+            // Two coders of one name are told apart, as everywhere.
+            let shown = {
+                let pairs: Vec<(&str, &str)> = coders.iter().map(|(i, n)| (i.as_str(), n.as_str())).collect();
+                annotator_core::coders::display_names(&pairs, None)
+            };
             let rows = read.items.iter().map(|item| {
+                let names: Vec<String> = item.coder_ids.iter().map(|id| shown.get(id).cloned().unwrap_or_default()).collect();
                 let (target, label) = match item.target {
                     Target::Open => ("open", "当前文档 · open document"),
                     Target::Library => ("library", "文档库 · library"),
@@ -103,7 +109,7 @@ pub fn BatchDialog(batch: BatchState) -> impl IntoView {
                     <tr data-import-file=item.file.clone() data-target=target data-codings=item.codings.to_string()>
                         <td>{item.file.clone()}</td>
                         <td>{item.title.clone()}<br/><small>{label}</small></td>
-                        <td>{item.coders.join("、")}</td>
+                        <td>{names.join("、")}</td>
                         <td>{item.codings.to_string()}</td>
                     </tr>
                 }

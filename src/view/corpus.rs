@@ -81,7 +81,8 @@ pub fn CorpusPanel() -> impl IntoView {
                     let names = names.clone();
                     move |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_string())
                 };
-                let left_out = r.left_out.len();
+                // Every library document fewer than two coders marked done.
+                let left_out = rows.iter().filter(|(_, cs)| cs.iter().filter(|c| c.status == Status::Done).count() < 2).count();
                 let themes = r.themes.iter().map(|t| {
                     let a = &t.agreement;
                     view! {
@@ -100,6 +101,7 @@ pub fn CorpusPanel() -> impl IntoView {
                             <td>{d.title.clone()}</td><td>{coders}</td><td>{d.units}</td><td>{fmt(d.alpha.alpha)}</td>
                             <td>
                                 <button type="button" data-corpus-disagreements="" prop:disabled=d.disagreements == 0
+                                    title="分歧按完成的编码者计；文档自己的面板还计入尚未完成的编码者 · Counted between the coders who marked it done; the document's own panel also counts coders still in progress"
                                     on:click=move |_| show_disagreements(fp.clone())>
                                     {format!("{} 处分歧 · disagreements", d.disagreements)}
                                 </button>

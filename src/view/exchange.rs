@@ -387,7 +387,11 @@ pub fn CodersPanel() -> impl IntoView {
         })
     };
     let rename = move |ev: leptos::ev::Event| {
-        let name: String = event_target_value(&ev).trim().chars().take(80).collect();
+        let name: String = event_target_value(&ev)
+            .trim()
+            .chars()
+            .take(annotator_core::themes::MAX_NAME)
+            .collect();
         if name.is_empty() {
             state.notify(Level::Error, "名字不能为空 · A name cannot be empty".into(), None);
             return;
@@ -406,7 +410,7 @@ pub fn CodersPanel() -> impl IntoView {
         <section class="coders" aria-label="编码者 · Coders">
             <h2>"编码者 · Coders"</h2>
             <label class="me">"我的名字 · My name"
-                <input type="text" data-coder-name="" maxlength="80" prop:value=move || {
+                <input type="text" data-coder-name="" maxlength="40" prop:value=move || {
                     // The own set's name (stamped, undoable), else the profile's.
                     let own = state.own_set();
                     state.store.with(|s| s.sets.get(&own).map(|x| x.name.clone()))

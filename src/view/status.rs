@@ -49,7 +49,12 @@ pub fn NamePromptBar() -> impl IntoView {
         })
     };
     let save = move || {
-        let n: String = name.get_untracked().trim().chars().take(80).collect();
+        let n: String = name
+            .get_untracked()
+            .trim()
+            .chars()
+            .take(annotator_core::themes::MAX_NAME)
+            .collect();
         if n.is_empty() {
             state.notify(Level::Error, "名字不能为空 · A name cannot be empty".into(), None);
             return;
@@ -61,7 +66,7 @@ pub fn NamePromptBar() -> impl IntoView {
         <Show when=move || prompt.get() && unnamed()>
             <form class="name-prompt" data-coder-prompt="" on:submit=move |ev| { ev.prevent_default(); save(); }>
                 <label>"你的名字会随导出的文件一起给同事，便于区分编码者 · Your name travels with your exports so colleagues can tell coders apart: "
-                    <input type="text" data-coder-prompt-name="" maxlength="80" placeholder="例如 李明 · e.g. Li Ming"
+                    <input type="text" data-coder-prompt-name="" maxlength="40" placeholder="例如 李明 · e.g. Li Ming"
                         prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
                 </label>
                 <button type="submit" data-coder-prompt-save="">"保存 · Save"</button>

@@ -51,6 +51,8 @@ pub struct BatchItem {
     pub target: Target,
     /// The coders the file brings, by name.
     pub coders: Vec<String>,
+    /// Their set ids (a coder is their id: two of one name are two coders).
+    pub coder_ids: Vec<String>,
     /// Tags the file brings (present themes on paragraphs).
     pub codings: usize,
     incoming: Incoming,
@@ -81,12 +83,17 @@ impl Batch {
         fps.len()
     }
 
-    /// Distinct coders (by name) the batch brings.
-    pub fn coders(&self) -> Vec<String> {
-        let mut names: Vec<String> = self.items.iter().flat_map(|i| i.coders.iter().cloned()).collect();
-        names.sort();
-        names.dedup();
-        names
+    /// Distinct coders the batch brings, by id, each with the name the
+    /// first file gives (sorted by id).
+    pub fn coders(&self) -> Vec<(String, String)> {
+        let mut all: Vec<(String, String)> = self
+            .items
+            .iter()
+            .flat_map(|i| i.coder_ids.iter().cloned().zip(i.coders.iter().cloned()))
+            .collect();
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        all.dedup_by(|a, b| a.0 == b.0);
+        all
     }
 }
 
@@ -199,10 +206,27 @@ impl<K: KeyValue> Workspace<K> {
     pub fn read_batch(&self, files: Vec<BatchInput>, open: &Store) -> Batch {
         let (files, mut problems) = expand_zips(files);
         let mut items = Vec::new();
+        let mut waiting = Vec::new();
+        let none = BTreeMap::new();
         for f in files {
-            match self.read_one(&f, open) {
+            match self.read_one(&f, open, &none) {
                 Ok(mut read) => items.append(&mut read),
-                Err(error) => problems.push(BatchProblem { file: f.name, error }),
+                Err(error) => waiting.push((f, error)),
+            }
+        }
+        // A file without its text may be for a document another file of
+        // the same batch brings (only one coder ticked "include the text").
+        let texts: BTreeMap<String, String> = items
+            .iter()
+            .filter_map(|i: &BatchItem| i.text.clone().map(|t| (i.fingerprint.clone(), t)))
+            .collect();
+        for (f, first) in waiting {
+            match self.read_one(&f, open, &texts) {
+                Ok(mut read) => items.append(&mut read),
+                Err(_) => problems.push(BatchProblem {
+                    file: f.name,
+                    error: first,
+                }),
             }
         }
         Batch { items, problems }
@@ -240,7 +264,14 @@ impl<K: KeyValue> Workspace<K> {
         }
     }
 
-    fn read_one(&self, f: &BatchInput, open: &Store) -> Result<Vec<BatchItem>, ImportError> {
+    /// Reads one file; `texts` are documents (by fingerprint) other files
+    /// of the batch bring, for a file that does not carry its own text.
+    fn read_one(
+        &self,
+        f: &BatchInput,
+        open: &Store,
+        texts: &BTreeMap<String, String>,
+    ) -> Result<Vec<BatchItem>, ImportError> {
         let read = formats::read_file(&f.name, &f.bytes, &self.doc, open)?;
         if let Some(project) = read.project {
             let mut items = Vec::new();
@@ -264,6 +295,7 @@ impl<K: KeyValue> Workspace<K> {
                     title,
                     target,
                     coders: incoming.sets.iter().map(|s| s.name.clone()).collect(),
+                    coder_ids: incoming.sets.iter().map(|s| s.id.clone()).collect(),
                     codings: codings(&incoming),
                     text: (target == Target::New).then_some(text),
                     incoming,
@@ -283,7 +315,7 @@ impl<K: KeyValue> Workspace<K> {
                 None,
             ),
             None => {
-                let Some(text) = first.document.text.clone() else {
+                let Some(text) = first.document.text.clone().or_else(|| texts.get(&fp).cloned()) else {
                     return Err(ImportError::Refused(
                         "文件所属的文档不在文档库中，文件也未附全文：请先打开该文档，或导出时附上全文 · \
                          The file's document is not in the library and the file does not carry its text: \
@@ -315,6 +347,7 @@ impl<K: KeyValue> Workspace<K> {
             title,
             target,
             coders: incoming.sets.iter().map(|s| s.name.clone()).collect(),
+            coder_ids: incoming.sets.iter().map(|s| s.id.clone()).collect(),
             codings: codings(&incoming),
             text,
             incoming,

@@ -13,6 +13,7 @@ use crate::test_support::Mem;
 const SPEECH: &str = include_str!("../../../assets/speech-foreign-trade-2022-07-14.txt");
 const SECOND: &str = "第二篇讲话\n要扩大有效投资。\n要稳住外贸基本盘。";
 const THIRD: &str = "第三篇讲话\n优化营商环境。\n压实责任，严肃问责。";
+const FOURTH: &str = "第四篇讲话\n推进生态文明建设。";
 
 fn me() -> Profile {
     Profile {
@@ -82,7 +83,7 @@ fn each_file_goes_to_its_document_and_each_coder_is_a_set_with_one_undo() {
         input("b-speech.json", coder_file(SPEECH, "c-b", "investment", false)),
         input("a-second.json", coder_file(SECOND, "c-a", "investment", false)),
         input("b-third.json", coder_file(THIRD, "c-b", "environment", true)),
-        input("c-third-no-text.json", coder_file(THIRD, "c-c", "trade", false)),
+        input("c-fourth-no-text.json", coder_file(FOURTH, "c-c", "trade", false)),
     ];
     let batch = ws.read_batch(files, &open_store);
     let targets: Vec<(String, Target)> = batch.items.iter().map(|i| (i.file.clone(), i.target)).collect();
@@ -95,12 +96,14 @@ fn each_file_goes_to_its_document_and_each_coder_is_a_set_with_one_undo() {
             ("b-third.json".to_string(), Target::New),
         ]
     );
-    // THIRD is not in the library yet and this file carries no text: named, not guessed.
+    // FOURTH is neither in the library nor in the batch, and this file
+    // carries no text: named, not guessed.
     assert_eq!(batch.problems.len(), 1);
-    assert_eq!(batch.problems[0].file, "c-third-no-text.json");
+    assert_eq!(batch.problems[0].file, "c-fourth-no-text.json");
     assert!(batch.problems[0].error.message().contains("not in the library"));
     assert_eq!(batch.documents(), 3);
-    assert_eq!(batch.coders(), ["c-a name", "c-b name"]);
+    let names: Vec<String> = batch.coders().into_iter().map(|(_, n)| n).collect();
+    assert_eq!(names, ["c-a name", "c-b name"]);
 
     let before_library = ws.library().clone();
     let done = ws.apply_batch(&batch, &open_store, "c-me", 4_000).unwrap();
@@ -127,6 +130,27 @@ fn each_file_goes_to_its_document_and_each_coder_is_a_set_with_one_undo() {
     assert_eq!(ws.library().entries.len(), before_library.entries.len());
     let fp = Document::parse(SPEECH).fingerprint;
     assert_eq!(ws.kv.get(&persist::annotations_key(&fp)).unwrap(), None);
+}
+
+#[test]
+fn a_file_without_its_text_goes_to_the_document_another_file_of_the_batch_brings() {
+    let (mut ws, started) = Workspace::start(Mem::default(), SPEECH, me(), "r-me", 1_000);
+    let batch = ws.read_batch(
+        vec![
+            input("a-third-no-text.json", coder_file(THIRD, "c-a", "trade", false)),
+            input("b-third.json", coder_file(THIRD, "c-b", "environment", true)),
+        ],
+        &started.opened.store,
+    );
+    assert!(batch.problems.is_empty(), "{:?}", batch.problems);
+    assert_eq!(batch.items.len(), 2);
+    assert!(batch.items.iter().all(|i| i.target == Target::New));
+    let done = ws.apply_batch(&batch, &started.opened.store, "c-me", 2_000).unwrap();
+    assert_eq!((done.documents, done.added), (1, 1));
+    let fp = Document::parse(THIRD).fingerprint;
+    let raw = ws.kv.get(&persist::annotations_key(&fp)).unwrap().unwrap();
+    let store = persist::decode_store(&raw, &fp, "r-me").value.unwrap();
+    assert!(store.sets.contains_key("c-a") && store.sets.contains_key("c-b"));
 }
 
 #[test]
