@@ -18,10 +18,33 @@ pub fn start() {
     console_error_panic_hook::set_once();
     prerendered::read();
     // Document texts live in IndexedDB, read into memory before the app
-    // starts (the prerendered speech shows meanwhile).
-    wasm_bindgen_futures::spawn_local(async {
-        state::set_large_store(large_store::LargeStore::open().await);
-        leptos::mount::mount_to_body(app::App);
-        prerendered::hand_over();
+    // starts (the prerendered speech shows meanwhile). A database that does
+    // not answer within a few seconds (blocked by another tab, a broken
+    // profile) does not keep the page from starting: it starts without it,
+    // texts read from localStorage, and the library says IndexedDB is not
+    // in use.
+    let mounted = std::rc::Rc::new(std::cell::Cell::new(false));
+    let mount = {
+        let mounted = mounted.clone();
+        move |store: large_store::LargeStore| {
+            if mounted.replace(true) {
+                return;
+            }
+            state::set_large_store(store);
+            leptos::mount::mount_to_body(app::App);
+            prerendered::hand_over();
+        }
+    };
+    let late = mount.clone();
+    leptos::prelude::set_timeout(
+        move || {
+            late(large_store::LargeStore::unavailable(
+                "IndexedDB did not answer within 5 s",
+            ))
+        },
+        std::time::Duration::from_secs(5),
+    );
+    wasm_bindgen_futures::spawn_local(async move {
+        mount(large_store::LargeStore::open().await);
     });
 }
