@@ -81,6 +81,9 @@ pub enum NoticeAction {
     },
     /// Keep the open document after another tab deleted it.
     KeepDocument,
+    /// Open a text again without joining its hard-wrapped lines (the user
+    /// turns the joining off).
+    KeepLines { raw: Arc<String>, source: Box<Source> },
 }
 
 #[derive(Clone, Copy)]

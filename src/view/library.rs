@@ -1,7 +1,7 @@
 //! The document library: open a text (file, paste), and list, open, rename
 //! and delete the documents kept in this browser.
 
-use annotator_core::document::Document;
+use annotator_core::document::{Document, ParseOptions};
 use annotator_core::encoding::{self, CHOICES, MAX_TEXT_BYTES};
 use annotator_core::library::Source;
 use annotator_core::workspace::{Deleted, LibraryUndo};
@@ -11,24 +11,61 @@ use crate::state::{AppState, Level, NoticeAction};
 use crate::storage::{now_ms, QUOTA_UNITS};
 
 /// Opens a decoded text as a document, or says why not.
+///
+/// A text copied from a PDF with its lines hard-wrapped has them joined
+/// into paragraphs (`Document::parse_with`); the notice says so and offers
+/// to open it again with the line breaks as they were.
 pub fn open_text(state: AppState, text: &str, source: Source, how: Option<&str>) -> bool {
-    let doc = Document::parse(text);
+    let parsed = Document::parse_with(text, ParseOptions::default());
+    let joined = parsed.joined_lines;
+    let doc = parsed.document;
     if doc.blocks.is_empty() {
         state.notify(Level::Error, "文本是空的 · The text is empty".into(), None);
         return false;
     }
     let title = doc.title.clone().unwrap_or_default();
     let paragraphs = doc.taggable().count();
-    if !state.open_document(doc, source) {
+    if !state.open_document(doc, source.clone()) {
         return false;
     }
     let how = how.map(|h| format!(" ({h})")).unwrap_or_default();
-    state.notify(
-        Level::Info,
-        format!("已打开 · Opened «{title}»: {paragraphs} ¶{how}"),
-        None,
-    );
+    if joined > 0 {
+        state.notify(
+            Level::Info,
+            format!(
+                "已打开 «{title}»：{paragraphs} 段；文本按固定行宽换行（如从 PDF 复制），已把段内 {joined} 处换行合并 · Opened «{title}»: {paragraphs} ¶; its lines were hard-wrapped (as a PDF copy gives them), so {joined} line breaks inside paragraphs were joined{how}"
+            ),
+            Some(NoticeAction::KeepLines {
+                raw: std::sync::Arc::new(text.to_string()),
+                source: Box::new(source),
+            }),
+        );
+    } else {
+        state.notify(
+            Level::Info,
+            format!("已打开 · Opened «{title}»: {paragraphs} ¶{how}"),
+            None,
+        );
+    }
     true
+}
+
+/// Opens a text again with its line breaks as they were (the joining of
+/// hard-wrapped lines turned off): another document, the joined one stays
+/// in the library.
+pub fn open_unjoined(state: AppState, raw: &str, source: Source) {
+    let parsed = Document::parse_with(raw, ParseOptions { join_wrapped: false });
+    let doc = parsed.document;
+    let (title, paragraphs) = (doc.title.clone().unwrap_or_default(), doc.taggable().count());
+    if state.open_document(doc, source) {
+        state.notify(
+            Level::Info,
+            format!(
+                "已按原有换行打开 «{title}»：{paragraphs} 段 · Opened «{title}» with its line breaks: {paragraphs} ¶"
+            ),
+            None,
+        );
+    }
 }
 
 /// Reads a `.txt` file (detecting UTF-8 or GB18030 unless `choice` is set).

@@ -50,6 +50,12 @@ pub fn Notices() -> impl IntoView {
                                 }
                             }>"撤销 · Undo"</button>
                         }.into_any(),
+                        NoticeAction::KeepLines { raw, source } => view! {
+                            <button type="button" data-action="keep-lines" on:click=move |_| {
+                                crate::view::library::open_unjoined(state, &raw, (*source).clone());
+                                state.dismiss(id);
+                            }>"保留原有换行 · Keep the line breaks"</button>
+                        }.into_any(),
                         NoticeAction::KeepDocument => view! {
                             <button type="button" data-action="keep-document" on:click=move |_| {
                                 state.keep_open_document();
