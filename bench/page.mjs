@@ -18,6 +18,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { serve } from '../tests/e2e/support/server.mjs';
 import { openProfile } from '../tests/e2e/support/browser.mjs';
+import { scrollFrames } from './measure.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const RUNS = Number(process.argv[2] ?? 7);
@@ -176,20 +177,7 @@ try {
   row('tag keypress → next frame painted, 1,000 paragraphs (median of 11)', `${median(frames).toFixed(1)} ms`);
   // Scrolling the whole document: frame intervals while it scrolls from top
   // to bottom in steps of 400 px, one step per frame.
-  const scroll = await page.evaluate(async () => {
-    window.scrollTo(0, 0);
-    const gaps = [];
-    let last = performance.now();
-    while (window.scrollY + window.innerHeight < document.documentElement.scrollHeight - 2) {
-      window.scrollBy(0, 400);
-      await new Promise((r) => requestAnimationFrame(r));
-      const now = performance.now();
-      gaps.push(now - last);
-      last = now;
-    }
-    gaps.sort((a, b) => a - b);
-    return { median: gaps[Math.floor(gaps.length / 2)], p95: gaps[Math.floor(gaps.length * 0.95)], frames: gaps.length };
-  });
+  const scroll = await scrollFrames(page);
   row(`scroll 1,000 paragraphs top to bottom: frame interval median / p95 (${scroll.frames} frames)`, `${scroll.median.toFixed(1)} / ${scroll.p95.toFixed(1)} ms`);
   const longSave = await saveCost(page);
   row(`save the whole store, 1,000 paragraphs (${longSave.tags} tagged blocks, ${longSave.kb.toFixed(0)} KB UTF-16)`, `${longSave.ms.toFixed(2)} ms`);
