@@ -256,6 +256,7 @@ pub struct Report {
 
 /// The sums alpha and percent agreement are computed from, whatever the
 /// values: what [`tally`] and [`BinaryCounts`] both come to.
+#[derive(Default)]
 struct Sums {
     /// Coders with any value at all.
     coders_with_values: usize,
@@ -287,17 +288,7 @@ fn tally<V: Ord>(data: &[Vec<Option<V>>]) -> Sums {
     let mut value_totals: Vec<u64> = Vec::new();
     let mut has_values = vec![false; data.len()];
     let mut pairable_coder = vec![false; data.len()];
-    let mut t = Sums {
-        coders_with_values: 0,
-        coders_pairable: 0,
-        units: 0,
-        values: 0,
-        sum_sq_totals: 0,
-        disagreement: 0.0,
-        pairs: 0,
-        agreeing: 0,
-        unit_shares: 0.0,
-    };
+    let mut t = Sums::default();
     // Reused per unit: (value index, coder) of each value in the unit.
     let mut unit: Vec<(usize, usize)> = Vec::with_capacity(data.len());
     for u in 0..n_units {

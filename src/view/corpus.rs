@@ -81,8 +81,7 @@ pub fn CorpusPanel() -> impl IntoView {
                     let names = names.clone();
                     move |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_string())
                 };
-                // Every library document fewer than two coders marked done.
-                let left_out = rows.iter().filter(|(_, cs)| cs.iter().filter(|c| c.status == Status::Done).count() < 2).count();
+                let left_out = r.left_out.len();
                 let themes = r.themes.iter().map(|t| {
                     let a = &t.agreement;
                     view! {

@@ -148,13 +148,7 @@ impl BinaryCounts {
         let mut s = Sums {
             coders_with_values: self.has_value.iter().filter(|&&b| b).count(),
             coders_pairable: self.pairable.iter().filter(|&&b| b).count(),
-            units: 0,
-            values: 0,
-            sum_sq_totals: 0,
-            disagreement: 0.0,
-            pairs: 0,
-            agreeing: 0,
-            unit_shares: 0.0,
+            ..Sums::default()
         };
         for (m, (&units, &dis)) in self.units_by_m.iter().zip(&self.disagreement_by_m).enumerate() {
             if units == 0 {

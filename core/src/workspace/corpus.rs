@@ -116,11 +116,27 @@ impl<K: KeyValue> Workspace<K> {
     }
 
     /// Agreement across the library ([`corpus::corpus_agreement`] over
-    /// [`Workspace::corpus_entries`]).
+    /// [`Workspace::corpus_entries`]). `left_out` names every library
+    /// document fewer than two coders marked done, with how many did
+    /// (`corpus_entries` never parses those, so the core's own list would
+    /// be empty).
     pub fn corpus_agreement(&self, open: &Store, sub: SubThemes) -> CorpusReport {
         let entries = self.corpus_entries(open);
         let docs: Vec<CorpusDocument> = entries.iter().map(CorpusEntry::as_corpus).collect();
-        corpus::corpus_agreement(&docs, sub)
+        let mut report = corpus::corpus_agreement(&docs, sub);
+        report.left_out = self
+            .library
+            .entries
+            .iter()
+            .filter(|e| !entries.iter().any(|c| c.entry.fingerprint == e.fingerprint))
+            .map(|e| {
+                let done = self
+                    .stored_store(&e.fingerprint, open)
+                    .map_or(0, |s| compare::coders(&s).iter().filter(|x| x.status() == Status::Done).count());
+                (e.fingerprint.clone(), done)
+            })
+            .collect();
+        report
     }
 
     /// The corpus's reliability data as a CSV file

@@ -85,6 +85,12 @@ fn the_library_reads_as_a_corpus_of_the_documents_two_coders_marked_done() {
     assert_eq!((r.documents, r.units, r.coders.len()), (1, 3, 2));
     assert_eq!(r.per_document[0].title, "讲话一");
     assert_eq!(r.per_document[0].disagreements, 1);
+    // left out: the built-in speech (nobody done) and TWO (in progress)
+    let mut left = r.left_out.clone();
+    left.sort();
+    let mut expected = vec![(ws.builtin().fingerprint.clone(), 0), (two.doc.fingerprint.clone(), 0)];
+    expected.sort();
+    assert_eq!(left, expected);
     // the open document marked done joins, read from memory, not storage
     two.store.apply(two.store.toggle_done("c-me")).unwrap();
     two.store
@@ -98,6 +104,7 @@ fn the_library_reads_as_a_corpus_of_the_documents_two_coders_marked_done() {
         .unwrap();
     let r = ws.corpus_agreement(&two.store, SubThemes::Separate);
     assert_eq!((r.documents, r.units), (2, 5));
+    assert_eq!(r.left_out, [(ws.builtin().fingerprint.clone(), 0)]);
 
     // the reliability data: one row per document × theme × paragraph × coder
     let file = ws.export_reliability(&two.store, SubThemes::Separate, 1_795_582_111);
