@@ -110,6 +110,12 @@ pub struct BatchApplied {
     pub undo: LibraryUndo,
 }
 
+/// A document a batch's file goes to: where, its parsed text, its
+/// annotations and its title.
+type TargetOf = (Target, Document, Store, String);
+/// Documents looked up while reading a batch, by fingerprint.
+type Targets = BTreeMap<String, Option<TargetOf>>;
+
 /// Files at most in one batch (a zip's entries count one by one).
 pub const MAX_BATCH_FILES: usize = 2000;
 
@@ -208,8 +214,11 @@ impl<K: KeyValue> Workspace<K> {
         let mut items = Vec::new();
         let mut waiting = Vec::new();
         let none = BTreeMap::new();
+        // Each document parsed and its annotations read once, however many
+        // files are for it.
+        let mut targets = Targets::new();
         for f in files {
-            match self.read_one(&f, open, &none) {
+            match self.read_one(&f, open, &none, &mut targets) {
                 Ok(mut read) => items.append(&mut read),
                 Err(error) => waiting.push((f, error)),
             }
@@ -221,7 +230,7 @@ impl<K: KeyValue> Workspace<K> {
             .filter_map(|i: &BatchItem| i.text.clone().map(|t| (i.fingerprint.clone(), t)))
             .collect();
         for (f, first) in waiting {
-            match self.read_one(&f, open, &texts) {
+            match self.read_one(&f, open, &texts, &mut targets) {
                 Ok(mut read) => items.append(&mut read),
                 Err(_) => problems.push(BatchProblem {
                     file: f.name,
@@ -234,7 +243,7 @@ impl<K: KeyValue> Workspace<K> {
 
     /// The document and store a fingerprint names: the open one, a library
     /// one (its stored annotations), or none.
-    fn target_of(&self, fp: &str, open: &Store) -> Option<(Target, Document, Store, String)> {
+    fn target_of(&self, fp: &str, open: &Store) -> Option<TargetOf> {
         if fp == self.doc.fingerprint {
             let title = self
                 .library
@@ -266,11 +275,20 @@ impl<K: KeyValue> Workspace<K> {
 
     /// Reads one file; `texts` are documents (by fingerprint) other files
     /// of the batch bring, for a file that does not carry its own text.
+    /// [`Workspace::target_of`], each fingerprint looked up once.
+    fn cached_target<'t>(&self, fp: &str, open: &Store, targets: &'t mut Targets) -> Option<&'t TargetOf> {
+        targets
+            .entry(fp.to_string())
+            .or_insert_with(|| self.target_of(fp, open))
+            .as_ref()
+    }
+
     fn read_one(
         &self,
         f: &BatchInput,
         open: &Store,
         texts: &BTreeMap<String, String>,
+        targets: &mut Targets,
     ) -> Result<Vec<BatchItem>, ImportError> {
         let read = formats::read_file(&f.name, &f.bytes, &self.doc, open)?;
         if let Some(project) = read.project {
@@ -279,8 +297,8 @@ impl<K: KeyValue> Workspace<K> {
                 let source = &project.sources[i];
                 let Some(text) = source.text.clone() else { continue };
                 let doc = Document::parse(&text);
-                let (target, store, title) = match self.target_of(&doc.fingerprint, open) {
-                    Some((t, _, s, title)) => (t, s, title),
+                let (target, store, title) = match self.cached_target(&doc.fingerprint, open, targets) {
+                    Some((t, _, s, title)) => (*t, s.clone(), title.clone()),
                     None => (
                         Target::New,
                         Store::new(&self.replica, &self.profile.own_set()),

@@ -130,9 +130,12 @@ impl<K: KeyValue> Workspace<K> {
             .iter()
             .filter(|e| !entries.iter().any(|c| c.entry.fingerprint == e.fingerprint))
             .map(|e| {
-                let done = self
-                    .stored_store(&e.fingerprint, open)
-                    .map_or(0, |s| compare::coders(&s).iter().filter(|x| x.status() == Status::Done).count());
+                let done = self.stored_store(&e.fingerprint, open).map_or(0, |s| {
+                    compare::coders(&s)
+                        .iter()
+                        .filter(|x| x.status() == Status::Done)
+                        .count()
+                });
                 (e.fingerprint.clone(), done)
             })
             .collect();
