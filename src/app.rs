@@ -198,8 +198,10 @@ fn on_key(state: AppState, e: &web_sys::KeyboardEvent) {
             state.toggle(&block, &theme);
             // In a long document the focused paragraph may have scrolled out:
             // it comes back into view, so the tag is seen where it went.
-            if let Some(i) = state.focused.get_untracked() {
-                crate::view::document::scroll_to_block(state, i, false);
+            if state.viewport.is_long() {
+                if let Some(i) = state.focused.get_untracked() {
+                    crate::view::document::scroll_to_block(state, i, false);
+                }
             }
         }
         Action::ToggleDone => {

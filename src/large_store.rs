@@ -15,7 +15,7 @@
 //! refuses too, the failure is reported to the page ([`on_failure`]) and
 //! the text stays in memory, so nothing on screen is lost before the user
 //! is told. Texts that localStorage held before this store existed are
-//! moved here at start-up (written here first, removed there after the
+//! moved here once the page is up (written here first, removed there after the
 //! write is committed).
 //!
 //! Why `rexie`: a kept, small futures wrapper over `web-sys`'s IndexedDB
@@ -73,8 +73,9 @@ struct Inner {
 pub struct LargeStore(Rc<RefCell<Inner>>);
 
 impl LargeStore {
-    /// Opens the database, reads every entry into memory, moves texts
-    /// localStorage still holds into it, and listens to other tabs. A
+    /// Opens the database, reads every entry into memory and listens to
+    /// other tabs ([`LargeStore::move_from_local_storage`] is the caller's,
+    /// once the app runs on this store). A
     /// browser without IndexedDB (or one that refuses it) gives a store
     /// whose writes fail as `Unavailable`, so texts stay in localStorage
     /// as before.
@@ -89,7 +90,6 @@ impl LargeStore {
             }
             Err(e) => store.0.borrow_mut().closed = Some(e),
         }
-        store.move_from_local_storage().await;
         store.listen();
         store
     }
@@ -122,8 +122,9 @@ impl LargeStore {
     }
 
     /// Texts localStorage holds from before: written here, then removed
-    /// there once the write is committed.
-    async fn move_from_local_storage(&self) {
+    /// there once the write is committed (until then they are read from
+    /// there: `persist::Tiered` falls back to it).
+    pub async fn move_from_local_storage(&self) {
         let Some(db) = self.0.borrow().db.clone() else { return };
         let Some(local) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) else {
             return;
@@ -141,18 +142,13 @@ impl LargeStore {
         if moving.is_empty() {
             return;
         }
-        let written = async {
-            let tx = db.transaction(&[STORE], TransactionMode::ReadWrite).map_err(describe)?;
-            let store = tx.store(STORE).map_err(describe)?;
-            for (key, value) in &moving {
-                store
-                    .put(&JsValue::from_str(value), Some(&JsValue::from_str(key)))
-                    .await
-                    .map_err(describe)?;
-            }
-            tx.done().await.map_err(describe)?;
-            Ok::<(), String>(())
-        }
+        let written = write(
+            &db,
+            &moving
+                .iter()
+                .map(|(k, v)| (k.as_str(), Some(v.as_str())))
+                .collect::<Vec<_>>(),
+        )
         .await;
         if written.is_ok() {
             let mut inner = self.0.borrow_mut();
@@ -226,6 +222,23 @@ async fn open_and_read() -> Result<(Rexie, HashMap<String, String>), String> {
     Ok((db, map))
 }
 
+/// Puts (`Some`) or deletes (`None`) keys in one read-write transaction,
+/// waiting until it is committed.
+async fn write(db: &Rexie, entries: &[(&str, Option<&str>)]) -> Result<(), String> {
+    let tx = db.transaction(&[STORE], TransactionMode::ReadWrite).map_err(describe)?;
+    let store = tx.store(STORE).map_err(describe)?;
+    for (key, value) in entries {
+        let key = JsValue::from_str(key);
+        match value {
+            Some(v) => store.put(&JsValue::from_str(v), Some(&key)).await.map(drop),
+            None => store.delete(key).await,
+        }
+        .map_err(describe)?;
+    }
+    tx.done().await.map_err(describe)?;
+    Ok(())
+}
+
 fn describe(e: rexie::Error) -> String {
     format!("{e:?}")
 }
@@ -264,17 +277,7 @@ impl KeyValue for LargeStore {
         let this = self.clone();
         let (key, value) = (key.to_string(), value.to_string());
         spawn_local(async move {
-            let written = async {
-                let tx = db.transaction(&[STORE], TransactionMode::ReadWrite).map_err(describe)?;
-                let store = tx.store(STORE).map_err(describe)?;
-                store
-                    .put(&JsValue::from_str(&value), Some(&JsValue::from_str(&key)))
-                    .await
-                    .map_err(describe)?;
-                tx.done().await.map_err(describe)?;
-                Ok::<(), String>(())
-            }
-            .await;
+            let written = write(&db, &[(&key, Some(&value))]).await;
             match written {
                 Ok(()) => this.announce(&key),
                 Err(e) => {
@@ -304,14 +307,7 @@ impl KeyValue for LargeStore {
         let this = self.clone();
         let key = key.to_string();
         spawn_local(async move {
-            let removed = async {
-                let tx = db.transaction(&[STORE], TransactionMode::ReadWrite).map_err(describe)?;
-                let store = tx.store(STORE).map_err(describe)?;
-                store.delete(JsValue::from_str(&key)).await.map_err(describe)?;
-                tx.done().await.map_err(describe)?;
-                Ok::<(), String>(())
-            }
-            .await;
+            let removed = write(&db, &[(&key, None)]).await;
             match removed {
                 Ok(()) => this.announce(&key),
                 Err(e) => report(failure(&e)),

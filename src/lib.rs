@@ -30,9 +30,13 @@ pub fn start() {
             if mounted.replace(true) {
                 return;
             }
-            state::set_large_store(store);
+            state::set_large_store(store.clone());
             leptos::mount::mount_to_body(app::App);
             prerendered::hand_over();
+            // Texts an older version left in localStorage move over after the
+            // page is up (read from there meanwhile), and only into the store
+            // the app runs on.
+            wasm_bindgen_futures::spawn_local(async move { store.move_from_local_storage().await });
         }
     };
     let late = mount.clone();

@@ -396,15 +396,7 @@ pub fn CodersPanel() -> impl IntoView {
             state.notify(Level::Error, "名字不能为空 · A name cannot be empty".into(), None);
             return;
         }
-        state.profile.update(|p| p.name = name.clone());
-        state.save_profile();
-        let own = state.own_set();
-        let color = state
-            .store
-            .with_untracked(|s| s.sets.get(&own).map(|x| x.color.clone()))
-            .unwrap_or_else(|| state.profile.with_untracked(|p| p.color.clone()));
-        // A command: undoable, stamped, merged with other tabs like any change.
-        state.apply(annotator_core::store::Command::SetInfo { set: own, name, color });
+        crate::view::status::rename_own(state, name);
     };
     view! {
         <section class="coders" aria-label="编码者 · Coders">

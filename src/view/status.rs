@@ -39,15 +39,7 @@ pub fn NamePromptBar() -> impl IntoView {
     let state = expect_context::<AppState>();
     let prompt = state.ask_name;
     let name = RwSignal::new(String::new());
-    let unnamed = move || {
-        let own = state.own_set();
-        state.store.with(|s| {
-            s.sets
-                .get(&own)
-                .map(|x| coders::is_unnamed(&x.name))
-                .unwrap_or_else(|| state.profile.with(|p| coders::is_unnamed(&p.name)))
-        })
-    };
+    let unnamed = move || own_unnamed(state);
     let save = move || {
         let n: String = name
             .get_untracked()
@@ -97,12 +89,19 @@ pub fn rename_own(state: AppState, name: String) {
 /// Called before an export: an unnamed coder is asked (once more) for
 /// their name; the export goes ahead either way.
 pub fn ask_before_export(state: AppState) {
-    let own = state.own_set();
-    let unnamed = state
-        .store
-        .with_untracked(|s| s.sets.get(&own).map(|x| coders::is_unnamed(&x.name)))
-        .unwrap_or(true);
-    if unnamed {
+    if untrack(|| own_unnamed(state)) {
         state.ask_name.set(true);
     }
+}
+
+/// Whether the own coder still has the default name (their set's name in
+/// the open document, else the profile's). Tracks both.
+fn own_unnamed(state: AppState) -> bool {
+    let own = state.own_set();
+    state.store.with(|s| {
+        s.sets
+            .get(&own)
+            .map(|x| coders::is_unnamed(&x.name))
+            .unwrap_or_else(|| state.profile.with(|p| coders::is_unnamed(&p.name)))
+    })
 }
