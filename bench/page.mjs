@@ -18,7 +18,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { serve } from '../tests/e2e/support/server.mjs';
 import { openProfile } from '../tests/e2e/support/browser.mjs';
-import { scrollFrames } from './measure.mjs';
+import { keypressLatency, scrollFrames } from './measure.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const RUNS = Number(process.argv[2] ?? 7);
@@ -147,21 +147,8 @@ try {
   await page.locator('[data-doc-search]').fill('（第498段）');
   await page.waitForSelector('[data-block="500"].search-hit');
   await page.locator('[data-block="500"] .para').click();
-  const latencies = await page.evaluate(async () => {
-    const out = [];
-    const block = document.querySelector('[data-block="500"]');
-    for (let i = 0; i < 21; i++) {
-      const done = new Promise((resolve) => {
-        const obs = new MutationObserver(() => { obs.disconnect(); resolve(performance.now()); });
-        obs.observe(block, { attributes: true, attributeFilter: ['data-themes'] });
-      });
-      const start = performance.now();
-      window.dispatchEvent(new KeyboardEvent('keydown', { key: '1', bubbles: true }));
-      out.push((await done) - start);
-    }
-    return out;
-  });
-  row('tag keypress → DOM updated, 1,000 paragraphs (median of 21)', `${median(latencies).toFixed(1)} ms`);
+  const latency = await keypressLatency(page, 500, 21);
+  row('tag keypress → DOM updated, 1,000 paragraphs (median of 21)', `${latency.toFixed(1)} ms`);
   const frames = await page.evaluate(async () => {
     const block = document.querySelector('[data-block="500"]');
     const out = [];
