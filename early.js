@@ -16,13 +16,18 @@
   const prefix = 'speech-annotator:v1:';
   try {
     const builtin = root.dataset.builtin;
+    // The library and annotations live in IndexedDB, which cannot be read
+    // before the first paint: the app keeps what is needed here in a small
+    // key ("start"). Data an older version left reads from its own keys.
+    const hints = JSON.parse(localStorage.getItem(`${prefix}start`) || 'null');
     const library = JSON.parse(localStorage.getItem(`${prefix}library`) || 'null');
-    if (library && typeof library.current === 'string' && library.current !== builtin) {
+    const current = hints ? hints.current : library && library.current;
+    if (typeof current === 'string' && current !== builtin) {
       root.dataset.prerender = 'other';
     }
     // Tags or themes of the user's own on the speech: the prerendered toggles
     // (all off, the built-in names) are not theirs, so they wait for the app.
-    if (localStorage.getItem(`${prefix}annotations:${builtin}`) !== null) root.dataset.prerenderTags = 'stale';
+    if ((hints && hints.builtinTagged) || localStorage.getItem(`${prefix}annotations:${builtin}`) !== null) root.dataset.prerenderTags = 'stale';
     // The colour scheme the user chose, before the first paint.
     const scheme = localStorage.getItem(`${prefix}scheme`);
     if (scheme === 'dark' || scheme === 'light') root.dataset.scheme = scheme;

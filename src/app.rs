@@ -25,9 +25,12 @@ pub fn App() -> impl IntoView {
     // thread: the text paints at once, the marks follow.
     state.start_terms();
 
-    // A text IndexedDB and localStorage both refused is a storage failure
-    // on screen; and the browser is asked to keep the data.
-    crate::large_store::on_failure(move |f| state.save_failure.set(Some(f)));
+    // A value IndexedDB and localStorage both refused is a storage failure
+    // on screen, until one is kept again; another tab's annotations in
+    // IndexedDB merge as a `storage` event's do; and the browser is asked
+    // to keep the data.
+    crate::large_store::on_result(move |result| state.on_background_save(result));
+    crate::large_store::on_external(move |key, value| state.on_storage_event(&key, value));
     leptos::task::spawn_local(async move {
         state.persisted.set(crate::large_store::ask_to_persist().await);
     });
@@ -43,6 +46,7 @@ pub fn App() -> impl IntoView {
     // Leaving the page writes whatever is pending.
     let hide = window_event_listener(ev::pagehide, move |_| {
         state.save_now();
+        state.ws.with_value(|w| w.storage().large.keep_in_flight_locally());
     });
     on_cleanup(move || hide.remove());
     // The view (focus, filter) is saved with the annotations.

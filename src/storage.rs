@@ -69,6 +69,18 @@ pub fn remember_scheme(scheme: &str) {
     }
 }
 
+/// Keeps the start hints (`persist::start_hints`) where `early.js` reads
+/// them before the page is parsed, writing only when they changed (each
+/// localStorage write counts against the browser's commit budget).
+pub fn remember_start_hints(hints: &str) {
+    if let Some(local) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let key = annotator_core::persist::start_hints_key();
+        if local.get_item(&key).ok().flatten().as_deref() != Some(hints) {
+            let _ = local.set_item(&key, hints);
+        }
+    }
+}
+
 /// Milliseconds since the epoch.
 pub fn now_ms() -> u64 {
     js_sys::Date::now() as u64

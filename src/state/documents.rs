@@ -13,16 +13,18 @@ impl AppState {
     /// up) or write, and mirrors its library list.
     pub fn report_storage(&self) {
         // The list is copied only when the workspace's differs from the mirror.
-        let Some((recoveries, failure, library)) = self.with_ws(|w| {
+        let Some((recoveries, failure, library, hints)) = self.with_ws(|w| {
             let changed = self.library.with_untracked(|l| l != w.library());
             (
                 w.take_recoveries(),
                 w.take_failure(),
                 changed.then(|| w.library().clone()),
+                w.start_hints(),
             )
         }) else {
             return;
         };
+        crate::storage::remember_start_hints(&hints);
         for r in recoveries {
             self.report_recovery(r);
         }
@@ -204,9 +206,11 @@ impl AppState {
                     self.store.set(store);
                     self.changed(&Touched::All);
                 }
-                if self.save_failure.get_untracked().is_some() {
-                    self.save_failure.set(None);
-                    self.notify(Level::Info, "已恢复保存 · Saving works again".into(), None);
+                // A background write refused everywhere keeps the warning
+                // up until one is kept again (`on_background_save`).
+                let large_failing = self.ws.with_value(|w| w.storage().large.failing());
+                if !large_failing {
+                    self.saving_works_again();
                 }
                 true
             }
@@ -216,6 +220,26 @@ impl AppState {
                 }
                 false
             }
+        }
+    }
+
+    /// A background write to the large store was refused everywhere
+    /// (`Some`), or kept again after that (`None`).
+    pub fn on_background_save(&self, result: Option<StorageFailure>) {
+        match result {
+            Some(f) => {
+                if self.save_failure.get_untracked().as_ref() != Some(&f) {
+                    self.save_failure.set(Some(f));
+                }
+            }
+            None => self.saving_works_again(),
+        }
+    }
+
+    fn saving_works_again(&self) {
+        if self.save_failure.get_untracked().is_some() {
+            self.save_failure.set(None);
+            self.notify(Level::Info, "已恢复保存 · Saving works again".into(), None);
         }
     }
 

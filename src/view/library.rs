@@ -121,7 +121,7 @@ pub fn LibraryPanel(open: RwSignal<bool>) -> impl IntoView {
         state.library.track();
         match state.ws.with_value(|w| w.storage().small.app_usage()) {
             Some(units) => format!(
-                "本地存储（标注、设置）已用约 {:.2} MB，约占 {:.0}% · Browser storage (annotations, settings): about {:.2} MB used ({:.0}% of ~10 MB)",
+                "本地存储（文档库目录、设置）已用约 {:.2} MB，约占 {:.0}% · Browser storage (library index, settings): about {:.2} MB used ({:.0}% of ~10 MB)",
                 units as f64 * 2.0 / 1e6,
                 units as f64 * 100.0 / QUOTA_UNITS as f64,
                 units as f64 * 2.0 / 1e6,
@@ -130,21 +130,22 @@ pub fn LibraryPanel(open: RwSignal<bool>) -> impl IntoView {
             None => "本地存储不可用 · Browser storage unavailable".into(),
         }
     };
-    // Document texts in IndexedDB, and what the browser estimates in all.
+    // Document texts and annotations in IndexedDB, and what the browser
+    // estimates in all.
     let large = move || {
         open.track();
         state.library.track();
-        let (closed, (texts, units)) = state
+        let (closed, (texts, sets, units)) = state
             .ws
             .with_value(|w| (w.storage().large.closed(), w.storage().large.usage()));
         let mut line = match closed {
             None => format!(
-                "IndexedDB（文档全文）：{texts} 篇，约 {:.2} MB · IndexedDB (document texts): {texts} texts, about {:.2} MB",
+                "IndexedDB（文档全文与标注）：全文 {texts} 篇，标注 {sets} 份，约 {:.2} MB · IndexedDB (document texts and annotations): {texts} texts, annotations of {sets} documents, about {:.2} MB",
                 units as f64 * 2.0 / 1e6,
                 units as f64 * 2.0 / 1e6
             ),
             Some(why) => format!(
-                "IndexedDB 不可用，全文也存于本地存储 · IndexedDB unavailable, texts kept in browser storage too ({why})"
+                "IndexedDB 不可用，全文与标注也存于本地存储 · IndexedDB unavailable, texts and annotations kept in browser storage too ({why})"
             ),
         };
         if let Some((used, quota)) = state.estimate.get() {

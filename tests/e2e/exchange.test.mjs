@@ -101,7 +101,8 @@ test('dropping a file anywhere on the page opens the import preview', async () =
 
 test('hostile and broken files: a clear message, nothing changed', async () => {
   const before = await snapshot(b);
-  const stored = await b.page.evaluate(() => Object.entries(localStorage).filter(([k]) => k.includes(':annotations:')));
+  const stored = (await b.storedEntries()).filter(([k]) => k.includes(':annotations:'));
+  assert.ok(stored.length > 0, 'annotations are stored');
   const file = JSON.parse(exported.text);
   const cases = [
     ['not-json.json', 'this is not json', /not valid JSON/],
@@ -127,7 +128,7 @@ test('hostile and broken files: a clear message, nothing changed', async () => {
   await b.importFile({ name: 'hostile.json', text: JSON.stringify(hostile) });
   await b.page.locator('[data-import-cancel]').click();
   assert.deepEqual(await snapshot(b), before);
-  const after = await b.page.evaluate(() => Object.entries(localStorage).filter(([k]) => k.includes(':annotations:')));
+  const after = (await b.storedEntries()).filter(([k]) => k.includes(':annotations:'));
   assert.deepEqual(after, stored, 'storage unchanged');
   await b.importFile({ name: 'hostile.json', text: JSON.stringify(hostile) });
   await b.page.locator('[data-import-mode="merge"]').click();

@@ -63,6 +63,10 @@ test('storage full before loading: a standing warning, tagging still works, expo
       try { for (;;) localStorage.setItem(`filler-s-${i++}`, small); } catch (e) { return e.name; }
     });
     assert.equal(filled, 'QuotaExceededError');
+    // IndexedDB (texts, annotations) full too: the origin's quota set to
+    // nearly nothing through the DevTools protocol.
+    const cdp = await profile.context.newCDPSession(app.page);
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(server.url).origin, quotaSize: 1 });
     await app.reload();
     const paras = await app.blockIndexes('paragraph');
     await app.clickTheme(paras[0], 'accountability');
@@ -87,6 +91,14 @@ test('storage full before loading: a standing warning, tagging still works, expo
     await warning.waitFor({ state: 'detached', timeout: 5000 });
     await app.reload();
     assert.deepEqual(await app.themesOf(paras[0]), ['accountability']);
+    assert.deepEqual(await app.themesOf(paras[2]), ['trade']);
+    // IndexedDB has room again: what localStorage kept meanwhile moves there.
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(server.url).origin });
+    await app.reload();
+    await app.page.waitForFunction(() => !Object.keys(localStorage).some((k) => k.includes(':annotations:')), null, { timeout: 5000 });
+    assert.deepEqual(await app.themesOf(paras[2]), ['trade']);
+    await app.reload();
+    assert.deepEqual(await app.themesOf(paras[2]), ['trade']);
   } finally {
     await profile.close();
   }
@@ -107,7 +119,7 @@ test('garbage under the app keys: the app starts, keeps a backup and offers it',
     await alert.waitFor();
     await app.page.locator('[role="alert"][data-recovery="settings"]').waitFor();
     assert.match(await alert.innerText(), /backup|备份/);
-    const backups = await app.page.evaluate((k) => Object.keys(localStorage).filter((x) => x.startsWith('speech-annotator:backup:') && x.endsWith(k)).map((x) => localStorage.getItem(x)), key);
+    const backups = (await app.storedEntries()).filter(([x]) => x.startsWith('speech-annotator:backup:') && x.endsWith(key)).map(([, v]) => v);
     assert.deepEqual(backups, [garbage]);
     const [download] = await Promise.all([
       app.page.waitForEvent('download'),
@@ -120,11 +132,11 @@ test('garbage under the app keys: the app starts, keeps a backup and offers it',
     await app.settle();
     await app.reload();
     assert.deepEqual(await app.themesOf(paras[0]), ['investment']);
-    const still = await app.page.evaluate(() => Object.keys(localStorage).filter((x) => x.startsWith('speech-annotator:backup:')).length);
-    assert.equal(still, 3, 'backups of the three values kept');
+    const backupCount = async () => (await app.storedEntries()).filter(([x]) => x.startsWith('speech-annotator:backup:')).length;
+    assert.equal(await backupCount(), 3, 'backups of the three values kept');
     assert.equal(await app.page.locator('[role="alert"][data-recovery]').count(), 0, 'a reload backs nothing up again');
     await app.reload();
-    assert.equal(await app.page.evaluate(() => Object.keys(localStorage).filter((x) => x.startsWith('speech-annotator:backup:')).length), 3);
+    assert.equal(await backupCount(), 3);
   } finally {
     await profile.close();
   }
@@ -141,7 +153,7 @@ test('a value from a future version is kept aside, not overwritten', async () =>
     const alert = app.page.locator('[role="alert"][data-recovery="annotations"]');
     await alert.waitFor();
     assert.match(await alert.innerText(), /newer version/);
-    const kept = await app.page.evaluate((v) => Object.keys(localStorage).some((x) => x.startsWith('speech-annotator:backup:') && localStorage.getItem(x) === v), future);
+    const kept = (await app.storedEntries()).some(([x, v]) => x.startsWith('speech-annotator:backup:') && v === future);
     assert.ok(kept);
   } finally {
     await profile.close();

@@ -14,8 +14,8 @@
 //! - [`codec`]: keys, envelopes and the stored formats, encoded and decoded;
 //! - [`engine`]: the [`KeyValue`] seam, loading with backups, and saving by
 //!   read, merge, write;
-//! - [`tiers`]: a small and a large store as one `KeyValue` (document texts
-//!   in the large one).
+//! - [`tiers`]: a small and a large store as one `KeyValue` (document
+//!   texts, annotations and the library index in the large one).
 
 pub mod codec;
 pub mod engine;
@@ -23,4 +23,4 @@ pub mod tiers;
 
 pub use codec::*;
 pub use engine::*;
-pub use tiers::{tier_of, Tier, Tiered};
+pub use tiers::{start_hints, start_hints_key, tier_of, Tier, Tiered};

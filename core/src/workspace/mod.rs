@@ -169,6 +169,15 @@ impl<K: KeyValue> Workspace<K> {
         &self.builtin
     }
 
+    /// The start hints for `early.js` ([`persist::start_hints`]), from the
+    /// library's open document and whether the built-in speech's
+    /// annotations are stored.
+    pub fn start_hints(&self) -> String {
+        let builtin = persist::annotations_key(&self.builtin.fingerprint);
+        let tagged = matches!(self.kv.get(&builtin), Ok(Some(_)));
+        persist::start_hints(self.library.current.as_deref(), tagged)
+    }
+
     pub fn library(&self) -> &Library {
         &self.library
     }

@@ -88,6 +88,30 @@ export class AnnotatorPage {
     await this.page.waitForTimeout(400);
   }
 
+  /**
+   * Every stored entry of the app, as `[key, value]` pairs sorted by key: localStorage's and
+   * IndexedDB's (where texts and annotations live) together.
+   */
+  storedEntries() {
+    return this.page.evaluate(() => new Promise((resolve, reject) => {
+      const local = Object.entries(localStorage).filter(([k]) => k.startsWith('speech-annotator'));
+      const open = indexedDB.open('speech-annotator');
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => {
+        const db = open.result;
+        if (!db.objectStoreNames.contains('texts')) { db.close(); resolve(local.sort()); return; }
+        const store = db.transaction('texts').objectStore('texts');
+        const keys = store.getAllKeys();
+        const values = store.getAll();
+        values.onsuccess = () => {
+          db.close();
+          resolve([...local, ...keys.result.map((k, i) => [k, values.result[i]])].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+        };
+        values.onerror = () => reject(values.error);
+      };
+    }));
+  }
+
   /** Puts values into localStorage while no annotator page is open, as a crash or another program would leave them. */
   async seedStorage(baseUrl, entries) {
     await this.page.goto(`${baseUrl}seed-not-the-app`);
