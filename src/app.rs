@@ -113,6 +113,7 @@ pub fn App() -> impl IntoView {
         <Notices/>
         <LibraryPanel open=library_open/>
         <crate::view::corpus::CorpusPanel/>
+        <crate::view::status::NamePromptBar held=true/>
         <ImportDialog pending=pending/>
         <crate::view::batch::BatchDialog batch=batch/>
         <div class="progress" role="status" data-segmenting=move || (!ready()).to_string()

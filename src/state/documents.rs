@@ -126,8 +126,7 @@ impl AppState {
         self.store.set(opened.store);
         self.changed(&Touched::All);
         self.history.set_value(History::default());
-        self.can_undo.set(false);
-        self.can_redo.set(false);
+        self.after_change_flags();
         self.restore_view(&opened.view);
         self.report_storage();
         let this = *self;
@@ -279,7 +278,8 @@ impl AppState {
 
     /// Everything the user's coding needs, as one file to keep safe.
     pub fn export_store_now(&self) {
-        self.export(ExportKind::Json {
+        // Never held: this export is what keeps the work safe.
+        self.export_now(ExportKind::Json {
             all_sets: true,
             include_text: true,
         });
@@ -297,9 +297,17 @@ impl AppState {
         }
     }
 
-    /// Downloads an export of the open document's annotations.
+    /// Downloads an export of the open document's annotations; one that
+    /// names coders waits while an unnamed user is asked for their name.
     pub fn export(&self, kind: ExportKind) {
-        crate::view::status::ask_before_export(*self);
+        if kind.names_coders() && crate::view::status::hold_for_name(*self, HeldExport::Annotations(kind)) {
+            return;
+        }
+        self.export_now(kind);
+    }
+
+    /// Downloads an export of the open document's annotations at once.
+    pub fn export_now(&self, kind: ExportKind) {
         let own = self.own_set();
         let terms = self.doc_settings.with_untracked(|d| d.terms.clone());
         let file = self.ws.with_value(|w| {
@@ -314,7 +322,14 @@ impl AppState {
     /// Downloads the reliability data of the whole library (one row per
     /// unit × coder × theme, `formats::reliability`).
     pub fn export_reliability(&self) {
-        crate::view::status::ask_before_export(*self);
+        if crate::view::status::hold_for_name(*self, HeldExport::Reliability) {
+            return;
+        }
+        self.export_reliability_now();
+    }
+
+    /// Downloads the reliability data at once.
+    pub fn export_reliability_now(&self) {
         let sub = self.sub_themes.get_untracked();
         let file = self.ws.with_value(|w| {
             self.store

@@ -4,6 +4,8 @@
 //!
 //! - `documents.rs`: the shell's side of the core's `Workspace`: opening,
 //!   saving, settings, other tabs' writes, exports (storage only through it);
+//! - `library_step.rs`: an import over many documents as a step of the
+//!   undo history;
 //! - `notices.rs`: notices and the undo or download they offer;
 //! - `terms.rs`: key terms and theme suggestions of the open document;
 //! - `viewport.rs`: a long document's layout and the window of blocks
@@ -27,6 +29,7 @@ use leptos::prelude::*;
 pub use annotator_core::workspace::ExportKind;
 
 mod documents;
+mod library_step;
 mod notices;
 mod terms;
 pub mod viewport;
@@ -86,6 +89,15 @@ pub enum NoticeAction {
     KeepLines { raw: Arc<String>, source: Box<Source> },
 }
 
+/// An export waiting for the user's name.
+#[derive(Clone, Debug)]
+pub enum HeldExport {
+    /// The open document's annotations ([`AppState::export`]).
+    Annotations(ExportKind),
+    /// The library's reliability data ([`AppState::export_reliability`]).
+    Reliability,
+}
+
 #[derive(Clone, Copy)]
 pub struct AppState {
     /// The library and the open document in the browser's storage: the only
@@ -130,6 +142,13 @@ pub struct AppState {
     /// The prompt for the own coder's name shows (first use; again at an
     /// export while the name is the default), until saved or put off.
     pub ask_name: RwSignal<bool>,
+    /// An export that names coders, held while an unnamed user is asked
+    /// for their name (`view::status`); it goes out once they name
+    /// themselves or choose to export without a name.
+    pub held_export: RwSignal<Option<HeldExport>>,
+    /// The user chose to export without a name this session: exports are
+    /// not held again.
+    pub export_unnamed: RwSignal<bool>,
     /// The corpus view is open.
     pub corpus_open: RwSignal<bool>,
     /// The browser's estimate of this origin's usage and quota, in bytes.
@@ -162,6 +181,9 @@ pub struct AppState {
     pub disputed: Memo<std::collections::BTreeSet<String>>,
     pub can_undo: RwSignal<bool>,
     pub can_redo: RwSignal<bool>,
+    /// The last import over many documents, undoable with Ctrl+Z while
+    /// nothing came after it (`library_step.rs`).
+    library_step: StoredValue<Option<library_step::LibraryStep>>,
     save_timer: StoredValue<Option<TimeoutHandle>>,
     /// Per-block change triggers (see [`AppState::track_block`]).
     block_revs: StoredValue<std::collections::HashMap<String, ArcTrigger>>,
@@ -343,6 +365,8 @@ impl AppState {
             save_failure: RwSignal::new(None),
             persisted: RwSignal::new(None),
             ask_name: RwSignal::new(true),
+            held_export: RwSignal::new(None),
+            export_unnamed: RwSignal::new(false),
             corpus_open: RwSignal::new(false),
             estimate: RwSignal::new(None),
             library_open: RwSignal::new(false),
@@ -352,6 +376,7 @@ impl AppState {
             disputed,
             can_undo: RwSignal::new(false),
             can_redo: RwSignal::new(false),
+            library_step: StoredValue::new(None),
             save_timer: StoredValue::new(None),
             block_revs: StoredValue::new(Default::default()),
             group_revs: StoredValue::new(Default::default()),
@@ -420,6 +445,9 @@ impl AppState {
     }
 
     pub(super) fn step(&self, undo: bool) {
+        if self.library_step_instead(undo) {
+            return;
+        }
         let touched = self.history.with_value(|h| h.next(undo).map(Command::touched));
         let mut result = Ok(false);
         self.store.update(|s| {
@@ -522,10 +550,7 @@ impl AppState {
     }
 
     pub(super) fn after_change(&self) {
-        self.history.with_value(|h| {
-            self.can_undo.set(h.can_undo());
-            self.can_redo.set(h.can_redo());
-        });
+        self.after_change_flags();
         self.schedule_save();
     }
 

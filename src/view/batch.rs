@@ -73,8 +73,9 @@ fn applied(state: AppState, batch: BatchState) {
                     "已导入 {files} 个文件到 {} 篇文档（新增 {} 篇），{coders} 位编码者，{} 个标签 · Imported {files} files into {} documents ({} new): {coders} coders, {} tags",
                     done.documents, done.added, done.applied.tags, done.documents, done.added, done.applied.tags
                 ),
-                Some(NoticeAction::RestoreValues(Box::new(done.undo))),
+                Some(NoticeAction::RestoreValues(Box::new(done.undo.clone()))),
             );
+            state.record_library_step(done.undo);
         }
         Some(Err(e)) => state.notify(
             Level::Error,

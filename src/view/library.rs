@@ -335,8 +335,9 @@ pub fn import_library(state: AppState, file: web_sys::File) {
                 state.notify(
                     Level::Info,
                     format!("已导入文档库 · Library imported: {} documents", done.documents),
-                    Some(NoticeAction::RestoreValues(Box::new(done.undo))),
+                    Some(NoticeAction::RestoreValues(Box::new(done.undo.clone()))),
                 );
+                state.record_library_step(done.undo);
             }
             Some(Err(e)) => state.notify(
                 Level::Error,
@@ -348,8 +349,27 @@ pub fn import_library(state: AppState, file: web_sys::File) {
     });
 }
 
-/// Undoes [`import_library`]: puts back every value it replaced.
+/// Undoes [`import_library`]: puts back every value it replaced. While the
+/// import is still the next step to undo, this is that step (so Ctrl+Shift+Z
+/// redoes it).
 pub fn restore_values(state: AppState, undo: &LibraryUndo) {
+    match state.library_step_undone(undo) {
+        Some(true) => {
+            return state.notify(Level::Info, "这一步已撤销 · That step is already undone".into(), None);
+        }
+        Some(false) => {
+            if !state.library_step_instead(true) {
+                state.notify(
+                    Level::Info,
+                    "之后已有新的更改，请先用 Ctrl+Z 撤销它们 · Newer changes came after it: undo them first with Ctrl+Z"
+                        .into(),
+                    None,
+                );
+            }
+            return;
+        }
+        None => {}
+    }
     state.with_ws(|w| w.undo_library_import(undo, now_ms()));
     // Not saved first: the open document's values were just put back.
     state.reload_open();

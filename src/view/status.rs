@@ -8,7 +8,7 @@ use annotator_core::coders;
 use annotator_core::store::{Command, Status};
 use leptos::prelude::*;
 
-use crate::state::{AppState, Level};
+use crate::state::{AppState, HeldExport, Level};
 
 /// The own coder's status on the open document, and the button that marks
 /// it done (or takes that back).
@@ -33,9 +33,11 @@ pub fn DocStatus() -> impl IntoView {
     }
 }
 
-/// Asks an unnamed coder for their name, in a slim bar that blocks nothing.
+/// Asks an unnamed coder for their name: in the side panel, a slim bar
+/// that blocks nothing; with `held`, above every panel and dialog while an
+/// export waits for the name (it may have been asked for from a dialog).
 #[component]
-pub fn NamePromptBar() -> impl IntoView {
+pub fn NamePromptBar(#[prop(optional)] held: bool) -> impl IntoView {
     let state = expect_context::<AppState>();
     let prompt = state.ask_name;
     let name = RwSignal::new(String::new());
@@ -53,23 +55,33 @@ pub fn NamePromptBar() -> impl IntoView {
         }
         rename_own(state, n);
         prompt.set(false);
+        release_export(state);
     };
     view! {
-        <Show when=move || prompt.get() && unnamed()>
-            <form class="name-prompt" data-coder-prompt="" on:submit=move |ev| { ev.prevent_default(); save(); }>
+        <Show when=move || prompt.get() && unnamed() && state.held_export.with(Option::is_some) == held>
+            <form class="name-prompt" class:held=held data-coder-prompt="" on:submit=move |ev| { ev.prevent_default(); save(); }>
                 <label>"你的名字会随导出的文件一起给同事，便于区分编码者 · Your name travels with your exports so colleagues can tell coders apart: "
                     <input type="text" data-coder-prompt-name="" maxlength="40" placeholder="例如 李明 · e.g. Li Ming"
                         prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
                 </label>
                 <button type="submit" data-coder-prompt-save="">"保存 · Save"</button>
-                <button type="button" data-coder-prompt-later="" on:click=move |_| prompt.set(false)>"以后 · Later"</button>
+                <Show when=move || state.held_export.with(Option::is_some) fallback=move || view! {
+                    <button type="button" data-coder-prompt-later="" on:click=move |_| prompt.set(false)>"以后 · Later"</button>
+                }>
+                    <button type="button" data-coder-prompt-export-unnamed="" on:click=move |_| {
+                        state.export_unnamed.set(true);
+                        prompt.set(false);
+                        release_export(state);
+                    }>"不署名导出 · Export without a name"</button>
+                </Show>
             </form>
         </Show>
     }
 }
 
-/// Renames the own coder: the profile, and the own set by one undoable,
-/// stamped command (its colour kept).
+/// Renames the own coder: the profile, the own set by one undoable,
+/// stamped command (its colour kept), and the own set in every other stored
+/// document of the library (`Workspace::rename_coder_everywhere`).
 pub fn rename_own(state: AppState, name: String) {
     state.profile.update(|p| p.name = name.clone());
     state.save_profile();
@@ -81,16 +93,56 @@ pub fn rename_own(state: AppState, name: String) {
         }
         Err(_) => {
             let color = state.profile.with_untracked(|p| p.color.clone());
-            state.apply(Command::SetInfo { set: own, name, color });
+            state.apply(Command::SetInfo {
+                set: own.clone(),
+                name: name.clone(),
+                color,
+            });
         }
     }
+    // The same name in every stored document, so exports and the corpus
+    // view call the user one thing (undoing the rename here and renaming
+    // again brings the others along).
+    state.save_now();
+    state.with_ws(|w| w.rename_coder_everywhere(&own, &name, crate::storage::now_ms()));
+    state.report_storage();
 }
 
-/// Called before an export: an unnamed coder is asked (once more) for
-/// their name; the export goes ahead either way.
-pub fn ask_before_export(state: AppState) {
-    if untrack(|| own_unnamed(state)) {
-        state.ask_name.set(true);
+/// Called before an export that names coders: an unnamed coder is asked
+/// (once more) for their name, and the export is held until they give it
+/// or choose to export without one (once a session). Returns whether it
+/// was held.
+pub fn hold_for_name(state: AppState, export: HeldExport) -> bool {
+    if state.export_unnamed.get_untracked() || !untrack(|| own_unnamed(state)) {
+        return false;
+    }
+    state.held_export.set(Some(export));
+    state.ask_name.set(true);
+    state.notify(
+        Level::Info,
+        "导出前请写下你的名字（或选择不署名导出） · Name yourself before the export goes out (or export without a name)".into(),
+        None,
+    );
+    // The prompt's field takes the keys.
+    leptos::prelude::request_animation_frame(|| {
+        if let Some(input) = leptos::prelude::document()
+            .query_selector("[data-coder-prompt-name]")
+            .ok()
+            .flatten()
+            .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+        {
+            let _ = input.focus();
+        }
+    });
+    true
+}
+
+/// Sends the held export, if any.
+fn release_export(state: AppState) {
+    match state.held_export.try_update(Option::take).flatten() {
+        Some(HeldExport::Annotations(kind)) => state.export_now(kind),
+        Some(HeldExport::Reliability) => state.export_reliability_now(),
+        None => {}
     }
 }
 

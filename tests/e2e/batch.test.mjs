@@ -102,6 +102,20 @@ test('two coders\' files for two documents, and a zip of them, come in with one 
     await app.page.waitForFunction((i) => document.querySelectorAll(`[data-block="${i}"] [data-coder]`).length === 0, paras[0]);
     await app.openLibrary();
     assert.equal(await app.page.locator('[data-doc-id]').filter({ hasText: '第二篇讲话' }).count(), 0);
+    // The import is a step of the undo history: redone and undone again
+    // from the keyboard, the new document listed and gone with it.
+    await app.page.keyboard.press('Escape');
+    await app.page.keyboard.press('Control+Shift+Z');
+    await app.page.locator('[role="status"]').filter({ hasText: 'Import redone' }).waitFor();
+    await app.page.waitForFunction((i) => document.querySelectorAll(`[data-block="${i}"] [data-coder]`).length === 2, paras[0]);
+    await app.openLibrary();
+    assert.equal(await app.page.locator('[data-doc-id]').filter({ hasText: '第二篇讲话' }).count(), 1);
+    await app.page.keyboard.press('Escape');
+    await app.page.keyboard.press('Control+Z');
+    await app.page.locator('[role="status"]').filter({ hasText: 'Import undone' }).waitFor();
+    await app.page.waitForFunction((i) => document.querySelectorAll(`[data-block="${i}"] [data-coder]`).length === 0, paras[0]);
+    await app.openLibrary();
+    assert.equal(await app.page.locator('[data-doc-id]').filter({ hasText: '第二篇讲话' }).count(), 0);
     app.assertNoConsoleErrors();
   } finally {
     await profile.close();

@@ -148,7 +148,7 @@ test('three coders code two documents each; a fourth imports their six files in 
     assert.equal(await corpus.locator('[data-corpus-matrix] [data-status="done"]').count(), 6);
 
     // The reliability data reproduces the figure on screen.
-    const [download] = await Promise.all([app.page.waitForEvent('download'), corpus.locator('[data-corpus-export]').click()]);
+    const download = await app.exportVia(corpus.locator('[data-corpus-export]'));
     const csv = { name: download.suggestedFilename(), text: (await readFile(await download.path())).toString('utf8') };
     assert.match(csv.name, /reliability.*\.csv$/);
     const { alpha, rows } = alphaFromCsv(csv.text);
@@ -163,6 +163,50 @@ test('three coders code two documents each; a fourth imports their six files in 
     assert.ok(disputed.length > 0, 'some paragraphs are disputed');
     await app.block(disputed[0]).locator('[data-adjudicate="union"]').click();
     await app.page.waitForFunction((i) => document.querySelector(`[data-block="${i}"] [data-coder="consensus"]`), disputed[0]);
+    app.assertNoConsoleErrors();
+  } finally {
+    await profile.close();
+  }
+});
+
+test('an unnamed coder\'s first export waits for their name; renaming reaches every stored document', { timeout: 180_000 }, async () => {
+  const profile = await openProfile();
+  try {
+    const app = await AnnotatorPage.open(profile.context, server.url);
+    await app.page.locator('[data-coder-prompt-later]').click();
+    await app.page.locator('[data-coder-prompt]').waitFor({ state: 'detached' });
+    const paras = await app.blockIndexes('paragraph');
+    await app.clickTheme(paras[0], 'trade');
+    // A second document, tagged, so the user has a stored set elsewhere.
+    await app.openLibrary();
+    await app.page.locator('[data-paste-text]').fill(SECOND);
+    await app.page.locator('[data-paste-open]').click();
+    await app.page.waitForFunction(() => document.querySelector('[data-kind="title"]')?.textContent.includes('招商引资大会'));
+    if (await app.page.locator('aside.library').isVisible()) await app.page.locator('[data-action="library"]').click();
+    await app.clickTheme((await app.blockIndexes('paragraph'))[0], 'investment');
+    await app.settle();
+    // The export is held: the prompt comes back, nothing is downloaded.
+    let downloads = 0;
+    app.page.on('download', () => { downloads += 1; });
+    const menu = app.page.locator('[data-menu="share"]');
+    if ((await menu.getAttribute('open')) === null) await menu.locator('summary').click();
+    await app.page.locator('[data-export="json"]').click();
+    await app.page.locator('[data-coder-prompt]').waitFor();
+    assert.ok(await app.page.locator('[data-coder-prompt-export-unnamed]').isVisible());
+    await app.page.waitForTimeout(500);
+    assert.equal(downloads, 0, 'held until named');
+    // Naming sends it, with the name.
+    await app.page.locator('[data-coder-prompt-name]').fill('赵磊');
+    const [download] = await Promise.all([app.page.waitForEvent('download'), app.page.locator('[data-coder-prompt-save]').click()]);
+    const file = JSON.parse(await readFile(await download.path(), 'utf8'));
+    assert.deepEqual(file.sets.map((s) => s.name), ['赵磊']);
+    // The other stored document (the built-in speech) calls the user by the new name too.
+    await app.settle();
+    await app.openLibrary();
+    await app.page.locator('[data-doc-id]').filter({ hasText: '外经贸' }).locator('[data-doc-open]').click();
+    await app.page.waitForFunction(() => document.querySelector('[data-kind="title"]')?.textContent.includes('外经贸'));
+    const speech = await app.download('json');
+    assert.deepEqual(JSON.parse(speech.text).sets.map((s) => s.name), ['赵磊']);
     app.assertNoConsoleErrors();
   } finally {
     await profile.close();

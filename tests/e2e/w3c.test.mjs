@@ -110,7 +110,7 @@ describe('the page', () => {
       const menu = app.page.locator('details:has([data-export="w3c"])');
       if (await menu.count()) await menu.locator('summary').first().click();
     }
-    const [download] = await Promise.all([app.page.waitForEvent('download'), button.click()]);
+    const download = await app.exportVia(button);
     const json = JSON.parse(await readFile(await download.path(), 'utf8'));
 
     assert.equal(json.type, 'AnnotationCollection');

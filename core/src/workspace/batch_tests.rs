@@ -125,11 +125,18 @@ fn each_file_goes_to_its_document_and_each_coder_is_a_set_with_one_undo() {
     assert!(stored(&ws, SECOND).sets.contains_key("c-a"));
     assert!(stored(&ws, THIRD).sets.contains_key("c-b"));
     // One undo takes it all back.
+    let redo = ws.snapshot_for(&done.undo);
     ws.undo_library_import(&done.undo, 5_000);
     assert_eq!(ws.library().get(&third.fingerprint), None);
     assert_eq!(ws.library().entries.len(), before_library.entries.len());
     let fp = Document::parse(SPEECH).fingerprint;
     assert_eq!(ws.kv.get(&persist::annotations_key(&fp)).unwrap(), None);
+    // And one redo brings it all again, the added document listed anew.
+    ws.redo_library_import(&redo, 6_000);
+    assert!(ws.library().get(&third.fingerprint).is_some());
+    assert!(stored(&ws, SPEECH).sets.contains_key("c-b"));
+    assert!(stored(&ws, THIRD).sets.contains_key("c-b"));
+    assert_eq!(ws.library().entries.len(), before_library.entries.len() + 1);
 }
 
 #[test]

@@ -47,6 +47,54 @@ pub struct DocumentCoder {
 }
 
 impl<K: KeyValue> Workspace<K> {
+    /// Renames the coder `set` to `name` in every stored document of the
+    /// library other than the open one (whose store the caller renames
+    /// with an undoable command, [`crate::coders::rename`]), so the user's
+    /// own name is the same in every document, export and corpus view.
+    /// Each change is a stamped `SetInfo` (colour kept), saved by read,
+    /// merge, write; a document without that set, or where it already has
+    /// the name, is not written. Returns how many documents changed; a
+    /// value that cannot be read is left as it is, a write that fails is
+    /// the workspace's storage failure.
+    pub fn rename_coder_everywhere(&mut self, set: &str, name: &str, now_ms: u64) -> usize {
+        let name = name.trim();
+        let fps: Vec<String> = self
+            .library
+            .entries
+            .iter()
+            .map(|e| e.fingerprint.clone())
+            .filter(|fp| *fp != self.doc.fingerprint)
+            .collect();
+        let mut changed = 0;
+        for fp in fps {
+            let Some(raw) = self.kv.get(&persist::annotations_key(&fp)).ok().flatten() else {
+                continue;
+            };
+            let Some(mut store) = persist::decode_store(&raw, &fp, &self.replica).value else {
+                continue;
+            };
+            let Some(color) = store.set_any(set).filter(|s| s.name != name).map(|s| s.color.clone()) else {
+                continue;
+            };
+            let renamed = store.apply(crate::store::Command::SetInfo {
+                set: set.into(),
+                name: name.into(),
+                color,
+            });
+            if renamed.is_err() {
+                continue;
+            }
+            match persist::save(&mut self.kv, &mut store, &fp, now_ms) {
+                Ok(_) => changed += 1,
+                Err(e) => {
+                    self.fail(e);
+                    break;
+                }
+            }
+        }
+        changed
+    }
+
     /// A library document's stored annotations (the open document's from
     /// `open`); `None` when it has none or they cannot be read.
     fn stored_store(&self, fp: &str, open: &Store) -> Option<Store> {

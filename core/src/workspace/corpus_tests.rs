@@ -114,3 +114,33 @@ fn the_library_reads_as_a_corpus_of_the_documents_two_coders_marked_done() {
     let themes = two.store.themes().len();
     assert_eq!(text.lines().count(), 1 + themes * (3 + 2) * 2);
 }
+
+#[test]
+fn renaming_oneself_renames_the_own_coder_in_every_stored_document() {
+    let (mut ws, _) = Workspace::start(Mem::default(), SPEECH, profile(), "tab", 1_000);
+    let mut one = ws.open_document(Document::parse(ONE), Source::Pasted, 2_000);
+    code(&mut one, true);
+    ws.save(&mut one.store, &ViewState::default(), 3_000).unwrap();
+    let mut two = ws.open_document(Document::parse(TWO), Source::Pasted, 4_000);
+    code(&mut two, false);
+    ws.save(&mut two.store, &ViewState::default(), 5_000).unwrap();
+    // TWO is open: ONE (stored) is renamed, the built-in speech has no
+    // stored set of the user's and is not written.
+    assert_eq!(ws.rename_coder_everywhere("c-me", " 李明明 ", 6_000), 1);
+    let rows = ws.document_coders(&two.store);
+    let one_row = &rows
+        .iter()
+        .find(|(e, _)| e.fingerprint == one.doc.fingerprint)
+        .unwrap()
+        .1;
+    let me = one_row.iter().find(|c| c.id == "c-me").unwrap();
+    assert_eq!(me.name, "李明明");
+    assert_eq!(me.tags, 1, "tags and status kept");
+    assert_eq!(me.status, Status::Done);
+    assert_eq!(one_row.iter().find(|c| c.id == "c-wang").unwrap().name, "王芳");
+    assert_eq!(
+        ws.rename_coder_everywhere("c-me", "李明明", 7_000),
+        0,
+        "nothing to change"
+    );
+}

@@ -28,6 +28,14 @@ pub enum ExportKind {
     CodebookMarkdown,
 }
 
+impl ExportKind {
+    /// Whether the file names coders (every kind but the codebooks), so
+    /// an unnamed user is asked for their name before it goes out.
+    pub fn names_coders(&self) -> bool {
+        !matches!(self, ExportKind::Qdc | ExportKind::CodebookMarkdown)
+    }
+}
+
 /// A file to hand to the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExportFile {

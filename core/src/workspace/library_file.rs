@@ -186,4 +186,41 @@ impl<K: KeyValue> Workspace<K> {
         self.library.undo_import(&undo.library, now_ms);
         self.save_library(now_ms);
     }
+
+    /// What the keys an import wrote hold now, and the library list now:
+    /// taken just before [`Workspace::undo_library_import`], it is what
+    /// [`Workspace::redo_library_import`] puts back.
+    pub fn snapshot_for(&self, undo: &LibraryUndo) -> LibraryUndo {
+        LibraryUndo {
+            values: undo
+                .values
+                .iter()
+                .map(|(k, _)| (k.clone(), self.kv.get(k).ok().flatten()))
+                .collect(),
+            library: self.library.clone(),
+        }
+    }
+
+    /// Redoes an undone import from [`Workspace::snapshot_for`]'s
+    /// snapshot: every value put back as it was after the import, and the
+    /// documents it had added listed again (newer than their removal).
+    /// Reopen the open document after.
+    pub fn redo_library_import(&mut self, redo: &LibraryUndo, now_ms: u64) {
+        for (k, v) in &redo.values {
+            let r = match v {
+                Some(v) => self.kv.set(k, v),
+                None => self.kv.remove(k),
+            };
+            if let Err(e) = r {
+                self.fail(e);
+            }
+        }
+        for (at, entry) in redo.library.entries.iter().enumerate() {
+            if self.library.get(&entry.fingerprint).is_none() {
+                self.library.restore(at, entry.clone(), now_ms);
+            }
+        }
+        self.library.current = redo.library.current.clone();
+        self.save_library(now_ms);
+    }
 }

@@ -125,14 +125,28 @@ export class AnnotatorPage {
     await this.page.locator('aside.library').waitFor();
   }
 
+  /**
+   * Clicks a control that exports and returns the download. An unnamed user's export that names
+   * coders is held while they are asked for their name: it is sent without one, as a user who
+   * skips the prompt does.
+   */
+  async exportVia(locator) {
+    const downloaded = this.page.waitForEvent('download');
+    await locator.click();
+    const unnamed = this.page.locator('[data-coder-prompt-export-unnamed]');
+    const first = await Promise.race([
+      downloaded.then(() => 'download'),
+      unnamed.waitFor({ timeout: 10_000 }).then(() => 'held', () => 'download'),
+    ]);
+    if (first === 'held') await unnamed.click();
+    return downloaded;
+  }
+
   /** Clicks an export in the Share menu and returns the downloaded file's name and text. */
   async download(kind) {
     const menu = this.page.locator('[data-menu="share"]');
     if ((await menu.getAttribute('open')) === null) await menu.locator('summary').click();
-    const [download] = await Promise.all([
-      this.page.waitForEvent('download'),
-      this.page.locator(`[data-export="${kind}"]`).click(),
-    ]);
+    const download = await this.exportVia(this.page.locator(`[data-export="${kind}"]`));
     const bytes = await readFile(await download.path());
     return { name: download.suggestedFilename(), text: bytes.toString('utf8'), bytes };
   }
