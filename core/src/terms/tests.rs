@@ -350,6 +350,7 @@ fn unreadable_messages_are_errors_never_panics() {
         block_count: 1,
         settings: TermSettings::default(),
         words: vec![],
+        reference: None,
     };
     let a = Engine::load(DICTIONARY.to_string()).expect("engine").run(&job);
     assert_eq!(a.marks.len(), 1);
