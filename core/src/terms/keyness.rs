@@ -146,7 +146,10 @@ mod tests {
             tokens: 9,
         };
         let r = Reference::from_counts([&c]);
-        assert_eq!(serde_json::from_str::<Reference>(&serde_json::to_string(&r).unwrap()).unwrap(), r);
+        assert_eq!(
+            serde_json::from_str::<Reference>(&serde_json::to_string(&r).unwrap()).unwrap(),
+            r
+        );
         assert_eq!((r.count("园区"), r.count("外资")), (2, 0));
     }
 }

@@ -81,7 +81,11 @@ pub(super) fn measure<'a>(
     let mut keyness_weight = BTreeMap::new();
     for (&w, &n) in tf {
         let counts = per_block.get(w).cloned().unwrap_or_default();
-        let dispersion = if counts.is_empty() { 1.0 } else { dp_norm(&counts, &sizes) };
+        let dispersion = if counts.is_empty() {
+            1.0
+        } else {
+            dp_norm(&counts, &sizes)
+        };
         let register = is_register(w);
         let part_share = shares.get(w).copied().unwrap_or(1.0);
         let spread = DISPERSION_FLOOR + (1.0 - DISPERSION_FLOOR) * dispersion;
@@ -169,7 +173,10 @@ pub(super) fn reason(method: Method, m: &Measures, pinned: bool, added: bool) ->
         }
     }
     if matches!(method, Method::Genre | Method::Auto | Method::Keyness) && m.part_share < 1.0 {
-        zh.push(format!("{:.0}% 的用例在更长的词内，让位于复合词", (1.0 - m.part_share) * 100.0));
+        zh.push(format!(
+            "{:.0}% 的用例在更长的词内，让位于复合词",
+            (1.0 - m.part_share) * 100.0
+        ));
         en.push(format!(
             "{:.0}% of its uses are inside longer terms, which come first",
             (1.0 - m.part_share) * 100.0
