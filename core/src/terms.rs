@@ -2,9 +2,11 @@
 //!
 //! segment (jieba-rs + policy phrases + the user's added phrases) →
 //! candidates (part of speech, speech filler, ordinals, numbers,
-//! placeholders, the user's dropped terms) → scores (TF-IDF, TextRank, or
-//! both fused) → curated ranked list with the reasons (weight, its two
-//! components, count, blocks) → marks per block for the view.
+//! placeholders, the user's dropped terms) → scores (see [`Method`]: the
+//! genre ranking of one document, keyness against the library, TF-IDF,
+//! TextRank, or the last two fused) → curated ranked list with the reasons
+//! (weight, the numbers behind it, a bilingual reason, count, blocks) →
+//! marks per block for the view.
 //! Same text and settings give the same list on any machine: ties are broken
 //! by the term itself, and nothing depends on hash-map iteration order.
 
@@ -19,6 +21,7 @@ use crate::document::Document;
 use crate::text::char_len;
 use crate::text::fold::fold_width;
 use idf::IdfTable;
+pub use keyness::{Counts, Reference};
 
 /// Policy phrases that jieba's dictionary splits but an analyst reads as one
 /// term. They enter the dictionary so they are cut whole everywhere.
@@ -221,6 +224,9 @@ pub fn is_candidate(word: &str) -> bool {
 /// TF-IDF favours words that are frequent here and rare in general Chinese;
 /// TextRank favours words that co-occur with many other candidates, so it
 /// finds the hubs of the argument even when the dictionary calls them common.
+/// Neither knows what is ordinary *for government speeches*; [`Method::Genre`]
+/// and [`Method::Keyness`] do, and [`Method::Auto`] (the default) picks
+/// between them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Method {
@@ -228,8 +234,48 @@ pub enum Method {
     TextRank,
     /// The mean of both normalised scores: a term needs support from both
     /// to lead the list, which keeps either method's quirks out of the top.
-    #[default]
     Fused,
+    /// One document read against its genre: TF-IDF × a dispersion factor
+    /// (terms gathered in a few paragraphs are subjects, terms spread
+    /// through all of them are register: Gries' DP, see [`dispersion`]) ×
+    /// the share of its uses outside longer terms (利用外资 before 外资,
+    /// see [`genre::part_shares`]) × [`score::REGISTER_WEIGHT`] for the
+    /// genre's register words ([`genre::REGISTER`]).
+    Genre,
+    /// Log-likelihood keyness against a [`keyness::Reference`] (the
+    /// library's other documents; Dunning 1993, Rayson & Garside 2000),
+    /// positive keyness only, times the same compound preference. Without a
+    /// reference it ranks as [`Method::Genre`].
+    Keyness,
+    /// [`Method::Keyness`] when a reference is given, [`Method::Genre`]
+    /// otherwise.
+    #[default]
+    Auto,
+}
+
+impl Method {
+    /// The method that ranks: `Auto` and `Keyness` become `Genre` when
+    /// there is no (non-empty) reference, and `Auto` becomes `Keyness`
+    /// when there is one.
+    pub fn resolve(self, has_reference: bool) -> Method {
+        match self {
+            Method::Auto | Method::Keyness if has_reference => Method::Keyness,
+            Method::Auto | Method::Keyness => Method::Genre,
+            m => m,
+        }
+    }
+
+    /// What the method does, for the settings panel: `中文 · English`.
+    pub fn description(self) -> &'static str {
+        match self {
+            Method::TfIdf => "TF-IDF：本文中多见、通用汉语中少见的词 · TF-IDF: words frequent here and rare in general Chinese (jieba's IDF)",
+            Method::TextRank => "TextRank：与许多候选词共现的核心词 · TextRank: the hubs that co-occur with many other candidates",
+            Method::Fused => "TF-IDF 与 TextRank 的平均 · The mean of TF-IDF and TextRank",
+            Method::Genre => "文体排序：TF-IDF，集中于少数段落的词优先（Gries DP），复合词优先于其组成部分，政府讲话常用词降权 · Genre ranking: TF-IDF, favouring terms gathered in a few paragraphs (Gries' DP) and compounds over their parts, weighing down words ordinary in government speeches",
+            Method::Keyness => "关键性：与文库中其他文档相比，本文显著多用的词（对数似然，Dunning 1993） · Keyness: words this document uses significantly more than the library's other documents (log-likelihood, Dunning 1993)",
+            Method::Auto => "自动：有其他文档作参照时用关键性，否则用文体排序 · Automatic: keyness when other documents give a reference, the genre ranking otherwise",
+        }
+    }
 }
 
 /// The analyst's corrections to the list, kept with the settings so the same
@@ -272,6 +318,9 @@ impl Default for TermSettings {
 }
 
 /// One ranked key term with the reasons it is there.
+///
+/// The numbers added after the first release (`dispersion`, `keyness`,
+/// `register`, `reason`) read as their defaults from older JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KeyTerm {
     pub term: String,
@@ -283,6 +332,21 @@ pub struct KeyTerm {
     pub tfidf: f64,
     /// TextRank normalised so the document's best term has 1.
     pub textrank: f64,
+    /// Gries' DPnorm over the analysed blocks, in `0..=1`: 0 spread as
+    /// evenly as the blocks' sizes, 1 all in one block (see [`dispersion`]).
+    #[serde(default)]
+    pub dispersion: f64,
+    /// Signed log-likelihood against the reference: positive when the
+    /// document uses the term more than the reference does; 0 without one.
+    #[serde(default)]
+    pub keyness: f64,
+    /// Whether the term is ordinary register for government speeches
+    /// ([`genre::REGISTER`]).
+    #[serde(default)]
+    pub register: bool,
+    /// Why it is listed, with the numbers the ranking used: `中文 · English`.
+    #[serde(default)]
+    pub reason: String,
     /// Occurrences in the analysed blocks.
     pub count: usize,
     /// Indices of the blocks that hold it, in document order.
@@ -301,6 +365,10 @@ pub struct Mark {
 /// The key terms of a document and where they occur.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Analysis {
+    /// The method that ranked the list ([`Method::resolve`]d: never `Auto`
+    /// in a fresh analysis; older JSON reads as `Auto`).
+    #[serde(default)]
+    pub method: Method,
     pub terms: Vec<KeyTerm>,
     /// Marks per block, indexed like `Document::blocks`.
     pub marks: Vec<Vec<Mark>>,
@@ -390,11 +458,12 @@ impl Segmenter {
     ///
     /// The frequency is at least 2000 and at least what jieba needs for the
     /// phrase to beat its own pieces, so a phrase the dictionary already has
-    /// with a higher frequency keeps it. Blank entries are ignored.
+    /// with a higher frequency keeps it. Blank entries are ignored; words
+    /// are folded to half-width forms, as the texts they are cut from are.
     pub fn with_words(&mut self, words: &[String]) {
-        for word in words.iter().map(|w| w.trim()).filter(|w| !w.is_empty()) {
-            let freq = self.jieba.suggest_freq(word).max(2000);
-            self.jieba.add_word(word, Some(freq), Some("nz"));
+        for word in words.iter().map(|w| curated(w)).filter(|w| !w.is_empty()) {
+            let freq = self.jieba.suggest_freq(&word).max(2000);
+            self.jieba.add_word(&word, Some(freq), Some("nz"));
         }
     }
 
@@ -405,22 +474,25 @@ impl Segmenter {
 
     /// Ranks the document's key terms and marks their occurrences, cutting
     /// each analysed block (title, headings, paragraphs) once. Meta lines and
-    /// residue are left out.
+    /// residue are left out. No reference: `Auto` ranks by [`Method::Genre`].
     ///
     /// Curation: added and pinned terms are always candidates (whatever
     /// their part of speech, even filler) and always listed, with count 0 if
     /// the text lacks them, so the analyst sees the phrase did not occur;
     /// dropped terms are never candidates, so they neither appear nor shape
     /// TextRank's graph. Added phrases are only cut whole once
-    /// [`Segmenter::with_words`] has been given them.
+    /// [`Segmenter::with_words`] has been given them. Curated terms are
+    /// read folded like the text (`ＧＤＰ` typed is the term `GDP`).
     pub fn analyse(&self, doc: &Document, settings: &TermSettings) -> Analysis {
-        let blocks: Vec<(usize, &str)> = doc
-            .blocks
-            .iter()
-            .filter(|b| b.kind.is_analysed())
-            .map(|b| (b.index, b.text.as_str()))
-            .collect();
-        self.analyse_blocks(&blocks, doc.blocks.len(), settings)
+        self.analyse_with(doc, settings, None)
+    }
+
+    /// [`Segmenter::analyse`] against a reference (the library's other
+    /// documents): `Auto` and `Keyness` rank by keyness when `reference`
+    /// is some and not empty.
+    pub fn analyse_with(&self, doc: &Document, settings: &TermSettings, reference: Option<&Reference>) -> Analysis {
+        let blocks = analysed_blocks(doc);
+        self.analyse_blocks_with(&blocks, doc.blocks.len(), settings, reference)
     }
 
     /// [`Segmenter::analyse`] on blocks given as `(index, text)`: the
@@ -434,11 +506,25 @@ impl Segmenter {
     /// in that form (`ＧＤＰ` and `GDP` are the term `GDP`); marks keep
     /// their offsets in the text as written.
     pub fn analyse_blocks(&self, blocks: &[(usize, &str)], block_count: usize, settings: &TermSettings) -> Analysis {
+        self.analyse_blocks_with(blocks, block_count, settings, None)
+    }
+
+    /// [`Segmenter::analyse_blocks`] against a reference (see
+    /// [`Segmenter::analyse_with`]).
+    pub fn analyse_blocks_with(
+        &self,
+        blocks: &[(usize, &str)],
+        block_count: usize,
+        settings: &TermSettings,
+        reference: Option<&Reference>,
+    ) -> Analysis {
         let cur = &settings.curation;
-        let dropped: BTreeSet<&str> = cur.dropped.iter().map(|w| w.trim()).collect();
+        let dropped: BTreeSet<String> = cur.dropped.iter().map(|w| curated(w)).collect();
+        let pinned: Vec<String> = cur.pinned.iter().map(|w| curated(w)).collect();
+        let added: Vec<String> = cur.added.iter().map(|w| curated(w)).collect();
         // Pinned first (in pinned order), then added; each once, none dropped.
         let mut forced: Vec<&str> = Vec::new();
-        for w in cur.pinned.iter().chain(&cur.added).map(|w| w.trim()) {
+        for w in pinned.iter().chain(&added).map(String::as_str) {
             if !w.is_empty() && !dropped.contains(w) && !forced.contains(&w) {
                 forced.push(w);
             }
@@ -451,10 +537,16 @@ impl Segmenter {
         // Full-width forms read as ASCII (ＧＤＰ is GDP); one char for one,
         // so the marks' offsets hold in the text as written.
         let folded: Vec<(usize, Cow<str>)> = blocks.iter().map(|&(i, t)| (i, fold_width(t))).collect();
+        // Per block, where jieba left one-char pieces of longer words.
+        let mut orphans: Vec<Vec<usize>> = Vec::new();
         for (index, text) in &folded {
             let index = *index;
             let mut kept = Vec::new();
+            let mut glued = Vec::new();
             for t in self.jieba.tag(text, false) {
+                if genre::is_orphan(t.word) {
+                    glued.push(t.start);
+                }
                 let wanted = forced.contains(&t.word) || (allowed(t.tag) && is_candidate(t.word));
                 if wanted && !dropped.contains(t.word) {
                     *tf.entry(t.word).or_default() += 1;
@@ -463,39 +555,33 @@ impl Segmenter {
                 }
             }
             tokens.push((index, kept));
+            orphans.push(glued);
         }
-        let tfidf = normalise(
-            tf.iter()
-                .map(|(w, n)| {
-                    let idf = self.idf.get(w).unwrap_or(self.median_idf);
-                    (*w, *n as f64 * idf / total.max(1) as f64)
-                })
-                .collect(),
-        );
-        let textrank = normalise(text_rank(&tokens));
-        let score = |w: &str| {
-            let (t, r) = (
-                tfidf.get(w).copied().unwrap_or(0.0),
-                textrank.get(w).copied().unwrap_or(0.0),
-            );
-            let weight = match settings.method {
-                Method::TfIdf => t,
-                Method::TextRank => r,
-                Method::Fused => (t + r) / 2.0,
-            };
-            (weight, t, r)
-        };
-        let mut ranked: Vec<(&str, f64)> = tf.keys().map(|w| (*w, score(w).0)).collect();
+        let reference = reference.filter(|r| !r.is_empty());
+        let method = settings.method.resolve(reference.is_some());
+        if matches!(method, Method::Genre | Method::Keyness) {
+            let texts: Vec<&str> = folded.iter().map(|(_, t)| t.as_ref()).collect();
+            genre::join_compounds(&mut tokens, &texts, &orphans, &forced);
+            tf = BTreeMap::new();
+            for t in tokens.iter().flat_map(|(_, k)| k) {
+                *tf.entry(t.0).or_default() += 1;
+            }
+            total = tokens.iter().map(|(_, k)| k.len()).sum();
+        }
+        let idf = |w: &str| self.idf.get(w).unwrap_or(self.median_idf);
+        let measures = score::measure(&tokens, &tf, total, idf, reference);
+        let measure = |w: &str| measures.get(w).copied().unwrap_or_default();
+        let mut ranked: Vec<(&str, f64)> = tf.keys().map(|w| (*w, measure(w).weight(method))).collect();
         // Highest weight first; equal weights in the order of the words, so
         // the list is the same on every machine.
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
         ranked.truncate(settings.top_k);
         for w in &forced {
             if !ranked.iter().any(|(r, _)| r == w) {
-                ranked.push((w, score(w).0));
+                ranked.push((w, measure(w).weight(method)));
             }
         }
-        let pin = |w: &str| cur.pinned.iter().position(|p| p.trim() == w).unwrap_or(usize::MAX);
+        let pin = |w: &str| pinned.iter().position(|p| p == w).unwrap_or(usize::MAX);
         ranked.sort_by(|a, b| {
             pin(a.0)
                 .cmp(&pin(b.0))
@@ -505,14 +591,18 @@ impl Segmenter {
         let mut terms: Vec<KeyTerm> = ranked
             .iter()
             .enumerate()
-            .map(|(i, (w, _))| {
-                let (weight, tfidf, textrank) = score(w);
+            .map(|(i, (w, weight))| {
+                let m = measure(w);
                 KeyTerm {
                     term: w.to_string(),
                     rank: i + 1,
-                    weight,
-                    tfidf,
-                    textrank,
+                    weight: *weight,
+                    tfidf: m.tfidf,
+                    textrank: m.textrank,
+                    dispersion: m.dispersion,
+                    keyness: m.keyness,
+                    register: m.register,
+                    reason: score::reason(method, &m, pin(w) != usize::MAX, added.iter().any(|a| a == w)),
                     count: 0,
                     blocks: Vec::new(),
                 }
@@ -532,8 +622,51 @@ impl Segmenter {
                 }
             }
         }
-        Analysis { terms, marks }
+        Analysis { method, terms, marks }
     }
+
+    /// One document's candidate words and their counts, for a
+    /// [`Reference`]: the analysed blocks read folded and cut as
+    /// [`Segmenter::analyse`] cuts them, keeping the words
+    /// [`is_candidate`] accepts whose part of speech is in
+    /// [`DEFAULT_POS`] (no curation).
+    pub fn counts(&self, doc: &Document) -> Counts {
+        let mut out = Counts::default();
+        for (_, text) in analysed_blocks(doc) {
+            for t in self.jieba.tag(&fold_width(text), false) {
+                if DEFAULT_POS.contains(&t.tag) && is_candidate(t.word) {
+                    *out.terms.entry(t.word.to_string()).or_default() += 1;
+                    out.tokens += 1;
+                }
+            }
+        }
+        out
+    }
+
+    /// The reference made of the given texts (each parsed as a document,
+    /// see [`Segmenter::counts`]). The shell can instead keep each library
+    /// document's [`Counts`] and sum the others' with
+    /// [`Reference::from_counts`].
+    pub fn reference(&self, texts: &[&str]) -> Reference {
+        let counts: Vec<Counts> = texts.iter().map(|t| self.counts(&Document::parse(t))).collect();
+        Reference::from_counts(&counts)
+    }
+}
+
+/// A document's analysed blocks (title, headings, paragraphs) as
+/// `(index, text)`, in document order.
+fn analysed_blocks(doc: &Document) -> Vec<(usize, &str)> {
+    doc.blocks
+        .iter()
+        .filter(|b| b.kind.is_analysed())
+        .map(|b| (b.index, b.text.as_str()))
+        .collect()
+}
+
+/// A curated term as the analysis reads it: trimmed and folded to
+/// half-width forms (`ＧＤＰ` typed is the term `GDP`).
+fn curated(word: &str) -> String {
+    fold_width(word.trim()).into_owned()
 }
 
 /// Scales scores so the largest is 1 (all zero stays zero), so TF-IDF and
@@ -693,8 +826,15 @@ pub fn layer_runs<'a>(text: &'a str, marks: &[Mark], underline: &[(usize, usize)
     out
 }
 
+pub mod dispersion;
+pub mod genre;
 mod idf;
 pub mod job;
+pub mod keyness;
+mod score;
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod evaluation_tests;

@@ -193,6 +193,9 @@ pub fn export(doc: &Document, store: &Store, opts: &ExportOptions) -> String {
                 Method::TfIdf => file::Method::TfIdf,
                 Method::TextRank => file::Method::TextRank,
                 Method::Fused => file::Method::Fused,
+                Method::Genre => file::Method::Genre,
+                Method::Keyness => file::Method::Keyness,
+                Method::Auto => file::Method::Auto,
             }),
             parts_of_speech: terms(&t.allowed_pos),
             pinned: terms(&t.curation.pinned),
@@ -494,6 +497,9 @@ fn key_terms(k: file::KeyTerms) -> TermSettings {
             file::Method::TfIdf => Method::TfIdf,
             file::Method::TextRank => Method::TextRank,
             file::Method::Fused => Method::Fused,
+            file::Method::Genre => Method::Genre,
+            file::Method::Keyness => Method::Keyness,
+            file::Method::Auto => Method::Auto,
         };
     }
     if k.parts_of_speech.is_some() {

@@ -11,7 +11,7 @@
 //! ```text
 //!  page                                   worker
 //!   │ ◄──────────────── Started ──────────  (code running; jobs wait for the dictionary)
-//!   │ ── Job { id, blocks, settings, words } ─►
+//!   │ ── Job { id, blocks, settings, words, reference? } ─►
 //!   │ ◄──────────────── Ready(timings) ───  (dictionary fetched, inflated, built)
 //!   │ ◄──────────────── Done { id, analysis, ms }
 //!   │ ◄──────────────── Failed(error) ────  (no dictionary, an unreadable message)
@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Analysis, DictionaryError, Segmenter, TermSettings};
+use super::{Analysis, DictionaryError, Reference, Segmenter, TermSettings};
 use crate::document::Document;
 
 /// One request for key terms: everything [`Segmenter::analyse`] reads of a
@@ -41,6 +41,11 @@ pub struct Job {
     /// The user's dictionary words, cut whole in every document
     /// (`UserSettings::words`).
     pub words: Vec<String>,
+    /// The library's other documents, summed ([`Reference::from_counts`]),
+    /// for keyness; none when the library holds only this document. Jobs
+    /// sent before the field existed read as none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<Reference>,
 }
 
 impl Job {
@@ -57,7 +62,15 @@ impl Job {
             block_count: doc.blocks.len(),
             settings: settings.clone(),
             words: words.to_vec(),
+            reference: None,
         }
+    }
+
+    /// The job compared with a reference (see [`Job::reference`]); an
+    /// empty reference is none.
+    pub fn with_reference(mut self, reference: Reference) -> Job {
+        self.reference = (!reference.is_empty()).then_some(reference);
+        self
     }
 
     /// The message text (JSON).
@@ -183,7 +196,8 @@ impl Engine {
     pub fn run(&mut self, job: &Job) -> Analysis {
         self.follow(&job.words);
         let blocks: Vec<(usize, &str)> = job.blocks.iter().map(|(i, t)| (*i, t.as_str())).collect();
-        self.segmenter.analyse_blocks(&blocks, job.block_count, &job.settings)
+        self.segmenter
+            .analyse_blocks_with(&blocks, job.block_count, &job.settings, job.reference.as_ref())
     }
 
     /// How often the segmenter was rebuilt because a word was taken out.

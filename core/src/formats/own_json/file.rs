@@ -270,4 +270,12 @@ pub(super) enum Method {
     TfIdf,
     TextRank,
     Fused,
+    /// The single-document genre ranking (dispersion, compounds first,
+    /// register words weighed down).
+    Genre,
+    /// Log-likelihood keyness against the library's other documents.
+    Keyness,
+    /// Keyness when the library has other documents, the genre ranking
+    /// otherwise.
+    Auto,
 }

@@ -130,8 +130,11 @@ fn full_sample() -> String {
             at: 1_657_765_400,
         })
         .unwrap();
+    // The first writer's default method, written explicitly since the
+    // default became `auto`.
     let mut terms = TermSettings {
         top_k: 12,
+        method: crate::terms::Method::Fused,
         ..Default::default()
     };
     terms.curation.added.push("外经贸调度".into());
