@@ -63,10 +63,20 @@ impl AppState {
                 return;
             }
         }
+        // Keyness reads the library's other documents (the worker counts
+        // each once and keeps the counts).
+        let library = if settings.method == annotator_core::terms::Method::Keyness {
+            self.ws.with_value(|w| w.reference_texts())
+        } else {
+            Vec::new()
+        };
         let (job, long) = self.user_settings.with_untracked(|u| {
             self.doc.with_untracked(|d| {
                 let long = d.blocks.len() > LONG_DOCUMENT;
-                (Job::new(id, d, &settings, &u.words).to_json(), long)
+                (
+                    Job::new(id, d, &settings, &u.words).with_library(library).to_json(),
+                    long,
+                )
             })
         });
         let mut sent = false;

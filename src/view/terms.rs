@@ -36,7 +36,11 @@ pub fn TermList() -> impl IntoView {
                         let lit = move || active() || state.hover_term.get() == Some(i);
                         let blocks = t.blocks.clone();
                         let n_blocks = blocks.len();
-                        let why = format!("TF-IDF {:.2} · TextRank {:.2} · {} 次 occurrences", t.tfidf, t.textrank, t.count);
+                        let why = if t.reason.is_empty() {
+                            format!("TF-IDF {:.2} · TextRank {:.2} · {} 次 occurrences", t.tfidf, t.textrank, t.count)
+                        } else {
+                            format!("{} · {} 次 occurrences", t.reason, t.count)
+                        };
                         let pin_word = t.term.clone();
                         let drop_word = t.term.clone();
                         view! {
@@ -112,14 +116,30 @@ fn TermControls() -> impl IntoView {
                 </label>
                 <label>"方法 · Method "
                     <select data-term-method="" on:change=move |ev| {
-                        let m = match event_target_value(&ev).as_str() { "tfidf" => Method::TfIdf, "textrank" => Method::TextRank, _ => Method::Fused };
+                        let m = match event_target_value(&ev).as_str() {
+                            "tfidf" => Method::TfIdf, "textrank" => Method::TextRank, "fused" => Method::Fused,
+                            "genre" => Method::Genre, "keyness" => Method::Keyness, _ => Method::Auto,
+                        };
                         state.update_terms(|t| t.method = m);
                     }>
+                        <option value="auto" selected=move || state.doc_settings.with(|d| d.terms.method == Method::Auto)>"自动 · Automatic"</option>
+                        <option value="genre" selected=move || state.doc_settings.with(|d| d.terms.method == Method::Genre)>"文体排序 · Genre ranking"</option>
+                        <option value="keyness" selected=move || state.doc_settings.with(|d| d.terms.method == Method::Keyness)>"关键性（对照文库） · Keyness against the library"</option>
                         <option value="fused" selected=move || state.doc_settings.with(|d| d.terms.method == Method::Fused)>"TF-IDF + TextRank"</option>
                         <option value="tfidf" selected=move || state.doc_settings.with(|d| d.terms.method == Method::TfIdf)>"TF-IDF"</option>
                         <option value="textrank" selected=move || state.doc_settings.with(|d| d.terms.method == Method::TextRank)>"TextRank"</option>
                     </select>
                 </label>
+                <p class="hint" data-term-method-used="">
+                    {move || state.analysis.with(|a| a.as_ref().map(|a| {
+                        let chosen = state.doc_settings.with(|d| d.terms.method);
+                        let mut text = format!("排序方法 · Ranked by: {}", a.method.description());
+                        if chosen == Method::Keyness && a.method != Method::Keyness {
+                            text.push_str("（文库中没有其他文档可作参照 · the library holds no other document to compare with）");
+                        }
+                        text
+                    }))}
+                </p>
                 <label>"词性 · Parts of speech (jieba tags) "
                     <input type="text" data-term-pos="" prop:value=move || state.doc_settings.with(|d| d.terms.allowed_pos.join(" "))
                         on:change=move |ev| {

@@ -46,6 +46,12 @@ pub struct Job {
     /// sent before the field existed read as none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<Reference>,
+    /// The library's other documents as `(fingerprint, text)`, sent when
+    /// the settings ask for keyness and no `reference` is given: the
+    /// worker counts each once (cached by fingerprint while the user's
+    /// words stay the same) and sums them into the reference.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub library: Vec<(String, String)>,
 }
 
 impl Job {
@@ -63,7 +69,15 @@ impl Job {
             settings: settings.clone(),
             words: words.to_vec(),
             reference: None,
+            library: Vec::new(),
         }
+    }
+
+    /// The job with the library's other documents, `(fingerprint, text)`,
+    /// to be counted by the worker for keyness (see [`Job::library`]).
+    pub fn with_library(mut self, library: Vec<(String, String)>) -> Job {
+        self.library = library;
+        self
     }
 
     /// The job compared with a reference (see [`Job::reference`]); an
@@ -174,6 +188,9 @@ pub struct Engine {
     /// The words the segmenter has been given, in the order given.
     words: Vec<String>,
     rebuilds: usize,
+    /// Term counts of library documents by fingerprint, for keyness; valid
+    /// for the words above (emptied when they change).
+    counts: std::collections::HashMap<String, super::Counts>,
 }
 
 impl Engine {
@@ -187,6 +204,7 @@ impl Engine {
             segmenter,
             words: Vec::new(),
             rebuilds: 0,
+            counts: std::collections::HashMap::new(),
         })
     }
 
@@ -196,8 +214,21 @@ impl Engine {
     pub fn run(&mut self, job: &Job) -> Analysis {
         self.follow(&job.words);
         let blocks: Vec<(usize, &str)> = job.blocks.iter().map(|(i, t)| (*i, t.as_str())).collect();
+        let from_library = if job.reference.is_none() && !job.library.is_empty() {
+            for (fp, text) in &job.library {
+                if !self.counts.contains_key(fp) {
+                    let counts = self.segmenter.counts(&Document::parse(text));
+                    self.counts.insert(fp.clone(), counts);
+                }
+            }
+            let reference = Reference::from_counts(job.library.iter().filter_map(|(fp, _)| self.counts.get(fp)));
+            (!reference.is_empty()).then_some(reference)
+        } else {
+            None
+        };
+        let reference = job.reference.as_ref().or(from_library.as_ref());
         self.segmenter
-            .analyse_blocks_with(&blocks, job.block_count, &job.settings, job.reference.as_ref())
+            .analyse_blocks_with(&blocks, job.block_count, &job.settings, reference)
     }
 
     /// How often the segmenter was rebuilt because a word was taken out.
@@ -225,5 +256,7 @@ impl Engine {
             self.rebuilds += 1;
         }
         self.words = words.to_vec();
+        // Counts were cut with the old words.
+        self.counts.clear();
     }
 }

@@ -47,6 +47,28 @@ pub struct DocumentCoder {
 }
 
 impl<K: KeyValue> Workspace<K> {
+    /// The texts of every library document but the open one, as
+    /// `(fingerprint, text)` in library order: the reference corpus for
+    /// keyness (`terms::Job::with_library`). A text that cannot be read is
+    /// left out.
+    pub fn reference_texts(&self) -> Vec<(String, String)> {
+        self.library
+            .entries
+            .iter()
+            .filter(|e| e.fingerprint != self.doc.fingerprint)
+            .filter_map(|e| {
+                let text = if e.fingerprint == self.builtin.fingerprint {
+                    // Its blocks, one a line, parse to the same blocks.
+                    let lines: Vec<&str> = self.builtin.blocks.iter().map(|b| b.text.as_str()).collect();
+                    lines.join("\n")
+                } else {
+                    self.read_text(&e.fingerprint).ok()?
+                };
+                Some((e.fingerprint.clone(), text))
+            })
+            .collect()
+    }
+
     /// Renames the coder `set` to `name` in every stored document of the
     /// library other than the open one (whose store the caller renames
     /// with an undoable command, [`crate::coders::rename`]), so the user's
