@@ -564,7 +564,7 @@ impl Segmenter {
         let method = settings.method.resolve(reference.is_some());
         if matches!(method, Method::Genre | Method::Keyness) {
             let texts: Vec<&str> = folded.iter().map(|(_, t)| t.as_ref()).collect();
-            genre::join_compounds(&mut tokens, &texts, &orphans, &forced);
+            genre::join_compounds(&mut tokens, &texts, &orphans, &forced, &dropped);
             tf = BTreeMap::new();
             for t in tokens.iter().flat_map(|(_, k)| k) {
                 *tf.entry(t.0).or_default() += 1;

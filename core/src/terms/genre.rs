@@ -284,13 +284,16 @@ fn is_han(c: char) -> bool {
 /// [`COMPOUND_MIN_SHARE`] of the rarer part's occurrences, and when the
 /// first part is not a register word ([`REGISTER`]; Chinese compounds are
 /// head-final, so 外资企业 joins and 领域腐败 does not); `keep` words
-/// (the analyst's pinned and added terms) are never joined. The joined
+/// (the analyst's pinned and added terms) are never joined, and no pair
+/// whose compound is in `refused` (the analyst's dropped terms: a dropped
+/// compound stays two words) is. The joined
 /// token's text is the block's text over both parts, so marks stay exact.
 pub(super) fn join_compounds<'a>(
     blocks: &mut [(usize, Vec<super::Token<'a>>)],
     texts: &[&'a str],
     orphans: &[Vec<usize>],
     keep: &[&str],
+    refused: &std::collections::BTreeSet<String>,
 ) {
     for _ in 0..COMPOUND_ROUNDS {
         let mut single: BTreeMap<&str, usize> = BTreeMap::new();
@@ -324,6 +327,7 @@ pub(super) fn join_compounds<'a>(
                 // Compounds are head-final: a register word may be the head
                 // (外资 + 企业) but not the modifier (领域 + 腐败, 引进 + 外资).
                 !is_register(a)
+                    && !refused.contains(&format!("{a}{b}"))
                     && n >= COMPOUND_MIN_COUNT
                     && n as f64 >= COMPOUND_MIN_SHARE * rarer as f64
                     && a.chars().count() + b.chars().count() <= COMPOUND_MAX_CHARS

@@ -586,3 +586,26 @@ fn no_candidates_one_block_and_empty_texts_never_panic() {
     }
     assert!(segmenter().reference(&[]).is_empty());
 }
+
+/// A compound the genre ranking joined (出口企业, not a dictionary word)
+/// can be dropped like any term: it is not joined again, and never listed.
+#[test]
+fn a_dropped_joined_compound_stays_two_words() {
+    let doc = Document::parse(SPEECH);
+    let before = segmenter().analyse(&doc, &TermSettings::default());
+    assert!(words(&before).contains(&"出口企业"));
+    let dropped = TermSettings {
+        curation: Curation {
+            dropped: vec!["出口企业".into()],
+            ..Curation::default()
+        },
+        ..TermSettings::default()
+    };
+    let after = segmenter().analyse(&doc, &dropped);
+    assert!(!words(&after).contains(&"出口企业"));
+    assert!(after
+        .marks
+        .iter()
+        .flatten()
+        .all(|m| after.terms[m.term].term != "出口企业"));
+}
