@@ -11,7 +11,7 @@ use crate::view::compare::AgreementPanel;
 use crate::view::document::DocumentView;
 use crate::view::exchange::{CodersPanel, ExportMenu, ImportDialog, ImportState};
 use crate::view::library::LibraryPanel;
-use crate::view::notices::Notices;
+use crate::view::notices::{Notices, SaveFailureBar};
 use crate::view::terms::TermList;
 use crate::view::themes::{OverviewStrip, ThemePanel};
 use crate::view::toc::Toc;
@@ -80,6 +80,15 @@ pub fn App() -> impl IntoView {
     });
     on_cleanup(move || drop.remove());
     let library_open = state.library_open;
+    // In a narrow window the side panels are a drawer, closed at first;
+    // Escape closes it.
+    let drawer = RwSignal::new(false);
+    let escape = window_event_listener(ev::keydown, move |e| {
+        if e.key() == "Escape" && drawer.get_untracked() {
+            drawer.set(false);
+        }
+    });
+    on_cleanup(move || escape.remove());
 
     let title = move || {
         state
@@ -108,8 +117,12 @@ pub fn App() -> impl IntoView {
                 <ExportMenu pending=pending/>
                 <button type="button" class="scheme" data-action="scheme" title="深色/浅色 Dark/light" aria-label="Toggle dark mode"
                     on:click=move |_| toggle_scheme()>"◐"</button>
+                <button type="button" class="panels-toggle" data-action="panels" aria-controls="side-panels"
+                    aria-expanded=move || drawer.get().to_string()
+                    on:click=move |_| drawer.update(|o| *o = !*o)>"☰ 面板 · Panels"</button>
             </div>
         </header>
+        <SaveFailureBar/>
         <Notices/>
         <LibraryPanel open=library_open/>
         <crate::view::corpus::CorpusPanel/>
@@ -124,7 +137,8 @@ pub fn App() -> impl IntoView {
             <Toc/>
             <OverviewStrip/>
             <DocumentView/>
-            <aside class="side">
+            <div class="drawer-backdrop" hidden=move || !drawer.get() on:click=move |_| drawer.set(false)></div>
+            <aside class="side" id="side-panels" class:open=move || drawer.get() data-drawer-open=move || drawer.get().to_string()>
                 <crate::view::status::NamePromptBar/>
                 <ThemePanel/>
                 <CodersPanel/>
