@@ -58,12 +58,17 @@ enum TermEvent {
 #[derive(Clone, Copy)]
 struct Highlight(Memo<usize>);
 
-/// The highlighted key term of the mark an event happened in, if any (a
-/// term beyond the highlighted ones is plain text to the pointer).
+/// The highlighted (or lit) key term of the mark an event happened in, if
+/// any: a term beyond the highlighted ones is plain text to the pointer
+/// until it is lit from the term list.
 fn term_at(target: Option<web_sys::EventTarget>) -> Option<usize> {
     target
         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-        .and_then(|el| el.closest("mark[data-term-index]:not(.quiet)").ok().flatten())
+        .and_then(|el| {
+            el.closest("mark[data-term-index]:not(.quiet), mark[data-term-index].lit")
+                .ok()
+                .flatten()
+        })
         .and_then(|m| m.get_attribute("data-term-index"))
         .and_then(|i| i.parse().ok())
 }
