@@ -1,6 +1,6 @@
 // The README's screenshot: the built page (dist/) at 1400×900 in a fresh
-// browser profile, with the built-in speech, two paragraphs tagged and one
-// focused. Run after a release build:
+// browser profile, with the built-in speech, two paragraphs tagged, the
+// first one focused. Run after a release build:
 //   node scripts/screenshot.mjs [out.png]   (default docs/screenshot.png)
 // It uses the end-to-end tests' support code, so tests/e2e needs its
 // packages installed (npm install in tests/e2e).
@@ -17,12 +17,11 @@ try {
   await app.page.setViewportSize({ width: 1400, height: 900 });
   await app.waitForTerms();
   const paras = await app.blockIndexes('paragraph');
-  // Two paragraphs tagged by key, the one after them focused.
-  await app.focusBlock(paras[0]);
-  await app.press('1');
+  // Two paragraphs tagged by key; the first stays focused, with its toggles.
   await app.focusBlock(paras[1]);
   await app.press('2');
-  await app.press('j');
+  await app.focusBlock(paras[0]);
+  await app.press('1');
   await app.page.mouse.move(1399, 899);
   await app.page.evaluate(() => window.scrollTo(0, 0));
   await app.page.waitForTimeout(300);
