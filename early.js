@@ -73,13 +73,7 @@
     for (const input of early.splice(0)) {
       if (input.type === 'click') {
         const scope = input.block === null ? document : document.querySelector(`[data-block="${input.block}"]`);
-        let target = scope && (input.selector ? scope.querySelector(input.selector) : scope);
-        // A block shows its toggles once it is focused: focus it first.
-        if (!target && scope && input.block !== null && input.selector) {
-          scope.click();
-          await frame();
-          target = scope.querySelector(input.selector);
-        }
+        const target = scope && (input.selector ? scope.querySelector(input.selector) : scope);
         if (target instanceof HTMLElement) target.click();
       } else {
         const target = document.activeElement || document.body;

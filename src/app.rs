@@ -86,6 +86,7 @@ pub fn App() -> impl IntoView {
     let escape = window_event_listener(ev::keydown, move |e| {
         if e.key() == "Escape" && drawer.get_untracked() {
             drawer.set(false);
+            focus_first("[data-action=\"panels\"]");
         }
     });
     on_cleanup(move || escape.remove());
@@ -119,7 +120,13 @@ pub fn App() -> impl IntoView {
                     on:click=move |_| toggle_scheme()>"◐"</button>
                 <button type="button" class="panels-toggle" data-action="panels" aria-controls="side-panels"
                     aria-expanded=move || drawer.get().to_string()
-                    on:click=move |_| drawer.update(|o| *o = !*o)>"☰ 面板 · Panels"</button>
+                    on:click=move |_| {
+                        drawer.update(|o| *o = !*o);
+                        // Opened: the keyboard goes into the drawer.
+                        if drawer.get_untracked() {
+                            request_animation_frame(|| focus_first("#side-panels :is(button, input, select, textarea)"));
+                        }
+                    }>"☰ 面板 · Panels"</button>
             </div>
         </header>
         <SaveFailureBar/>
@@ -152,6 +159,13 @@ pub fn App() -> impl IntoView {
                 </section>
             </aside>
         </main>
+    }
+}
+
+/// Gives the keyboard focus to the first element `selector` matches.
+fn focus_first(selector: &str) {
+    if let Some(el) = document().query_selector(selector).ok().flatten() {
+        let _ = el.unchecked_into::<web_sys::HtmlElement>().focus();
     }
 }
 

@@ -169,9 +169,11 @@ test('at 800 px the text keeps a readable column and the panels are in a drawer,
     assert.equal(await button.getAttribute('aria-expanded'), 'true');
     // The panels work in the drawer.
     await app.page.locator('[data-theme-filter="trade"]').waitFor({ state: 'visible' });
+    assert.ok(await side.evaluate((e) => e.contains(document.activeElement)), 'the keyboard is in the drawer');
     await app.press('Escape');
     await side.waitFor({ state: 'hidden' });
     assert.equal(await button.getAttribute('aria-expanded'), 'false');
+    assert.ok(await button.evaluate((e) => e === document.activeElement), 'and back on the button');
     const overflow = await app.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 1, `horizontal overflow of ${overflow}px`);
   } finally {
