@@ -7,7 +7,7 @@
 // - if the speech's key-term settings or the user's words were changed
 //   here, the prerendered marks are shown plain (they may not be the
 //   user's), and if the user tagged it or changed its themes, the
-//   prerendered toggles wait for the app;
+//   prerendered chips wait for the app;
 // - the colour scheme the user chose is applied before the first paint;
 // - clicks and keys are kept, and replayed on the app's page by
 //   window.annotatorReplayEarlyInput(), which the app calls once it is in.
@@ -25,8 +25,8 @@
     if (typeof current === 'string' && current !== builtin) {
       root.dataset.prerender = 'other';
     }
-    // Tags or themes of the user's own on the speech: the prerendered toggles
-    // (all off, the built-in names) are not theirs, so they wait for the app.
+    // Tags or themes of the user's own on the speech: the prerendered chips
+    // (no tags, the built-in names) are not theirs, so they wait for the app.
     if ((hints && hints.builtinTagged) || localStorage.getItem(`${prefix}annotations:${builtin}`) !== null) root.dataset.prerenderTags = 'stale';
     // The colour scheme the user chose, before the first paint.
     const scheme = localStorage.getItem(`${prefix}scheme`);

@@ -11,7 +11,7 @@ use crate::view::compare::AgreementPanel;
 use crate::view::document::DocumentView;
 use crate::view::exchange::{CodersPanel, ExportMenu, ImportDialog, ImportState};
 use crate::view::library::LibraryPanel;
-use crate::view::notices::Notices;
+use crate::view::notices::{Notices, SaveFailureBar};
 use crate::view::terms::TermList;
 use crate::view::themes::{OverviewStrip, ThemePanel};
 use crate::view::toc::Toc;
@@ -80,6 +80,16 @@ pub fn App() -> impl IntoView {
     });
     on_cleanup(move || drop.remove());
     let library_open = state.library_open;
+    // In a narrow window the side panels are a drawer, closed at first;
+    // Escape closes it.
+    let drawer = RwSignal::new(false);
+    let escape = window_event_listener(ev::keydown, move |e| {
+        if e.key() == "Escape" && drawer.get_untracked() {
+            drawer.set(false);
+            focus_first("[data-action=\"panels\"]");
+        }
+    });
+    on_cleanup(move || escape.remove());
 
     let title = move || {
         state
@@ -108,8 +118,18 @@ pub fn App() -> impl IntoView {
                 <ExportMenu pending=pending/>
                 <button type="button" class="scheme" data-action="scheme" title="深色/浅色 Dark/light" aria-label="Toggle dark mode"
                     on:click=move |_| toggle_scheme()>"◐"</button>
+                <button type="button" class="panels-toggle" data-action="panels" aria-controls="side-panels"
+                    aria-expanded=move || drawer.get().to_string()
+                    on:click=move |_| {
+                        drawer.update(|o| *o = !*o);
+                        // Opened: the keyboard goes into the drawer.
+                        if drawer.get_untracked() {
+                            request_animation_frame(|| focus_first("#side-panels :is(button, input, select, textarea)"));
+                        }
+                    }>"☰ 面板 · Panels"</button>
             </div>
         </header>
+        <SaveFailureBar/>
         <Notices/>
         <LibraryPanel open=library_open/>
         <crate::view::corpus::CorpusPanel/>
@@ -125,7 +145,8 @@ pub fn App() -> impl IntoView {
             <Toc/>
             <OverviewStrip/>
             <DocumentView/>
-            <aside class="side">
+            <div class="drawer-backdrop" hidden=move || !drawer.get() on:click=move |_| drawer.set(false)></div>
+            <aside class="side" id="side-panels" class:open=move || drawer.get() data-drawer-open=move || drawer.get().to_string()>
                 <crate::view::status::NamePromptBar/>
                 <ThemePanel/>
                 <CodersPanel/>
@@ -139,6 +160,13 @@ pub fn App() -> impl IntoView {
                 </section>
             </aside>
         </main>
+    }
+}
+
+/// Gives the keyboard focus to the first element `selector` matches.
+fn focus_first(selector: &str) {
+    if let Some(el) = document().query_selector(selector).ok().flatten() {
+        let _ = el.unchecked_into::<web_sys::HtmlElement>().focus();
     }
 }
 

@@ -4,7 +4,8 @@
 //! The markup is the live page's for the same document in a fresh profile:
 //! the header, the table of contents, the overview strip and the document
 //! with the same `data-block`, `data-kind` and `data-block-id` attributes,
-//! key-term marks, theme toggles and suggestions, so that when the app
+//! key-term marks (the top ones highlighted) and each block's quiet chips
+//! (its suggested themes), so that when the app
 //! takes the page over (it renders its own view, then removes
 //! `#prerender` in the same task) nothing moves. The side panels are left
 //! empty; they sit in their own grid column. The end-to-end test
@@ -17,6 +18,7 @@
 use quick_xml::escape::escape;
 
 use crate::document::{Block, BlockKind, Document};
+use crate::settings::TermHighlight;
 use crate::suggest::{self, Suggestion};
 use crate::terms::{layer_runs, Analysis};
 use crate::themes::Theme;
@@ -61,7 +63,7 @@ pub fn page(doc: &Document, analysis: &Analysis, themes: &[Theme]) -> String {
         let offered = suggestions.get(&block.id).unwrap_or(&none);
         block_html(&mut out, block, analysis, themes, offered);
     }
-    out.push_str("</article><aside class=\"side\"></aside></main></div>");
+    out.push_str("</article><aside class=\"side\" id=\"side-panels\"></aside></main></div>");
     let json = serde_json::to_string(analysis).unwrap_or_else(|_| "null".into());
     out.push_str(&format!(
         "<script type=\"application/json\" id=\"{ANALYSIS_ID}\" data-fingerprint=\"{}\">{}</script>",
@@ -84,6 +86,7 @@ fn header(out: &mut String, doc: &Document) {
         "<button type=\"button\" data-action=\"redo\" title=\"重做 Redo (Ctrl+Shift+Z)\" disabled=\"\">↷ 重做</button>",
         "<details class=\"menu\" data-menu=\"share\"><summary>⇄ 共享 · Share</summary></details>",
         "<button type=\"button\" class=\"scheme\" data-action=\"scheme\" title=\"深色/浅色 Dark/light\" aria-label=\"Toggle dark mode\">◐</button>",
+        "<button type=\"button\" class=\"panels-toggle\" data-action=\"panels\" aria-expanded=\"false\" aria-controls=\"side-panels\">☰ 面板 · Panels</button>",
         "</div></header>"
     ));
 }
@@ -158,10 +161,7 @@ fn block_html(out: &mut String, block: &Block, analysis: &Analysis, themes: &[Th
         )),
     }
     if taggable {
-        toggles(out, index, themes);
-        for s in offered {
-            suggestion(out, s, themes);
-        }
+        chips(out, index, themes, offered);
     }
     out.push_str("</div>");
 }
@@ -171,6 +171,7 @@ fn block_html(out: &mut String, block: &Block, analysis: &Analysis, themes: &[Th
 fn marked_text(out: &mut String, block: &Block, analysis: &Analysis, offered: &[Suggestion]) {
     let underline: Vec<(usize, usize)> = offered.iter().flat_map(|s| s.matches.iter().copied()).collect();
     let marks = analysis.marks.get(block.index).cloned().unwrap_or_default();
+    let highlighted = TermHighlight::default().limit();
     for run in layer_runs(&block.text, &marks, &underline) {
         let text = escape(run.text);
         let inner = if run.underlined {
@@ -180,56 +181,33 @@ fn marked_text(out: &mut String, block: &Block, analysis: &Analysis, offered: &[
         };
         match run.term.and_then(|t| analysis.terms.get(t).map(|k| (t, k))) {
             Some((t, k)) => out.push_str(&format!(
-                "<mark data-term=\"{}\" data-term-index=\"{t}\">{inner}</mark>",
-                escape(k.term.as_str())
+                "<mark data-term=\"{}\" data-term-index=\"{t}\"{}>{inner}</mark>",
+                escape(k.term.as_str()),
+                if t < highlighted { "" } else { " class=\"quiet\"" }
             )),
             None => out.push_str(&inner),
         }
     }
 }
 
-fn toggles(out: &mut String, index: usize, themes: &[Theme]) {
-    out.push_str("<div class=\"tags\" role=\"group\" aria-label=\"主题 · Themes\">");
-    for t in crate::outline::chips(themes, &[]) {
-        let key = t.key.map(|k| format!(" ({k})")).unwrap_or_default();
-        out.push_str(&format!(
-            "<button style=\"--theme:{}\" class=\"chip\" type=\"button\" data-theme-toggle=\"{}\" aria-pressed=\"false\" title=\"{}\">{}</button>",
-            escape(t.color.as_str()),
-            escape(t.id.as_str()),
-            escape(format!("{}{key}", t.label()).as_str()),
-            escape(t.short_name())
-        ));
-    }
-    if crate::outline::is_compact(themes.len()) {
-        out.push_str("<button type=\"button\" class=\"chip more\" data-theme-more=\"\" aria-haspopup=\"true\" aria-expanded=\"false\" title=\"其他主题：搜索并选择 · Other themes: search and pick\">＋ 主题 · theme</button>");
-    }
-    out.push_str(concat!(
-        "<button class=\"chip note-toggle\" type=\"button\" data-note-toggle=\"\" title=\"笔记 Note (n)\">✎</button>",
-        "<button class=\"chip uncoded-toggle\" type=\"button\" data-uncoded-toggle=\"\" aria-pressed=\"false\" ",
-        "title=\"未编码：跳过此段，统计时算作缺失 (x) · Not coded: skip this paragraph; statistics count it as missing (x)\">⊘</button>"
-    ));
-    out.push_str(&format!(
-        "<span class=\"sr-only\" id=\"themes-{index}\">主题：无 · Themes: none</span></div>"
-    ));
-}
-
-fn suggestion(out: &mut String, s: &Suggestion, themes: &[Theme]) {
-    let (label, color) = themes
-        .iter()
-        .find(|t| t.id == s.theme)
-        .map(|t| (t.label(), t.color.clone()))
-        .unwrap_or_else(|| (s.theme.clone(), "#888888".into()));
-    out.push_str(&format!(
-        "<div style=\"--theme:{}\" class=\"suggestion\"><span class=\"suggested-chip\">建议 · suggested: {}</span><span class=\"evidence\">",
-        escape(color.as_str()),
-        escape(label.as_str())
-    ));
-    for w in &s.words {
-        out.push_str(&format!("<u>{}</u> ", escape(w.as_str())));
+/// A block's themes while the user is not on it, as the live page's
+/// quiet chips: none are tagged yet, so only the suggested themes, each
+/// with a dashed outline and the words that matched in its title.
+fn chips(out: &mut String, index: usize, themes: &[Theme], offered: &[Suggestion]) {
+    out.push_str("<div class=\"tags compact\" data-tags-compact=\"\" aria-hidden=\"true\">");
+    for t in themes {
+        if let Some(s) = offered.iter().find(|s| s.theme == t.id) {
+            out.push_str(&format!(
+                "<span class=\"chip suggested\" data-theme-suggested=\"{}\" title=\"{}\" style=\"--theme:{}\">{}</span>",
+                escape(t.id.as_str()),
+                escape(format!("{}\n建议 · suggested: {}", t.label(), s.words.join(" ")).as_str()),
+                escape(t.color.as_str()),
+                escape(t.short_name())
+            ));
+        }
     }
     out.push_str(&format!(
-        "</span><button type=\"button\" data-suggestion-accept=\"{id}\" title=\"接受 · Accept (a)\">✓</button><button type=\"button\" data-suggestion-reject=\"{id}\" title=\"拒绝 · Reject\">✗</button></div>",
-        id = escape(s.theme.as_str())
+        "</div><span class=\"sr-only\" id=\"themes-{index}\">主题：无 · Themes: none</span>"
     ));
 }
 
@@ -261,11 +239,14 @@ mod tests {
                 b.index
             );
         }
-        assert_eq!(
-            html.matches("data-theme-toggle=\"investment\"").count(),
-            doc.taggable().count()
-        );
-        assert!(html.contains("<mark data-term=\"外经贸\""));
+        // Each taggable block has its quiet row of chips: the suggested
+        // themes (no toggles until the user is on the block).
+        assert_eq!(html.matches("data-tags-compact").count(), doc.taggable().count());
+        assert!(!html.contains("data-theme-toggle"));
+        assert!(html.contains("data-theme-suggested=\"investment\""));
+        // The top ten terms are highlighted, the others marked plain.
+        assert!(html.contains("<mark data-term=\"外经贸\" data-term-index=\"0\">"));
+        assert!(html.contains("data-term-index=\"10\" class=\"quiet\""));
         // The JSON block reads back as the analysis.
         let start = html.find(ANALYSIS_ID).unwrap();
         let json = &html[html[start..].find('>').unwrap() + start + 1..html.rfind("</script>").unwrap()];

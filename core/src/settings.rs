@@ -25,6 +25,44 @@ pub struct DocSettings {
     pub terms: TermSettings,
     /// (block id, theme id) suggestions the user rejected.
     pub rejected: BTreeSet<(String, String)>,
+    /// Which key terms the text highlights.
+    pub highlight: TermHighlight,
+}
+
+/// How many of the ranked key terms are highlighted in the text. The
+/// others are still found (hovering or clicking one in the list marks its
+/// every occurrence); a handful of highlights reads as emphasis, thirty as
+/// noise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TermHighlight {
+    /// Highlighting on at all.
+    pub on: bool,
+    /// The top so many terms of the list.
+    pub top: usize,
+}
+
+/// Terms highlighted by default: the top ten.
+pub const DEFAULT_HIGHLIGHT: usize = 10;
+
+impl Default for TermHighlight {
+    fn default() -> Self {
+        TermHighlight {
+            on: true,
+            top: DEFAULT_HIGHLIGHT,
+        }
+    }
+}
+
+impl TermHighlight {
+    /// Terms ranked below this (0-based index) are highlighted; 0 when off.
+    pub fn limit(&self) -> usize {
+        if self.on {
+            self.top
+        } else {
+            0
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -107,5 +145,16 @@ mod tests {
                 .is_none()
         );
         assert!(UserSettings::default().lexicons["investment"].contains(&"招商引资".to_string()));
+    }
+
+    #[test]
+    fn settings_saved_before_the_highlight_setting_load_with_the_top_ten() {
+        let old = r#"{"type":"speech-annotator/document-settings","version":1,"terms":{"top_k":12},"rejected":[]}"#;
+        let d = decode_doc_settings(old).value.expect("old settings load");
+        assert_eq!(d.terms.top_k, 12);
+        assert_eq!(d.highlight, TermHighlight { on: true, top: 10 });
+        assert_eq!(d.highlight.limit(), 10);
+        let off = TermHighlight { on: false, top: 10 };
+        assert_eq!(off.limit(), 0);
     }
 }

@@ -2,6 +2,11 @@
 
 use super::*;
 
+/// How long an information notice stays (ms).
+pub const NOTICE_MS: u64 = 5_000;
+/// How long one that offers an action (an undo) stays: time to reach it.
+pub const NOTICE_WITH_ACTION_MS: u64 = 12_000;
+
 impl AppState {
     pub(super) fn report_recovery(&self, r: Recovery) {
         let problems: Vec<String> = r.problems.iter().map(|p| p.message()).collect();
@@ -40,6 +45,18 @@ impl AppState {
     ) {
         let id = self.next_notice.get_value();
         self.next_notice.set_value(id + 1);
+        // Information closes itself; errors, and undos nothing else offers,
+        // stay until dismissed.
+        let lasting = level == Level::Error
+            || matches!(
+                action,
+                Some(NoticeAction::UndoProject { .. } | NoticeAction::RestoreValues(_))
+            );
+        let wait = if action.is_some() {
+            NOTICE_WITH_ACTION_MS
+        } else {
+            NOTICE_MS
+        };
         self.notices.update(|n| {
             // Info notices replace each other; errors stay until dismissed,
             // and so does the undo of an import into the library (nothing
@@ -59,6 +76,10 @@ impl AppState {
                 recovery,
             });
         });
+        if !lasting {
+            let state = *self;
+            leptos::prelude::set_timeout(move || state.dismiss(id), std::time::Duration::from_millis(wait));
+        }
     }
 
     pub fn dismiss(&self, id: u64) {

@@ -8,6 +8,7 @@ use annotator_core::document::{Block, BlockKind};
 use annotator_core::navigate;
 use annotator_core::outline;
 use annotator_core::store::{Command, SetKind, TagOrigin};
+use annotator_core::suggest::Suggestion;
 use annotator_core::terms::layer_runs;
 use annotator_core::themes::Theme;
 use leptos::prelude::*;
@@ -20,6 +21,11 @@ use crate::view::picker::ThemePicker;
 #[component]
 pub fn DocumentView() -> impl IntoView {
     let state = expect_context::<AppState>();
+    // How many of the ranked terms are highlighted in the text (0: none);
+    // the others stay marked, plain, for the term list to light.
+    provide_context(Highlight(Memo::new(move |_| {
+        state.doc_settings.with(|d| d.highlight.limit())
+    })));
     view! {
         <article class="document" aria-label="讲话正文 · Speech text" data-fingerprint=move || state.doc.with(|d| d.fingerprint.clone())
             class:long=move || state.doc.with(|d| is_long(d))
@@ -47,11 +53,22 @@ enum TermEvent {
     Click,
 }
 
-/// The key term of the mark an event happened in, if any.
+/// How many of the ranked key terms the text highlights (see
+/// `TermHighlight::limit`).
+#[derive(Clone, Copy)]
+struct Highlight(Memo<usize>);
+
+/// The highlighted (or lit) key term of the mark an event happened in, if
+/// any: a term beyond the highlighted ones is plain text to the pointer
+/// until it is lit from the term list.
 fn term_at(target: Option<web_sys::EventTarget>) -> Option<usize> {
     target
         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-        .and_then(|el| el.closest("mark[data-term-index]").ok().flatten())
+        .and_then(|el| {
+            el.closest("mark[data-term-index]:not(.quiet), mark[data-term-index].lit")
+                .ok()
+                .flatten()
+        })
         .and_then(|m| m.get_attribute("data-term-index"))
         .and_then(|i| i.parse().ok())
 }
@@ -85,8 +102,6 @@ fn term_events(state: AppState, ev: &web_sys::MouseEvent, kind: TermEvent) {
 #[component]
 pub fn BlockView(block: Arc<Block>) -> impl IntoView {
     let state = expect_context::<AppState>();
-    // A long document shows toggles on the focused or hovered block only.
-    let long = state.viewport.is_long();
     let index = block.index;
     let taggable = block.kind.is_taggable();
     let id = block.id.clone();
@@ -180,13 +195,14 @@ pub fn BlockView(block: Arc<Block>) -> impl IntoView {
             state.focused.set(Some(index));
         }
     };
+    // Toggles show on the focused or hovered block only.
     let on_enter = move |_| {
-        if long && taggable {
+        if taggable {
             state.hovered.set(Some(index));
         }
     };
     let on_leave = move |_| {
-        if long && state.hovered.get_untracked() == Some(index) {
+        if state.hovered.get_untracked() == Some(index) {
             state.hovered.set(None);
         }
     };
@@ -201,7 +217,7 @@ pub fn BlockView(block: Arc<Block>) -> impl IntoView {
             class:search-hit=move || state.search_hit.get() == Some(index)
             hidden=hidden on:click=on_click on:mouseenter=on_enter on:mouseleave=on_leave>
             {body}
-            {taggable.then(|| view! { <BlockTags index=index id=id.clone() themes=themes uncoded=uncoded long=long/> <Suggestions suggested=suggested/> })}
+            {taggable.then(|| view! { <BlockTags index=index id=id.clone() themes=themes uncoded=uncoded suggested=suggested/> })}
         </div>
     }
 }
@@ -210,10 +226,12 @@ pub fn BlockView(block: Arc<Block>) -> impl IntoView {
 fn TermMark(term_index: usize, term: String, text: String, underlined: bool) -> impl IntoView {
     let state = expect_context::<AppState>();
     let lit = move || state.active_term.get() == Some(term_index) || state.hover_term.get() == Some(term_index);
+    let highlight = use_context::<Highlight>();
+    let quiet = move || highlight.is_some_and(|h| term_index >= h.0.get());
     // Hover and click are handled once for the whole document
     // (`term_events`), not by three listeners on each of thousands of marks.
     view! {
-        <mark data-term=term data-term-index=term_index class:lit=lit>
+        <mark data-term=term data-term-index=term_index class:lit=lit class:quiet=quiet>
             {if underlined {
                 view! { <u class="suggest-match" data-suggest-match="">{text}</u> }.into_any()
             } else {
@@ -223,11 +241,17 @@ fn TermMark(term_index: usize, term: String, text: String, underlined: bool) -> 
     }
 }
 
-/// What a taggable block shows under its text: its themes (toggles, or in
-/// a long document compact chips unless it is focused or hovered), the
-/// picker, other coders' rows, the consensus and the note.
+/// What a taggable block shows under its text: its themes (toggles while
+/// it is focused or hovered, quiet chips otherwise), the picker, other
+/// coders' rows, the consensus and the note.
 #[component]
-fn BlockTags(index: usize, id: String, themes: Memo<Vec<String>>, uncoded: Memo<bool>, long: bool) -> impl IntoView {
+fn BlockTags(
+    index: usize,
+    id: String,
+    themes: Memo<Vec<String>>,
+    uncoded: Memo<bool>,
+    suggested: Memo<Vec<Suggestion>>,
+) -> impl IntoView {
     let state = expect_context::<AppState>();
     let note = Memo::new({
         let id = id.clone();
@@ -239,26 +263,25 @@ fn BlockTags(index: usize, id: String, themes: Memo<Vec<String>>, uncoded: Memo<
     });
     let show_note = move || state.editing_note.get() == Some(index) || note.with(|n| !n.is_empty());
     let picking = move || state.picking.get() == Some(index);
-    let tags = if long {
-        // Toggles only where the user is: a theme added, renamed or
-        // recoloured then rebuilds a few buttons, not one per paragraph.
-        let active = Memo::new(move |_| {
-            state.focused.get() == Some(index)
-                || state.hovered.get() == Some(index)
-                || state.picking.get() == Some(index)
-                || state.editing_note.get() == Some(index)
-        });
+    // Toggles only where the user is: the rest of the page reads as text,
+    // and a theme added, renamed or recoloured rebuilds a few buttons, not
+    // one per paragraph.
+    let active = Memo::new(move |_| {
+        state.focused.get() == Some(index)
+            || state.hovered.get() == Some(index)
+            || state.picking.get() == Some(index)
+            || state.editing_note.get() == Some(index)
+    });
+    let tags = {
         let id = id.clone();
-        (move || {
+        move || {
             if active.get() {
-                view! { <Toggles index=index id=id.clone() themes=themes uncoded=uncoded/> }.into_any()
+                view! { <Toggles index=index id=id.clone() themes=themes uncoded=uncoded suggested=suggested/> }
+                    .into_any()
             } else {
-                view! { <TagChips index=index themes=themes uncoded=uncoded/> }.into_any()
+                view! { <TagChips index=index themes=themes uncoded=uncoded suggested=suggested/> }.into_any()
             }
-        })
-        .into_any()
-    } else {
-        view! { <Toggles index=index id=id.clone() themes=themes uncoded=uncoded/> }.into_any()
+        }
     };
     let id_for_note = id.clone();
     let picker_block = id.clone();
@@ -284,20 +307,37 @@ fn BlockTags(index: usize, id: String, themes: Memo<Vec<String>>, uncoded: Memo<
     }
 }
 
+/// What a chip says on hover about a suggestion of its theme: the words
+/// that matched.
+fn suggestion_title(words: &[String]) -> String {
+    format!("建议 · suggested: {}", words.join(" "))
+}
+
 /// A block's themes as buttons that toggle them: the chips of its
-/// codebook (`outline::chips`), "＋ theme" for the rest of a large one, the
-/// note and *not coded* buttons.
+/// codebook (`outline::chips`, with the suggested themes), "＋ theme" for
+/// the rest of a large one, the note and *not coded* buttons. A suggested
+/// theme's chip has a dashed outline, the matched words in its title, and
+/// accept and reject buttons after it.
 #[component]
-fn Toggles(index: usize, id: String, themes: Memo<Vec<String>>, uncoded: Memo<bool>) -> impl IntoView {
+fn Toggles(
+    index: usize,
+    id: String,
+    themes: Memo<Vec<String>>,
+    uncoded: Memo<bool>,
+    suggested: Memo<Vec<Suggestion>>,
+) -> impl IntoView {
     let state = expect_context::<AppState>();
     let spoken = spoken(state, themes, uncoded);
     // The chips this paragraph offers: every theme of a small codebook;
-    // of a large one, the pinned themes and the paragraph's own (the rest
-    // through the picker). A memo: a tag elsewhere does not touch it.
+    // of a large one, the pinned themes, the paragraph's own and those
+    // suggested for it (the rest through the picker). A memo: a tag
+    // elsewhere does not touch it.
     let shown = Memo::new(move |_| {
+        let mut on = themes.get();
+        suggested.with(|s| on.extend(s.iter().map(|s| s.theme.clone())));
         state
             .theme_list
-            .with(|all| themes.with(|on| outline::chips(all, on).into_iter().cloned().collect::<Vec<Theme>>()))
+            .with(|all| outline::chips(all, &on).into_iter().cloned().collect::<Vec<Theme>>())
     });
     let compact = move || state.theme_list.with(|all| outline::is_compact(all.len()));
     let picking = move || state.picking.get() == Some(index);
@@ -309,25 +349,58 @@ fn Toggles(index: usize, id: String, themes: Memo<Vec<String>>, uncoded: Memo<bo
                 let tid = tid.clone();
                 move || themes.with(|v| v.contains(&tid))
             };
+            let offer = {
+                let tid = tid.clone();
+                move || suggested.with(|v| v.iter().find(|s| s.theme == tid).cloned())
+            };
             let id = id.clone();
             let key = t.key.map(|k| format!(" ({k})")).unwrap_or_default();
             let label = format!("{}{key}", t.label());
             let def_id = t.id.clone();
-            let title = move || match state
-                .definitions
-                .with(|d| d.get(&def_id).cloned())
-                .filter(|d| !d.is_empty())
-            {
-                Some(d) => format!("{label}\n{d}"),
-                None => label.clone(),
-            };
             let style = format!("--theme:{}", t.color);
+            let is_offered = {
+                let offer = offer.clone();
+                move || offer().is_some()
+            };
+            let offer_for_title = offer.clone();
+            let title = move || {
+                let mut title = label.clone();
+                if let Some(d) = state
+                    .definitions
+                    .with(|d| d.get(&def_id).cloned())
+                    .filter(|d| !d.is_empty())
+                {
+                    title = format!("{title}\n{d}");
+                }
+                if let Some(s) = offer_for_title() {
+                    title = format!("{title}\n{}", suggestion_title(&s.words));
+                }
+                title
+            };
+            let name = t.label();
+            let actions = move || {
+                offer().map(|sg| {
+                    let theme = sg.theme.clone();
+                    let name = name.clone();
+                    let words = suggestion_title(&sg.words);
+                    let reject = (sg.block.clone(), sg.theme.clone());
+                    view! {
+                        <button type="button" class="chip act" data-suggestion-accept=theme.clone()
+                            title=format!("接受 · Accept (a) — {words}") aria-label=format!("接受建议 · Accept the suggestion: {name}")
+                            on:click=move |ev| { ev.stop_propagation(); state.accept_suggestions(std::slice::from_ref(&sg)); }>"✓"</button>
+                        <button type="button" class="chip act" data-suggestion-reject=theme.clone() title="拒绝 · Reject"
+                            aria-label=format!("拒绝建议 · Reject the suggestion: {name}")
+                            on:click=move |ev| { ev.stop_propagation(); state.reject_suggestion(reject.clone()); }>"✗"</button>
+                    }
+                })
+            };
             view! {
-                <button type="button" class="chip" class:on=on.clone() data-theme-toggle=t.id.clone()
-                    aria-pressed=move || on().to_string() title=title style=style
+                <button type="button" class="chip" class:on=on.clone() class:suggested=is_offered data-theme-toggle=t.id.clone()
+                    aria-pressed=move || on().to_string() title=title style=style.clone()
                     on:click=move |ev| { ev.stop_propagation(); state.focused.set(Some(index)); state.toggle(&id, &tid); }>
                     {short_name(&t)}
                 </button>
+                {actions}
             }
         }
     };
@@ -365,24 +438,45 @@ fn Toggles(index: usize, id: String, themes: Memo<Vec<String>>, uncoded: Memo<bo
     }
 }
 
-/// A block's themes as compact chips, without buttons: what a long
-/// document shows on the blocks the user is not on (focusing or hovering a
-/// block brings its toggles).
+/// A block's themes as quiet chips, without buttons: what a block shows
+/// while the user is not on it (focusing or hovering it brings its
+/// toggles). A suggested theme's chip has a dashed outline and the words
+/// that matched in its title.
 #[component]
-fn TagChips(index: usize, themes: Memo<Vec<String>>, uncoded: Memo<bool>) -> impl IntoView {
+fn TagChips(
+    index: usize,
+    themes: Memo<Vec<String>>,
+    uncoded: Memo<bool>,
+    suggested: Memo<Vec<Suggestion>>,
+) -> impl IntoView {
     let state = expect_context::<AppState>();
     let chips = move || {
         state.theme_list.with(|all| {
             themes.with(|on| {
-                all.iter()
-                    .filter(|t| on.contains(&t.id))
-                    .map(|t| {
-                        view! {
-                            <span class="chip on" data-theme-chip=t.id.clone() title=t.label()
-                                style=format!("--theme:{}", t.color)>{short_name(t)}</span>
-                        }
-                    })
-                    .collect_view()
+                suggested.with(|offered| {
+                    all.iter()
+                        .filter_map(|t| {
+                            if on.contains(&t.id) {
+                                Some(
+                                    view! {
+                                        <span class="chip on" data-theme-chip=t.id.clone() title=t.label()
+                                            style=format!("--theme:{}", t.color)>{short_name(t)}</span>
+                                    }
+                                    .into_any(),
+                                )
+                            } else {
+                                offered.iter().find(|s| s.theme == t.id).map(|s| {
+                                    view! {
+                                        <span class="chip suggested" data-theme-suggested=t.id.clone()
+                                            title=format!("{}\n{}", t.label(), suggestion_title(&s.words))
+                                            style=format!("--theme:{}", t.color)>{short_name(t)}</span>
+                                    }
+                                    .into_any()
+                                })
+                            }
+                        })
+                        .collect_view()
+                })
             })
         })
     };
@@ -416,32 +510,6 @@ fn spoken(state: AppState, themes: Memo<Vec<String>>, uncoded: Memo<bool>) -> im
 /// A theme's name on a chip (`Theme::short_name`).
 fn short_name(t: &Theme) -> String {
     t.short_name().to_string()
-}
-
-/// Suggested themes (pre-annotation): visibly unlike tags, with the words
-/// that matched; accepted with a click (or the `a` key on the focused
-/// block) or rejected.
-#[component]
-fn Suggestions(suggested: Memo<Vec<annotator_core::suggest::Suggestion>>) -> impl IntoView {
-    let state = expect_context::<AppState>();
-    view! {
-        {move || suggested.get().into_iter().map(|sg| {
-            let label = state.theme_list.with(|all| all.iter().find(|t| t.id == sg.theme).map(|t| (t.label(), t.color.clone())));
-            let (label, color) = label.unwrap_or_else(|| (sg.theme.clone(), "#888888".into()));
-            let accept = sg.clone();
-            let reject = (sg.block.clone(), sg.theme.clone());
-            view! {
-                <div class="suggestion" style=format!("--theme:{color}")>
-                    <span class="suggested-chip">{format!("建议 · suggested: {label}")}</span>
-                    <span class="evidence">{sg.words.iter().map(|w| view! { <u>{w.clone()}</u> " " }).collect_view()}</span>
-                    <button type="button" data-suggestion-accept=sg.theme.clone() title="接受 · Accept (a)"
-                        on:click=move |ev| { ev.stop_propagation(); state.accept_suggestions(std::slice::from_ref(&accept)); }>"✓"</button>
-                    <button type="button" data-suggestion-reject=sg.theme.clone() title="拒绝 · Reject"
-                        on:click=move |ev| { ev.stop_propagation(); state.reject_suggestion(reject.clone()); }>"✗"</button>
-                </div>
-            }
-        }).collect_view()}
-    }
 }
 
 /// Other coders' themes and notes on a block (sets opened side by side),

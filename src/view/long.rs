@@ -19,8 +19,8 @@ use leptos::prelude::*;
 use crate::state::{AppState, LONG_DOCUMENT};
 use crate::view::document::{show_block, BlockView};
 
-/// Width of the document column before it is measured (46rem).
-const COLUMN: f64 = 736.0;
+/// Width of the document column before it is measured (40em of the text).
+const COLUMN: f64 = 691.0;
 
 #[component]
 pub fn LongDocument(doc: Arc<Document>) -> impl IntoView {

@@ -1,24 +1,36 @@
 //! Notices: errors (`role="alert"`) and information (`role="status"`), and
-//! the standing warning while changes cannot be saved.
+//! the standing warning while changes cannot be saved (a bar, not a notice).
 
 use leptos::prelude::*;
 
 use crate::state::{AppState, Level, NoticeAction};
 
+/// The standing warning while changes cannot be saved: a bar under the
+/// header, in the page's flow, so it pushes the text down and covers no
+/// menu or control.
 #[component]
-pub fn Notices() -> impl IntoView {
+pub fn SaveFailureBar() -> impl IntoView {
     let state = expect_context::<AppState>();
     let failure = move || state.save_failure.get();
     view! {
+        {move || failure().map(|f| view! {
+            <div class="save-failure" role="alert" data-save-failure="">
+                <span>{f.message()}</span>
+                <button type="button" data-action="export-now" on:click=move |_| state.export_store_now()>
+                    "立即导出 · Export now"
+                </button>
+            </div>
+        })}
+    }
+}
+
+/// Errors and information, stacked at the bottom right; information closes
+/// itself after a few seconds (`AppState::push_notice`).
+#[component]
+pub fn Notices() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    view! {
         <div class="notices">
-            {move || failure().map(|f| view! {
-                <div class="notice error save-failure" role="alert" data-save-failure="">
-                    <span>{f.message()}</span>
-                    <button type="button" data-action="export-now" on:click=move |_| state.export_store_now()>
-                        "立即导出 · Export now"
-                    </button>
-                </div>
-            })}
             <For each=move || state.notices.get() key=|n| n.id let:n>
                 {
                     let id = n.id;

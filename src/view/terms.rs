@@ -108,6 +108,16 @@ fn TermControls() -> impl IntoView {
                     on:keydown=move |ev: leptos::ev::KeyboardEvent| { if ev.key() == "Enter" { add() } }/>
                 <button type="button" data-term-add-button="" on:click=move |_| add()>"+"</button>
             </div>
+            <div class="row highlight">
+                <label class="check">
+                    <input type="checkbox" data-term-highlight="" prop:checked=move || state.doc_settings.with(|d| d.highlight.on)
+                        on:change=move |ev| { let on = event_target_checked(&ev); update_highlight(state, |h| h.on = on) }/>
+                    "在正文中高亮前 · Highlight the top"
+                </label>
+                <input type="number" min="1" max="200" data-term-highlight-count="" aria-label="高亮的关键词数量 · Number of terms highlighted"
+                    prop:value=move || state.doc_settings.with(|d| d.highlight.top.to_string())
+                    on:change=move |ev| { if let Ok(n) = event_target_value(&ev).parse::<usize>() { update_highlight(state, |h| h.top = n.clamp(1, 200)) } }/>
+            </div>
             <details>
                 <summary>"设置 · Settings"</summary>
                 <label>"数量 · Number of terms "
@@ -166,4 +176,11 @@ fn TermControls() -> impl IntoView {
             </details>
         </div>
     }
+}
+
+/// Changes which key terms the text highlights: kept with the document's
+/// term settings, without ranking the terms again.
+fn update_highlight(state: AppState, f: impl FnOnce(&mut annotator_core::settings::TermHighlight)) {
+    state.doc_settings.update(|d| f(&mut d.highlight));
+    state.save_doc_settings();
 }

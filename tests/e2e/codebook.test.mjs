@@ -21,7 +21,9 @@ test('edit a definition and add a sub-theme; the toggle shows the definition', a
   await app.page.locator('[data-codebook] [data-theme-edit="investment"]').click();
   await app.page.locator('[data-codebook-definition]').fill('吸引外资与招商引资的措施');
   await app.page.locator('[data-theme-save]').click();
-  const toggle = app.page.locator('[data-theme-toggle="investment"]').first();
+  const first = (await app.blockIndexes('paragraph'))[0];
+  await app.showControls(first);
+  const toggle = app.block(first).locator('[data-theme-toggle="investment"]');
   assert.match(await toggle.getAttribute('title'), /吸引外资与招商引资的措施/);
   await app.page.locator('[data-theme-add]').click();
   await app.page.locator('[data-theme-name-zh]').fill('加工贸易');
@@ -44,7 +46,9 @@ test('the codebook exports as a document and travels with the annotation file', 
     const other = await AnnotatorPage.open(fresh.context, server.url);
     await other.importFile(file);
     await other.page.locator('[data-import-mode="merge"]').click();
-    assert.match(await other.page.locator('[data-theme-toggle="investment"]').first().getAttribute('title'), /吸引外资/);
+    const first = (await other.blockIndexes('paragraph'))[0];
+    await other.showControls(first);
+    assert.match(await other.block(first).locator('[data-theme-toggle="investment"]').getAttribute('title'), /吸引外资/);
     other.assertNoConsoleErrors();
   } finally {
     await fresh.close();

@@ -63,6 +63,7 @@ test('the agreement panel shows α, κ and percent per theme and overall', async
 test('a paragraph marked "not coded" counts as missing, not as "no theme"', async () => {
   const inv = b.page.locator('[data-agreement-theme="investment"]');
   const units = Number(await inv.locator('td').nth(4).innerText());
+  await b.showControls(paras[2]);
   await b.block(paras[2]).locator('[data-uncoded-toggle]').click();
   assert.equal(await b.block(paras[2]).getAttribute('data-uncoded'), 'true');
   await b.page.waitForFunction((n) => document.querySelector('[data-agreement-theme="investment"] td:nth-child(5)')?.textContent === String(n), units - 1);

@@ -90,8 +90,10 @@ test('a click and a key that came before the app are kept', async () => {
     const page = profile.context.pages()[0];
     const release = await openHeld(page);
     const paras = await page.$$eval('[data-kind="paragraph"]', (els) => els.map((e) => Number(e.dataset.block)));
-    // A toggle clicked, then a paragraph clicked and tagged with the 1 key.
-    await page.locator(`[data-block="${paras[0]}"] [data-theme-toggle="trade"]`).click();
+    // A paragraph clicked and tagged with the 2 key (its toggles show once
+    // the app is in), then another clicked and tagged with the 1 key.
+    await page.locator(`[data-block="${paras[0]}"] p`).click();
+    await page.keyboard.press('2');
     await page.locator(`[data-block="${paras[1]}"] p`).click();
     await page.keyboard.press('1');
     // A note opened with n and typed into, all before the app.

@@ -20,14 +20,18 @@ after(async () => {
   await server?.close();
 });
 
-test('every taggable block has clickable theme toggles and a data-themes hook', async () => {
+test('every taggable block has clickable theme toggles (when pointed at) and a data-themes hook', async () => {
   const blocks = await app.page.$$eval('[data-block]', (els) => els.map((e) => ({
-    kind: e.dataset.kind, themes: e.getAttribute('data-themes'), toggles: e.querySelectorAll('[data-theme-toggle]').length,
+    index: Number(e.dataset.block), kind: e.dataset.kind, themes: e.getAttribute('data-themes'),
   })));
   for (const b of blocks) {
     assert.equal(b.themes, '', 'no themes at first');
-    if (b.kind === 'paragraph' || b.kind === 'heading') assert.equal(b.toggles, 4);
+    if (b.kind === 'paragraph' || b.kind === 'heading') {
+      await app.showControls(b.index);
+      assert.equal(await app.block(b.index).locator('[data-theme-toggle]').count(), 4);
+    }
   }
+  assert.equal(await app.page.locator('[data-theme-toggle]').count(), 4, 'only the block pointed at has toggles');
 });
 
 test('tag with the mouse: several themes on one paragraph, counted in the panel', async () => {

@@ -61,13 +61,15 @@ test('suggested themes are shown apart from tags; accept and reject', async () =
   assert.doesNotMatch(await block.getAttribute('data-themes'), /investment/, 'a suggestion is not a tag');
   const words = await block.locator('[data-suggest-match]').allInnerTexts();
   assert.ok(words.length > 0, 'the matching words are underlined');
-  const listed = (await block.locator('.suggestion .evidence').allInnerTexts()).join(' ');
+  await app.showControls(index);
+  const listed = await block.locator('[data-theme-toggle="investment"]').getAttribute('title');
   assert.ok(words.some((w) => listed.includes(w)), `underlined ${words} are the words the suggestion names: ${listed}`);
   await block.locator('[data-suggestion-accept="investment"]').click();
   assert.match(await app.block(index).getAttribute('data-themes'), /investment/);
   assert.doesNotMatch(await app.block(index).getAttribute('data-suggested'), /investment/);
   const other = app.page.locator('[data-kind="paragraph"][data-suggested~="trade"]').first();
   const otherIndex = Number(await other.getAttribute('data-block'));
+  await app.showControls(otherIndex);
   await other.locator('[data-suggestion-reject="trade"]').click();
   assert.doesNotMatch(await app.block(otherIndex).getAttribute('data-suggested'), /trade/);
   assert.doesNotMatch(await app.block(otherIndex).getAttribute('data-themes'), /trade/);

@@ -55,6 +55,8 @@ async function until(fn, what) {
 const rows = () => app.page.locator('[data-theme-row]');
 const total = () => app.page.locator('[data-theme-total]').innerText();
 const chipsOf = (i) => app.block(i).locator('[data-theme-toggle]');
+/** The themes a block suggests (their chips show beside the pinned ones). */
+const suggestedOn = async (i) => (await app.block(i).getAttribute('data-suggested')).split(' ').filter(Boolean);
 
 before(async () => {
   server = await startServer();
@@ -83,6 +85,7 @@ test('the 300 codes arrive nested, and the panel counts them', async () => {
 });
 
 test('a paragraph shows its pinned and present themes, not 300 chips, and a button for the rest', async () => {
+  await app.showControls(paras[0]);
   assert.equal(await chipsOf(paras[0]).count(), BUILTIN, 'the pinned built-ins only');
   assert.deepEqual(
     await chipsOf(paras[0]).evaluateAll((els) => els.map((e) => e.dataset.themeToggle)),
@@ -90,7 +93,8 @@ test('a paragraph shows its pinned and present themes, not 300 chips, and a butt
   );
   assert.equal(await app.block(paras[0]).locator('[data-theme-more]').count(), 1);
   const taggable = paras.length + (await app.blockIndexes('heading')).length;
-  assert.equal(await app.page.locator('[data-theme-toggle]').count(), taggable * BUILTIN, 'on the whole page');
+  assert.equal(await app.page.locator('[data-theme-toggle]').count(), BUILTIN, 'on the whole page: the block pointed at has toggles');
+  assert.equal(await app.page.locator('[data-tags-compact]').count(), taggable - 1, 'the others quiet chips');
   // built-in chips still toggle
   await app.clickTheme(paras[0], 'trade');
   assert.deepEqual(await app.themesOf(paras[0]), ['trade']);
@@ -99,6 +103,7 @@ test('a paragraph shows its pinned and present themes, not 300 chips, and a butt
 
 test('the picker finds a code by part of its name; Enter tags the paragraph and its chip appears', async () => {
   const block = app.block(paras[0]);
+  await app.showControls(paras[0]);
   await block.locator('[data-theme-more]').click();
   const search = block.locator('[data-theme-picker-search]');
   await until(() => search.evaluate((e) => e === document.activeElement), 'the search box to have the focus');
@@ -134,6 +139,7 @@ test('the picker finds a code by part of its name; Enter tags the paragraph and 
 
 test('the picker says when nothing matches, by id too, and Escape closes it', async () => {
   const block = app.block(paras[1]);
+  await app.showControls(paras[1]);
   await block.locator('[data-theme-more]').click();
   const search = block.locator('[data-theme-picker-search]');
   await search.fill('zzz-nothing');
@@ -198,8 +204,8 @@ test('pinning gives the first free key (5); 5 then toggles the theme on the focu
   assert.match(await app.page.locator('[role="status"]').filter({ hasText: '海洋经济' }).innerText(), /5/);
   await app.page.locator('[data-theme-search]').fill('');
   // every paragraph now offers it
-  await until(async () => (await chipsOf(paras[3]).count()) === BUILTIN + 1, 'a chip for the pinned theme');
   await app.focusBlock(paras[3]);
+  await until(async () => (await chipsOf(paras[3]).count()) === BUILTIN + 1, 'a chip for the pinned theme');
   await app.press('5');
   assert.deepEqual(await app.themesOf(paras[3]), [book.ocean]);
   // undo: the tag, then the pin
@@ -232,8 +238,10 @@ test('with all nine keys taken, pinning says so in both languages; unpinning fre
   await app.page.locator(`[data-theme-pin="${parent(5)}"]`).click();
   await until(async () => (await app.page.locator(`[data-theme-row="${parent(5)}"] kbd`).count()) === 1, 'pinned');
   assert.equal(await app.page.locator(`[data-theme-row="${parent(5)}"] kbd`).innerText(), '2');
-  // an unpinned built-in leaves the chips of an untagged paragraph
-  assert.equal(await chipsOf(paras[4]).locator('[data-theme-toggle="trade"]').count(), 0);
+  // an unpinned built-in leaves the chips of an untagged paragraph (unless suggested for it)
+  await app.showControls(paras[4]);
+  const offered = (await suggestedOn(paras[4])).includes('trade');
+  assert.equal(await chipsOf(paras[4]).and(app.page.locator('[data-theme-toggle="trade"]')).count(), offered ? 1 : 0);
 });
 
 test('pins and the codebook survive a reload', async () => {
@@ -241,7 +249,9 @@ test('pins and the codebook survive a reload', async () => {
   await app.reload();
   assert.match(await total(), new RegExp(`^${TOTAL} `));
   assert.equal(await app.page.locator(`[data-theme-row="${book.id(book.parents[5])}"] kbd`).innerText(), '2');
-  assert.equal(await chipsOf(paras[0]).count(), 9, 'nine pinned themes, none tagged');
+  await app.showControls(paras[0]);
+  const offered = (await suggestedOn(paras[0])).includes('trade') ? 1 : 0;
+  assert.equal(await chipsOf(paras[0]).count(), 9 + offered, 'nine pinned themes, none tagged (and trade if suggested)');
 });
 
 test('no console errors', () => app.assertNoConsoleErrors());

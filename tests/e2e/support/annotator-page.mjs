@@ -49,7 +49,18 @@ export class AnnotatorPage {
     return v ? v.split(' ').filter(Boolean) : [];
   }
 
+  /**
+   * Points at a block, as a user about to tag it would: its toggles and suggestion buttons show
+   * while it is hovered or focused (the others show quiet chips). The pointer rests in the block's
+   * padding, not on a key term.
+   */
+  async showControls(index) {
+    await this.block(index).hover({ position: { x: 6, y: 3 } });
+    await this.block(index).locator('[data-theme-toggle]').first().waitFor();
+  }
+
   async clickTheme(index, theme) {
+    await this.showControls(index);
     await this.block(index).locator(`[data-theme-toggle="${theme}"]`).click();
   }
 
