@@ -286,7 +286,8 @@ pub fn ImportDialog(pending: ImportState) -> impl IntoView {
     view! {
         {move || preview().map(|(p, pv)| {
             let when = pv.exported_at.clone().unwrap_or_else(|| "—".into());
-            // A file none of whose paragraphs is here would only clear the user's tags.
+            // A file none of whose paragraphs is here would only clear the
+            // user's tags (replace) or add coders without a tag (side by side).
             let replace_blocked = !pv.same_document && pv.matched_blocks == 0 && p.project.is_none();
             let who = pv.annotator.clone().unwrap_or_else(|| "—".into());
             view! {
@@ -355,7 +356,12 @@ pub fn ImportDialog(pending: ImportState) -> impl IntoView {
                                 "替换我的标注 · replace my annotations with the file's"
                             }>"替换 · Replace"</button>
                         <button type="button" data-import-mode="side-by-side" on:click=move |_| apply(Mode::SideBySide)
-                            title="作为另一位编码者并排查看（只读） · open as another coder's view, read-only">"并排 · Side by side"</button>
+                            prop:disabled=replace_blocked
+                            title=if replace_blocked {
+                                "此文件的段落都不在当前文档中：并排只会加入没有标签的编码者，请打开该文档 · None of this file's paragraphs is in the open document: side by side would add coders without a tag; open that document instead"
+                            } else {
+                                "作为另一位编码者并排查看（只读） · open as another coder's view, read-only"
+                            }>"并排 · Side by side"</button>
                         <button type="button" data-import-cancel="" on:click=move |_| pending.0.set(None)>"取消 · Cancel"</button>
                     </div>
                 </div>

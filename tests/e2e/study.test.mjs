@@ -200,11 +200,18 @@ test('an unnamed coder\'s first export waits for their name; renaming reaches ev
     const [download] = await Promise.all([app.page.waitForEvent('download'), app.page.locator('[data-coder-prompt-save]').click()]);
     const file = JSON.parse(await readFile(await download.path(), 'utf8'));
     assert.deepEqual(file.sets.map((s) => s.name), ['赵磊']);
-    // The other stored document (the built-in speech) calls the user by the new name too.
-    await app.settle();
+    // That file is for the second document: opened side by side on the
+    // built-in speech it would add a coder without a tag, so it is not offered.
     await app.openLibrary();
     await app.page.locator('[data-doc-id]').filter({ hasText: '外经贸' }).locator('[data-doc-open]').click();
     await app.page.waitForFunction(() => document.querySelector('[data-kind="title"]')?.textContent.includes('外经贸'));
+    await app.importFile({ name: 'second.json', text: JSON.stringify(file) });
+    await app.page.locator('[data-import-preview]').waitFor();
+    assert.ok(await app.page.locator('[data-import-mode="side-by-side"]').isDisabled());
+    assert.ok(await app.page.locator('[data-import-mode="replace"]').isDisabled());
+    await app.page.locator('[data-import-cancel]').click();
+    // The other stored document (the built-in speech, open now) calls the
+    // user by the new name too.
     const speech = await app.download('json');
     assert.deepEqual(JSON.parse(speech.text).sets.map((s) => s.name), ['赵磊']);
     app.assertNoConsoleErrors();
