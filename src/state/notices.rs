@@ -45,12 +45,15 @@ impl AppState {
     ) {
         let id = self.next_notice.get_value();
         self.next_notice.set_value(id + 1);
-        // Information closes itself; errors, and undos nothing else offers,
+        // Information closes itself; errors, undos nothing else offers, and
+        // the choice to keep a text's line breaks (offered nowhere else)
         // stay until dismissed.
         let lasting = level == Level::Error
             || matches!(
                 action,
-                Some(NoticeAction::UndoProject { .. } | NoticeAction::RestoreValues(_))
+                Some(
+                    NoticeAction::UndoProject { .. } | NoticeAction::RestoreValues(_) | NoticeAction::KeepLines { .. }
+                )
             );
         let wait = if action.is_some() {
             NOTICE_WITH_ACTION_MS

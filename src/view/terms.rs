@@ -52,7 +52,7 @@ pub fn TermList() -> impl IntoView {
                                     on:click=move |_| state.active_term.update(|a| *a = if *a == Some(i) { None } else { Some(i) })>
                                     <span class="rank">{t.rank}</span>
                                     <span class="word">{t.term.clone()}</span>
-                                    <span class="weight" title=format!("TF-IDF {:.2} · TextRank {:.2}", t.tfidf, t.textrank)>{format!("{:.3}", t.weight)}</span>
+                                    <span class="weight" title=if t.reason.is_empty() { format!("TF-IDF {:.2} · TextRank {:.2}", t.tfidf, t.textrank) } else { t.reason.clone() }>{format!("{:.3}", t.weight)}</span>
                                     <span class="count" title="出现次数 · occurrences">{format!("×{}", t.count)}</span>
                                 </button>
                                 <Show when=active>

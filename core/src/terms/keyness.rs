@@ -107,7 +107,7 @@ impl Reference {
 /// assert_eq!(log_likelihood(3, 0, 0, 0), 0.0);
 /// ```
 pub fn log_likelihood(a: u64, c: u64, b: u64, d: u64) -> f64 {
-    if c == 0 || d == 0 || a + b == 0 {
+    if c == 0 || d == 0 || (a == 0 && b == 0) {
         return 0.0;
     }
     let (a, b, c, d) = (a as f64, b as f64, c as f64, d as f64);
