@@ -56,8 +56,10 @@ fn code(opened: &mut Opened, done: bool) {
     opened.store.apply(Command::Batch(cmds)).unwrap();
 }
 
-#[test]
-fn the_library_reads_as_a_corpus_of_the_documents_two_coders_marked_done() {
+/// A library of the built-in speech and two documents, both coded by the
+/// user and a colleague: ONE marked done by both and stored, TWO in
+/// progress and open.
+fn two_documents() -> (Workspace<Mem>, Opened, Opened) {
     let (mut ws, _) = Workspace::start(Mem::default(), SPEECH, profile(), "tab", 1_000);
     let mut one = ws.open_document(Document::parse(ONE), Source::Pasted, 2_000);
     code(&mut one, true);
@@ -65,6 +67,12 @@ fn the_library_reads_as_a_corpus_of_the_documents_two_coders_marked_done() {
     let mut two = ws.open_document(Document::parse(TWO), Source::Pasted, 4_000);
     code(&mut two, false);
     ws.save(&mut two.store, &ViewState::default(), 5_000).unwrap();
+    (ws, one, two)
+}
+
+#[test]
+fn the_library_reads_as_a_corpus_of_the_documents_two_coders_marked_done() {
+    let (ws, one, mut two) = two_documents();
 
     // the corpus view's rows: every document, its coders and statuses
     let rows = ws.document_coders(&two.store);
@@ -117,13 +125,7 @@ fn the_library_reads_as_a_corpus_of_the_documents_two_coders_marked_done() {
 
 #[test]
 fn renaming_oneself_renames_the_own_coder_in_every_stored_document() {
-    let (mut ws, _) = Workspace::start(Mem::default(), SPEECH, profile(), "tab", 1_000);
-    let mut one = ws.open_document(Document::parse(ONE), Source::Pasted, 2_000);
-    code(&mut one, true);
-    ws.save(&mut one.store, &ViewState::default(), 3_000).unwrap();
-    let mut two = ws.open_document(Document::parse(TWO), Source::Pasted, 4_000);
-    code(&mut two, false);
-    ws.save(&mut two.store, &ViewState::default(), 5_000).unwrap();
+    let (mut ws, one, two) = two_documents();
     // TWO is open: ONE (stored) is renamed, the built-in speech has no
     // stored set of the user's and is not written.
     assert_eq!(ws.rename_coder_everywhere("c-me", " 李明明 ", 6_000), 1);
