@@ -179,7 +179,7 @@ impl LargeStore {
             let moving = std::mem::take(&mut inner.from_local);
             (db, moving)
         };
-        let Some(local) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) else {
+        let Some(local) = crate::storage::local_storage() else {
             return;
         };
         if moving.is_empty() {
@@ -308,7 +308,7 @@ impl LargeStore {
 
 /// Removes localStorage's copy of a key this store has just written.
 fn forget_local_copy(key: &str) {
-    if let Some(local) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+    if let Some(local) = crate::storage::local_storage() {
         if local.get_item(key).ok().flatten().is_some() {
             let _ = local.remove_item(key);
         }
@@ -319,7 +319,7 @@ fn forget_local_copy(key: &str) {
 /// (they are the newer: written before this store held such keys, or kept
 /// there when it was full) and returns them, to be moved here.
 fn lay_over_from_local_storage(map: &mut HashMap<String, String>) -> Vec<(String, String)> {
-    let Some(local) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) else {
+    let Some(local) = crate::storage::local_storage() else {
         return Vec::new();
     };
     let mut laid = Vec::new();

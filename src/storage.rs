@@ -9,9 +9,14 @@ pub struct BrowserStorage(Option<web_sys::Storage>);
 
 impl BrowserStorage {
     pub fn open() -> Self {
-        let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
-        BrowserStorage(storage)
+        BrowserStorage(local_storage())
     }
+}
+
+/// The browser's localStorage, or `None` when it refuses it (disabled,
+/// sandboxed): the one place the shell asks the window for it.
+pub fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
 }
 
 fn failure(err: wasm_bindgen::JsValue) -> StorageFailure {
@@ -64,7 +69,7 @@ pub const QUOTA_UNITS: usize = 5 * 1024 * 1024;
 /// next visit, where `early.js` applies it before the first paint. A
 /// browser without storage just forgets it.
 pub fn remember_scheme(scheme: &str) {
-    if let Some(local) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+    if let Some(local) = local_storage() {
         let _ = local.set_item(&format!("{}scheme", annotator_core::persist::PREFIX), scheme);
     }
 }
@@ -73,7 +78,7 @@ pub fn remember_scheme(scheme: &str) {
 /// them before the page is parsed, writing only when they changed (each
 /// localStorage write counts against the browser's commit budget).
 pub fn remember_start_hints(hints: &str) {
-    if let Some(local) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+    if let Some(local) = local_storage() {
         let key = annotator_core::persist::start_hints_key();
         if local.get_item(&key).ok().flatten().as_deref() != Some(hints) {
             let _ = local.set_item(&key, hints);
