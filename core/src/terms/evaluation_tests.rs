@@ -3,11 +3,9 @@
 //! (`tests/key-terms/CRITERIA.md`). `cargo test -p annotator-core --release
 //! evaluation -- --nocapture` prints the table.
 
+use super::tests::segmenter;
 use super::*;
 use crate::document::Document;
-use std::sync::OnceLock;
-
-const DICTIONARY: &str = include_str!("../../../assets/jieba/dict.txt");
 
 /// (name, text, gold list) of each evaluated text.
 const TEXTS: &[(&str, &str, &str)] = &[
@@ -29,11 +27,6 @@ const TEXTS: &[(&str, &str, &str)] = &[
 ];
 
 const AT: usize = 20;
-
-fn segmenter() -> &'static Segmenter {
-    static S: OnceLock<Segmenter> = OnceLock::new();
-    S.get_or_init(|| Segmenter::from_dictionary(DICTIONARY).expect("the app's dictionary loads"))
-}
 
 fn gold(list: &str) -> BTreeSet<&str> {
     list.lines()

@@ -31,7 +31,9 @@ fn layered_runs_cover_the_text_once_whatever_the_ranges() {
     assert_eq!(layer_runs("", &[], &[(0, 2)]), []);
 }
 
-fn segmenter() -> &'static Segmenter {
+/// The app's dictionary, loaded once for every test of the module (the
+/// evaluation's too).
+pub(super) fn segmenter() -> &'static Segmenter {
     static S: OnceLock<Segmenter> = OnceLock::new();
     S.get_or_init(|| Segmenter::from_dictionary(DICTIONARY).expect("the app's dictionary loads"))
 }
