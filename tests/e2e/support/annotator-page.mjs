@@ -59,9 +59,21 @@ export class AnnotatorPage {
     await this.block(index).locator('[data-theme-toggle]').first().waitFor();
   }
 
+  /**
+   * Points at a block and clicks one of its theme toggles. A change arriving from another tab
+   * can move the text under a resting pointer, so the toggles give way to quiet chips; like a
+   * user, it points again (at most five times) before clicking.
+   */
   async clickTheme(index, theme) {
-    await this.showControls(index);
-    await this.block(index).locator(`[data-theme-toggle="${theme}"]`).click();
+    for (let attempt = 1; ; attempt++) {
+      await this.showControls(index);
+      try {
+        await this.block(index).locator(`[data-theme-toggle="${theme}"]`).click({ timeout: 3000 });
+        return;
+      } catch (e) {
+        if (attempt >= 5) throw e;
+      }
+    }
   }
 
   async focusBlock(index) {
