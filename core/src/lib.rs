@@ -54,6 +54,7 @@ pub mod prerender;
 pub mod settings;
 pub mod store;
 pub mod suggest;
+pub mod sync;
 pub mod terms;
 pub mod text;
 pub mod themes;

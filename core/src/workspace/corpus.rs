@@ -119,7 +119,7 @@ impl<K: KeyValue> Workspace<K> {
 
     /// A library document's stored annotations (the open document's from
     /// `open`); `None` when it has none or they cannot be read.
-    fn stored_store(&self, fp: &str, open: &Store) -> Option<Store> {
+    pub(super) fn stored_store(&self, fp: &str, open: &Store) -> Option<Store> {
         if fp == self.doc.fingerprint {
             return Some(open.clone());
         }

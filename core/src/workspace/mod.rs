@@ -18,6 +18,7 @@ mod corpus;
 mod export;
 mod library_file;
 mod project_import;
+mod sync;
 
 pub use batch::{
     expand_zips, is_bundle, Batch, BatchApplied, BatchInput, BatchItem, BatchProblem, Target, MAX_BATCH_FILES,
@@ -26,6 +27,7 @@ pub use corpus::{CorpusEntry, DocumentCoder};
 pub use export::{ExportFile, ExportKind};
 pub use library_file::{LibraryImported, LibraryUndo};
 pub use project_import::{ImportedSource, ProjectImported, SkippedSource};
+pub use sync::Absorbed;
 
 use std::sync::Arc;
 

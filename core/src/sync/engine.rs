@@ -1,0 +1,380 @@
+//! The sync client's decisions, without I/O: which documents to write,
+//! what each `_bulk_docs` row means, and what a `_changes` batch changes.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use super::docs::{parse_doc, Incoming, SyncDocError};
+use super::settings::SyncState;
+use super::wire::{BulkResult, ChangesResponse};
+use crate::persist::KeyValue;
+use crate::store::{SetKind, Store};
+use crate::workspace::Workspace;
+
+/// Who is syncing: the CouchDB user, the own set's id, and whether the
+/// user has the `adjudicator` role (writes consensus sets and codebooks).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Who {
+    pub user: String,
+    pub own_set: String,
+    pub adjudicator: bool,
+}
+
+/// A document to write with `_bulk_docs`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutDoc {
+    pub id: String,
+    /// The library document it belongs to.
+    pub fingerprint: String,
+    /// [`digest`] of its content.
+    pub digest: String,
+    /// The body, with `_rev` when the server's revision is known.
+    pub body: Value,
+}
+
+/// What a `_bulk_docs` answer said, row by row.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PushReport {
+    /// Rows written.
+    pub written: usize,
+    /// Ids refused as conflicts (409): fetch each, then
+    /// [`Engine::on_fetched`], and write again.
+    pub conflicts: Vec<String>,
+    /// Ids the server refused (`forbidden`, `unauthorized`), with its reason.
+    pub refused: Vec<(String, String)>,
+    /// Rows with any other error; their documents stay pending.
+    pub failed: usize,
+}
+
+/// What a batch of pulled documents changed.
+#[derive(Debug, Clone, Default)]
+pub struct Pulled {
+    /// The open document's store changed: re-render and save it.
+    pub open_changed: bool,
+    /// Documents were added to the library.
+    pub library_changed: bool,
+    /// Stored (not open) documents' annotations changed.
+    pub stored_changed: bool,
+    /// Documents whose text is needed before what arrived for them can be
+    /// placed: fetch `text:<fingerprint>`, then [`Engine::on_fetched`].
+    pub need_text: Vec<String>,
+    /// Documents skipped as unreadable.
+    pub problems: Vec<SyncDocError>,
+    /// Documents taken in (not counting the client's own echoes).
+    pub taken: usize,
+}
+
+impl Pulled {
+    fn add(&mut self, a: crate::workspace::Absorbed) {
+        self.open_changed |= a.open;
+        self.library_changed |= a.library;
+        self.stored_changed |= a.stored;
+    }
+}
+
+/// The sync client's state between requests.
+#[derive(Debug, Clone, Default)]
+pub struct Engine {
+    /// What is kept between sessions ([`crate::sync::SyncSettings::state`]).
+    pub state: SyncState,
+    /// Library documents with local changes not yet written.
+    dirty: BTreeSet<String>,
+    /// Pulled documents waiting for their document's text, by fingerprint.
+    waiting: BTreeMap<String, Vec<Value>>,
+    /// Documents the server refused, with its reason; not written again
+    /// until they change.
+    refused: BTreeMap<String, String>,
+}
+
+/// A digest of a document's content: its fields but `_id`, `_rev` and
+/// CouchDB's other `_` fields, keys sorted, hashed
+/// ([`crate::text::short_hash`]). Equal content gives an equal digest
+/// whoever wrote it.
+pub fn digest(doc: &Value) -> String {
+    fn canonical(v: &Value, out: &mut String) {
+        match v {
+            Value::Object(m) => {
+                let mut keys: Vec<&String> = m.keys().collect();
+                keys.sort();
+                out.push('{');
+                for k in keys {
+                    out.push_str(&Value::String(k.clone()).to_string());
+                    out.push(':');
+                    canonical(&m[k], out);
+                    out.push(',');
+                }
+                out.push('}');
+            }
+            Value::Array(a) => {
+                out.push('[');
+                for x in a {
+                    canonical(x, out);
+                    out.push(',');
+                }
+                out.push(']');
+            }
+            other => out.push_str(&other.to_string()),
+        }
+    }
+    let mut content = doc.clone();
+    if let Some(m) = content.as_object_mut() {
+        m.retain(|k, _| !k.starts_with('_'));
+    }
+    let mut s = String::new();
+    canonical(&content, &mut s);
+    crate::text::short_hash(&s)
+}
+
+impl Engine {
+    /// An engine carrying on from `state` (a fresh one reads the feed from
+    /// the start).
+    pub fn new(state: SyncState) -> Engine {
+        Engine {
+            state,
+            ..Engine::default()
+        }
+    }
+
+    /// A library document changed here: write it at the next push.
+    pub fn mark_dirty(&mut self, fingerprint: &str) {
+        self.dirty.insert(fingerprint.to_string());
+    }
+
+    /// Every library document may have changed (start-up, an import): each
+    /// is compared with what the server is known to hold at the next push.
+    pub fn mark_all<K: KeyValue>(&mut self, ws: &Workspace<K>) {
+        self.dirty.extend(ws.sync_fingerprints());
+    }
+
+    /// Library documents with changes not yet written.
+    pub fn pending(&self) -> usize {
+        self.dirty.len()
+    }
+
+    /// Documents refused by the server, with its reason.
+    pub fn refused(&self) -> &BTreeMap<String, String> {
+        &self.refused
+    }
+
+    /// The next documents to write: those of pending library documents whose
+    /// content differs from what the server is known to hold, at most
+    /// `max_docs` (a library document's documents are never split). The
+    /// documents taken are no longer pending; hand the answer to
+    /// [`Engine::on_pushed`]. Empty when nothing is left to write.
+    pub fn take_push<K: KeyValue>(
+        &mut self,
+        ws: &Workspace<K>,
+        open: &Store,
+        who: &Who,
+        max_docs: usize,
+    ) -> Vec<OutDoc> {
+        let mut out = Vec::new();
+        while out.len() < max_docs {
+            let Some(fp) = self.dirty.pop_first() else { break };
+            for (id, mut body) in ws.sync_docs(&fp, open, who) {
+                let d = digest(&body);
+                if self.state.sent.get(&id) == Some(&d) || self.refused.get(&id).is_some_and(|r| *r == d) {
+                    continue;
+                }
+                if let (Some(rev), Some(m)) = (self.state.revs.get(&id), body.as_object_mut()) {
+                    m.insert("_rev".into(), Value::String(rev.clone()));
+                }
+                out.push(OutDoc {
+                    id,
+                    fingerprint: fp.clone(),
+                    digest: d,
+                    body,
+                });
+            }
+        }
+        out
+    }
+
+    /// Reads a `_bulk_docs` answer for `sent`. Written rows record their
+    /// new `_rev`; conflicts are listed to fetch and merge; refused rows are
+    /// remembered (and not written again until they change); other errors
+    /// leave their document pending.
+    pub fn on_pushed(&mut self, sent: &[OutDoc], results: &[BulkResult]) -> PushReport {
+        let mut report = PushReport::default();
+        for doc in sent {
+            let row = results.iter().find(|r| r.id == doc.id);
+            match row {
+                Some(r) if r.error.is_none() && r.rev.is_some() => {
+                    self.state
+                        .revs
+                        .insert(doc.id.clone(), r.rev.clone().unwrap_or_default());
+                    self.state.sent.insert(doc.id.clone(), doc.digest.clone());
+                    self.refused.remove(&doc.id);
+                    report.written += 1;
+                }
+                Some(r) if r.error.as_deref() == Some("conflict") => {
+                    report.conflicts.push(doc.id.clone());
+                    self.dirty.insert(doc.fingerprint.clone());
+                }
+                Some(r) if matches!(r.error.as_deref(), Some("forbidden" | "unauthorized")) => {
+                    let reason = r.reason.clone().unwrap_or_else(|| r.error.clone().unwrap_or_default());
+                    // Remembered by digest: the same content is not sent again.
+                    self.refused.insert(doc.id.clone(), doc.digest.clone());
+                    report.refused.push((doc.id.clone(), reason));
+                }
+                _ => {
+                    self.dirty.insert(doc.fingerprint.clone());
+                    report.failed += 1;
+                }
+            }
+        }
+        report
+    }
+
+    /// The query of the next `_changes` request (after `/{db}/`): a
+    /// long poll of at most `timeout_ms` for at most `limit` changes, with
+    /// their documents, from the checkpoint.
+    pub fn changes_query(&self, timeout_ms: u64, limit: usize) -> String {
+        let since = if self.state.since.is_empty() {
+            "0"
+        } else {
+            &self.state.since
+        };
+        format!(
+            "_changes?feed=longpoll&include_docs=true&timeout={timeout_ms}&limit={limit}&since={}",
+            encode_component(since)
+        )
+    }
+
+    /// Takes in a `_changes` batch and moves the checkpoint past it. The
+    /// client's own writes coming back (same `_rev`) are skipped.
+    pub fn on_changes<K: KeyValue>(
+        &mut self,
+        ws: &mut Workspace<K>,
+        open: &mut Store,
+        who: &Who,
+        resp: &ChangesResponse,
+        now_ms: u64,
+    ) -> Pulled {
+        let mut pulled = Pulled::default();
+        // Texts first: a set may come before its document's text in a batch.
+        let docs: Vec<&Value> = resp.results.iter().filter_map(|c| c.doc.as_ref()).collect();
+        let is_text = |d: &Value| d.get("type").and_then(Value::as_str) == Some("text");
+        let texts = docs.iter().filter(|d| is_text(d));
+        for doc in texts.chain(docs.iter().filter(|d| !is_text(d))) {
+            self.take_in(ws, open, who, doc, now_ms, &mut pulled);
+        }
+        self.state.since = match &resp.last_seq {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        pulled
+    }
+
+    /// Takes in one document fetched with `GET` (after a conflict, or a
+    /// text asked for in [`Pulled::need_text`]).
+    pub fn on_fetched<K: KeyValue>(
+        &mut self,
+        ws: &mut Workspace<K>,
+        open: &mut Store,
+        who: &Who,
+        doc: &Value,
+        now_ms: u64,
+    ) -> Pulled {
+        let mut pulled = Pulled::default();
+        self.take_in(ws, open, who, doc, now_ms, &mut pulled);
+        pulled
+    }
+
+    fn take_in<K: KeyValue>(
+        &mut self,
+        ws: &mut Workspace<K>,
+        open: &mut Store,
+        who: &Who,
+        doc: &Value,
+        now_ms: u64,
+        pulled: &mut Pulled,
+    ) {
+        let id = doc.get("_id").and_then(Value::as_str).unwrap_or_default().to_string();
+        let rev = doc.get("_rev").and_then(Value::as_str).map(str::to_string);
+        if rev.is_some() && self.state.revs.get(&id) == rev.as_ref() {
+            return; // our own write, back from the feed
+        }
+        let incoming = match parse_doc(doc, ws.replica()) {
+            Ok(i) => i,
+            Err(e) => {
+                pulled.problems.push(e);
+                return;
+            }
+        };
+        if let Incoming::Set { set, coder, .. } = &incoming {
+            if *set == who.own_set && *coder != who.user {
+                // Another user's set under this browser's own set id (one
+                // browser, two sign-ins): never folded into the user's own
+                // work; writing it is refused and reported.
+                return;
+            }
+        }
+        let a = ws.absorb(&incoming, open, who, now_ms);
+        if a.needs_text {
+            let fp = doc
+                .get("fingerprint")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            if !self.waiting.contains_key(&fp) {
+                pulled.need_text.push(fp.clone());
+            }
+            self.waiting.entry(fp).or_default().push(doc.clone());
+            return;
+        }
+        pulled.taken += 1;
+        pulled.add(a);
+        // The user's own document as the server has it: its revision is the
+        // one to write over, and the merge may have left ours different.
+        let own = match &incoming {
+            Incoming::Set {
+                fingerprint,
+                set,
+                store,
+                ..
+            } => {
+                let kind = store.set_any(set).map(|s| s.kind);
+                let mine = (*set == who.own_set && kind == Some(SetKind::Coder))
+                    || (kind == Some(SetKind::Consensus) && who.adjudicator);
+                mine.then(|| fingerprint.clone())
+            }
+            Incoming::Codebook { fingerprint, .. } => who.adjudicator.then(|| fingerprint.clone()),
+            Incoming::Text { .. } | Incoming::Other => None,
+        };
+        if let Some(fp) = &own {
+            self.dirty.insert(fp.clone());
+        }
+        // A text the server holds is not written again either.
+        if own.is_some() || matches!(incoming, Incoming::Text { .. }) {
+            if let Some(r) = rev {
+                self.state.revs.insert(id.clone(), r);
+                self.state.sent.insert(id, digest(doc));
+            }
+        }
+        if let Incoming::Text { fingerprint, .. } = &incoming {
+            for waiting in self.waiting.remove(fingerprint).unwrap_or_default() {
+                self.take_in(ws, open, who, &waiting, now_ms, pulled);
+            }
+        }
+    }
+
+    /// Documents pulled and waiting for a text, by fingerprint.
+    pub fn waiting_for_text(&self) -> Vec<String> {
+        self.waiting.keys().cloned().collect()
+    }
+}
+
+/// Percent-encodes a URL query value (RFC 3986 unreserved characters kept).
+fn encode_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}

@@ -1,0 +1,103 @@
+//! What the browser keeps about sync between sessions: where to, as whom,
+//! and how far it got. Never a password: the server's session cookie is
+//! the browser's to keep.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::persist::{open_envelope, Problem, Restored, PREFIX, VERSION};
+
+pub const SYNC_TYPE: &str = "speech-annotator/sync";
+
+/// `speech-annotator:v1:sync` (a small value: localStorage).
+pub fn sync_key() -> String {
+    format!("{PREFIX}sync")
+}
+
+/// Settings → Sync, and the progress kept for that server and database.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SyncSettings {
+    /// The CouchDB server's URL: an absolute `http(s)://` URL, or a path on
+    /// this page's own origin such as `/couchdb/` (a reverse proxy).
+    pub url: String,
+    /// The database: one per study.
+    pub db: String,
+    /// The CouchDB user name last signed in.
+    pub user: String,
+    /// Sync is on: it starts again when the page opens (if the session
+    /// cookie is still valid).
+    pub on: bool,
+    /// How far this browser got with `url`/`db`/`user`.
+    pub state: SyncState,
+}
+
+/// The checkpoint and what the server is known to hold of the user's own
+/// documents. Reset when the server, database or user changes.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SyncState {
+    /// `url`, `db` and `user` this state belongs to.
+    pub scope: String,
+    /// The `_changes` sequence read up to (CouchDB's opaque text; `"0"`
+    /// from the start).
+    pub since: String,
+    /// Current `_rev` of each of the user's own documents on the server.
+    pub revs: BTreeMap<String, String>,
+    /// A digest of each own document's content as the server holds it, so
+    /// an unchanged document is not written again.
+    pub sent: BTreeMap<String, String>,
+    /// Milliseconds since the epoch of the last time everything pending was
+    /// written and the feed read to its end.
+    pub last_sync_ms: Option<u64>,
+}
+
+impl SyncSettings {
+    /// The scope text of these settings' server, database and user.
+    pub fn scope(&self) -> String {
+        format!("{}|{}|{}", self.url.trim_end_matches('/'), self.db, self.user)
+    }
+
+    /// The state for the current scope: kept when it matches, fresh
+    /// otherwise.
+    pub fn state_for_scope(&self) -> SyncState {
+        if self.state.scope == self.scope() {
+            self.state.clone()
+        } else {
+            SyncState {
+                scope: self.scope(),
+                since: "0".into(),
+                ..SyncState::default()
+            }
+        }
+    }
+}
+
+pub fn encode_sync_settings(s: &SyncSettings) -> String {
+    let mut v = serde_json::to_value(s).expect("plain data serialises");
+    if let Some(o) = v.as_object_mut() {
+        o.insert("type".into(), SYNC_TYPE.into());
+        o.insert("version".into(), VERSION.into());
+    }
+    v.to_string()
+}
+
+pub fn decode_sync_settings(raw: &str) -> Restored<SyncSettings> {
+    match open_envelope(raw, SYNC_TYPE) {
+        Err(p) => Restored {
+            value: None,
+            problems: vec![p],
+        },
+        Ok(obj) => match serde_json::from_value(serde_json::Value::Object(obj)) {
+            Ok(v) => Restored {
+                value: Some(v),
+                problems: vec![],
+            },
+            Err(e) => Restored {
+                value: None,
+                problems: vec![Problem::NotJson(e.to_string())],
+            },
+        },
+    }
+}

@@ -1,0 +1,226 @@
+//! The library as a sync client sees it: the documents to write for a
+//! library document, and a pulled document folded into the library.
+
+use serde_json::{json, Value};
+
+use super::Workspace;
+use crate::document::Document;
+use crate::library::{self, Entry, Source};
+use crate::persist::{self, KeyValue};
+use crate::store::{SetKind, Store};
+use crate::sync::docs::{codebook_envelope, set_envelope};
+use crate::sync::{codebook_doc_id, set_doc_id, text_doc_id, Incoming, Who};
+
+/// What folding one pulled document in did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Absorbed {
+    /// The open document's store changed (the caller re-renders and saves).
+    pub open: bool,
+    /// A document was added to the library list.
+    pub library: bool,
+    /// A stored document's annotations changed.
+    pub stored: bool,
+    /// The document it belongs to has no text here yet: keep it until the
+    /// text arrives.
+    pub needs_text: bool,
+}
+
+impl<K: KeyValue> Workspace<K> {
+    /// The fingerprints sync covers: the built-in speech and every library
+    /// document, in library order.
+    pub fn sync_fingerprints(&self) -> Vec<String> {
+        let mut out = vec![self.builtin.fingerprint.clone()];
+        out.extend(
+            self.library
+                .entries
+                .iter()
+                .map(|e| e.fingerprint.clone())
+                .filter(|fp| *fp != self.builtin.fingerprint),
+        );
+        out
+    }
+
+    /// The documents `who` writes for the library document `fp` (`open` is
+    /// the open document's store), as `(id, body)` with no `_rev`: its text
+    /// (not for the built-in speech, which every copy of the page has), the
+    /// own set, and for an adjudicator the consensus sets and the codebook.
+    /// Only the text when `fp` has no stored annotations yet.
+    pub fn sync_docs(&self, fp: &str, open: &Store, who: &Who) -> Vec<(String, Value)> {
+        let mut out = Vec::new();
+        if fp != self.builtin.fingerprint {
+            if let Ok(text) = self.read_text(fp) {
+                let title = self.library.get(fp).map(|e| e.title.clone()).unwrap_or_default();
+                let id = text_doc_id(fp);
+                out.push((
+                    id.clone(),
+                    json!({"_id": id, "type": "text", "fingerprint": fp, "title": title, "text": text}),
+                ));
+            }
+        }
+        let Some(store) = self.stored_store(fp, open) else {
+            return out;
+        };
+        for set in store.sets.values().chain(store.closed.values()) {
+            let mine = set.id == who.own_set && set.kind == SetKind::Coder;
+            let consensus = set.kind == SetKind::Consensus && who.adjudicator;
+            if !(mine || consensus) {
+                continue;
+            }
+            let id = set_doc_id(fp, &set.id);
+            out.push((
+                id.clone(),
+                json!({
+                    "_id": id, "type": "set", "fingerprint": fp, "set": set.id, "kind": set.kind,
+                    "coder": who.user, "annotations": set_envelope(set, &store, fp),
+                }),
+            ));
+        }
+        if who.adjudicator {
+            if let Some(env) = codebook_envelope(&store, fp) {
+                let id = codebook_doc_id(fp);
+                out.push((
+                    id.clone(),
+                    json!({"_id": id, "type": "codebook", "fingerprint": fp, "annotations": env}),
+                ));
+            }
+        }
+        out
+    }
+
+    /// Whether the library has the text of `fp` (or it is the built-in speech).
+    pub fn knows_document(&self, fp: &str) -> bool {
+        fp == self.builtin.fingerprint || self.library.get(fp).is_some()
+    }
+
+    /// Folds a pulled document in. A text not in the library is added to
+    /// it (titled as the server has it); a set or codebook is merged into
+    /// its document's store, `open` when it is the open document's, the
+    /// stored one otherwise. A set that `who` does not write (another
+    /// coder's, or the consensus for a coder) arrives read-only, as a set
+    /// opened side by side. Nothing is lost: merging keeps the later stamp
+    /// of every item. `now_ms`: milliseconds since the epoch.
+    pub fn absorb(&mut self, incoming: &Incoming, open: &mut Store, who: &Who, now_ms: u64) -> Absorbed {
+        let mut out = Absorbed::default();
+        match incoming {
+            Incoming::Other => {}
+            Incoming::Text {
+                fingerprint,
+                title,
+                text,
+            } => {
+                if self.knows_document(fingerprint) {
+                    return out;
+                }
+                if let Err(e) = self
+                    .kv
+                    .set(&library::doc_key(fingerprint), &library::encode_text(fingerprint, text))
+                {
+                    self.fail(e);
+                    return out;
+                }
+                let mut entry = Entry::for_document(
+                    &Document::parse(text),
+                    Source::Imported {
+                        name: "同步 · sync".into(),
+                    },
+                    now_ms,
+                );
+                if !title.trim().is_empty() {
+                    entry.title = title.chars().take(200).collect();
+                }
+                self.library.upsert(entry);
+                self.save_library(now_ms);
+                out.library = true;
+            }
+            Incoming::Set {
+                fingerprint,
+                set,
+                store,
+                ..
+            } => {
+                if !self.knows_document(fingerprint) {
+                    out.needs_text = true;
+                    return out;
+                }
+                let mut theirs = (**store).clone();
+                let writable = theirs.set_any(set).is_some_and(|s| {
+                    (s.id == who.own_set && s.kind == SetKind::Coder)
+                        || (s.kind == SetKind::Consensus && who.adjudicator)
+                });
+                let foreign = |s: &mut Store| {
+                    if !writable {
+                        if let Some(x) = s.sets.get_mut(set) {
+                            x.readonly = true;
+                        }
+                    }
+                };
+                foreign(&mut theirs);
+                self.merge_into(fingerprint, &theirs, open, foreign, &mut out);
+            }
+            Incoming::Codebook { fingerprint, store } => {
+                if !self.knows_document(fingerprint) {
+                    out.needs_text = true;
+                    return out;
+                }
+                self.merge_into(fingerprint, store, open, |_| {}, &mut out);
+            }
+        }
+        out
+    }
+
+    fn merge_into(
+        &mut self,
+        fp: &str,
+        theirs: &Store,
+        open: &mut Store,
+        after: impl Fn(&mut Store),
+        out: &mut Absorbed,
+    ) {
+        if fp == self.doc.fingerprint {
+            let before = open.clone();
+            open.merge(theirs);
+            after(open);
+            out.open = *open != before;
+            return;
+        }
+        let key = persist::annotations_key(fp);
+        let mut stored = self
+            .kv
+            .get(&key)
+            .ok()
+            .flatten()
+            .and_then(|raw| persist::decode_store(&raw, fp, &self.replica).value)
+            .unwrap_or_else(|| Store::new(&self.replica, &self.profile.own_set()));
+        let before = stored.clone();
+        stored.merge(theirs);
+        after(&mut stored);
+        if stored != before {
+            match self.kv.set(&key, &persist::encode_store(&stored, fp)) {
+                Ok(()) => out.stored = true,
+                Err(e) => self.fail(e),
+            }
+        }
+    }
+}
+
+impl<K: KeyValue> Workspace<K> {
+    /// Settings → Sync as last saved; the defaults (off) when none were
+    /// saved or they cannot be read.
+    pub fn sync_settings(&self) -> crate::sync::SyncSettings {
+        self.kv
+            .get(&crate::sync::sync_key())
+            .ok()
+            .flatten()
+            .and_then(|raw| crate::sync::decode_sync_settings(&raw).value)
+            .unwrap_or_default()
+    }
+
+    /// Saves Settings → Sync and the sync checkpoint.
+    ///
+    /// # Errors
+    /// The [`persist::StorageFailure`] of the write.
+    pub fn save_sync_settings(&mut self, s: &crate::sync::SyncSettings) -> Result<(), persist::StorageFailure> {
+        self.kv
+            .set(&crate::sync::sync_key(), &crate::sync::encode_sync_settings(s))
+    }
+}
