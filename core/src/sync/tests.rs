@@ -305,7 +305,7 @@ fn a_set_before_its_text_waits_for_it() {
     resp.results.retain(|c| c.id != text_doc_id(&fp));
     let mut b = Client::new("bob", "c-bob");
     let pulled = b.engine.on_changes(&mut b.ws, &mut b.open, &b.who, &resp, 3_000);
-    assert_eq!(pulled.need_text, [fp.clone()]);
+    assert_eq!(pulled.need_text, std::slice::from_ref(&fp));
     let text = couch.get(&text_doc_id(&fp)).unwrap();
     let pulled = b.engine.on_fetched(&mut b.ws, &mut b.open, &b.who, &text, 3_000);
     assert!(pulled.library_changed && pulled.stored_changed);
