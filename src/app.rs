@@ -34,6 +34,8 @@ pub fn App() -> impl IntoView {
     leptos::task::spawn_local(async move {
         state.persisted.set(crate::large_store::ask_to_persist().await);
     });
+    // Live sync carries on when it was on (the session cookie signs in).
+    crate::sync::resume(state);
 
     let keys = window_event_listener(ev::keydown, move |e| on_key(state, &e));
     on_cleanup(move || keys.remove());
@@ -152,6 +154,7 @@ pub fn App() -> impl IntoView {
                 <CodersPanel/>
                 <AgreementPanel/>
                 <TermList/>
+                <crate::view::sync::SyncPanel/>
                 <section class="help">
                     <h2>"键盘 · Keys"</h2>
                     <p><kbd>"j"</kbd>" "<kbd>"k"</kbd>" / "<kbd>"↓"</kbd>" "<kbd>"↑"</kbd>" 移动 move · "

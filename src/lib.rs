@@ -9,6 +9,7 @@ pub mod large_store;
 pub mod prerendered;
 pub mod state;
 pub mod storage;
+pub mod sync;
 pub mod terms_worker;
 pub mod view;
 

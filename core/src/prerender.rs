@@ -265,3 +265,67 @@ mod tests {
         assert_eq!(html.matches("</script>").count(), 1, "only the data block's own end");
     }
 }
+
+/// Adds `origin` to the page's Content-Security-Policy `connect-src`, the
+/// one origin besides its own that live sync may reach (the build option
+/// `ANNOTATOR_SYNC_ORIGIN`, docs/sync.md). Idempotent. `origin` is a scheme,
+/// host and optional port: `https://couch.example.org` or
+/// `http://127.0.0.1:5984`.
+///
+/// # Errors
+/// A message when `origin` is not such an origin (a path, a wildcard,
+/// quotes or separators would widen or break the policy), or the page has
+/// no `connect-src`.
+pub fn allow_sync_origin(html: &str, origin: &str) -> Result<String, String> {
+    let origin = origin.trim().trim_end_matches('/');
+    let rest = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+        .ok_or_else(|| format!("ANNOTATOR_SYNC_ORIGIN must start with http:// or https://: {origin}"))?;
+    let (host, port) = rest.split_once(':').unwrap_or((rest, ""));
+    let host_ok = !host.is_empty() && host.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+    let port_ok = port.is_empty() || (port.len() <= 5 && port.chars().all(|c| c.is_ascii_digit()));
+    if !host_ok || !port_ok {
+        return Err(format!(
+            "ANNOTATOR_SYNC_ORIGIN must be one origin (scheme, host, port; no path or wildcard): {origin}"
+        ));
+    }
+    let directive = "connect-src 'self'";
+    let at = html
+        .find(directive)
+        .ok_or("the page's Content-Security-Policy has no connect-src 'self'")?
+        + directive.len();
+    let tail = &html[at..];
+    let end = tail.find([';', '"']).unwrap_or(tail.len());
+    if tail[..end].split_whitespace().any(|t| t == origin) {
+        return Ok(html.to_string());
+    }
+    Ok(format!("{} {origin}{}", &html[..at], tail))
+}
+
+#[cfg(test)]
+mod sync_origin_tests {
+    use super::allow_sync_origin;
+
+    const PAGE: &str = r#"<meta http-equiv="Content-Security-Policy" content="default-src 'self'; connect-src 'self'; worker-src 'self'">"#;
+
+    #[test]
+    fn one_origin_is_added_once_and_nothing_wider() {
+        let once = allow_sync_origin(PAGE, "https://couch.example.org/").unwrap();
+        assert!(once.contains("connect-src 'self' https://couch.example.org;"));
+        assert_eq!(allow_sync_origin(&once, "https://couch.example.org").unwrap(), once);
+        assert!(allow_sync_origin(PAGE, "http://127.0.0.1:5984")
+            .unwrap()
+            .contains("'self' http://127.0.0.1:5984;"));
+        for bad in [
+            "*",
+            "https://*.example.org",
+            "https://a.org/db",
+            "ftp://a.org",
+            "https://a.org; script-src *",
+            "https://a.org:99999x",
+        ] {
+            assert!(allow_sync_origin(PAGE, bad).is_err(), "{bad}");
+        }
+    }
+}

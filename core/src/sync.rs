@@ -44,7 +44,7 @@ pub use docs::{
     ANNOTATIONS_VERSION,
 };
 pub use engine::{Engine, OutDoc, Pulled, PushReport, Who};
-pub use settings::{decode_sync_settings, encode_sync_settings, sync_key, SyncSettings, SyncState};
+pub use settings::{decode_sync_settings, encode_sync_settings, sync_key, valid_db_name, SyncSettings, SyncState};
 pub use wire::{BulkResult, Change, ChangesResponse, SessionInfo, SyncError};
 
 #[cfg(test)]

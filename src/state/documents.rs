@@ -32,6 +32,18 @@ impl AppState {
             self.save_failure.set(Some(e));
         }
         if let Some(library) = library {
+            // Documents new to the list are written at sync's next push.
+            let added: Vec<String> = self.library.with_untracked(|old| {
+                library
+                    .entries
+                    .iter()
+                    .filter(|e| old.get(&e.fingerprint).is_none())
+                    .map(|e| e.fingerprint.clone())
+                    .collect()
+            });
+            for fp in &added {
+                crate::sync::local_change(*self, Some(fp));
+            }
             self.library.set(library);
         }
     }
@@ -197,6 +209,8 @@ impl AppState {
         };
         match result {
             Ok(saved) => {
+                let fp = self.doc.with_untracked(|d| d.fingerprint.clone());
+                crate::sync::local_change(*self, Some(&fp));
                 self.report_storage();
                 if let Some(r) = saved.recovery {
                     self.report_recovery(r);

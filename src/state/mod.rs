@@ -151,6 +151,8 @@ pub struct AppState {
     pub export_unnamed: RwSignal<bool>,
     /// The corpus view is open.
     pub corpus_open: RwSignal<bool>,
+    /// Live sync's status line (Settings → Sync, `crate::sync`).
+    pub sync: RwSignal<crate::sync::SyncStatus>,
     /// The browser's estimate of this origin's usage and quota, in bytes.
     pub estimate: RwSignal<Option<(f64, f64)>>,
     pub doc_settings: RwSignal<DocSettings>,
@@ -368,6 +370,7 @@ impl AppState {
             held_export: RwSignal::new(None),
             export_unnamed: RwSignal::new(false),
             corpus_open: RwSignal::new(false),
+            sync: RwSignal::new(Default::default()),
             estimate: RwSignal::new(None),
             library_open: RwSignal::new(false),
             disagreements_only: RwSignal::new(false),

@@ -329,7 +329,9 @@ pub fn import_library(state: AppState, file: web_sys::File) {
             return;
         }
         let own = state.own_set();
-        match state.with_ws(|w| w.import_library(&bytes, &own, now_ms())) {
+        let imported = state.with_ws(|w| w.import_library(&bytes, &own, now_ms()));
+        crate::sync::local_change(state, None);
+        match imported {
             Some(Ok(done)) => {
                 state.reload_open();
                 state.notify(

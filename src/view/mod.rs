@@ -12,6 +12,7 @@ pub mod notices;
 pub mod picker;
 pub mod project;
 pub mod status;
+pub mod sync;
 pub mod terms;
 pub mod themes;
 pub mod toc;

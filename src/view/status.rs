@@ -105,6 +105,7 @@ pub fn rename_own(state: AppState, name: String) {
     // again brings the others along).
     state.save_now();
     state.with_ws(|w| w.rename_coder_everywhere(&own, &name, crate::storage::now_ms()));
+    crate::sync::local_change(state, None);
     state.report_storage();
 }
 

@@ -54,6 +54,11 @@ fn run(path: &PathBuf) -> Result<usize, String> {
     } else {
         html.replacen("<html", &format!("<html data-builtin=\"{}\"", doc.fingerprint), 1)
     };
+    // The build option naming the one other origin live sync may reach.
+    let html = match std::env::var("ANNOTATOR_SYNC_ORIGIN") {
+        Ok(origin) if !origin.trim().is_empty() => prerender::allow_sync_origin(&html, &origin)?,
+        _ => html,
+    };
     let body = html.find("<body>").ok_or("no <body> in the page")? + "<body>".len();
     let out = format!("{}\n{markup}{END}{}", &html[..body], &html[body..]);
     std::fs::write(path, out).map_err(|e| e.to_string())?;

@@ -53,6 +53,16 @@ pub struct SyncState {
     pub last_sync_ms: Option<u64>,
 }
 
+/// Whether `name` is a database name CouchDB accepts (Apache CouchDB 3,
+/// `PUT /{db}`: a lowercase letter, then lowercase letters, digits and
+/// `_ $ ( ) + - /`).
+pub fn valid_db_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_$()+-/".contains(c))
+        && name.len() <= 238
+}
+
 impl SyncSettings {
     /// The scope text of these settings' server, database and user.
     pub fn scope(&self) -> String {
