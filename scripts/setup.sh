@@ -49,7 +49,7 @@ if [ ! -x "$TOOLS/node_modules/.bin/wasm-opt" ] || ! "$TOOLS/node_modules/.bin/w
   (cd "$TOOLS" && [ -f package.json ] || echo '{"private":true}' > "$TOOLS/package.json"; cd "$TOOLS" && npm install --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION")
 fi
 
-if [ -f tests/e2e/package.json ] && { [ ! -d tests/e2e/node_modules/playwright-core ] || [ ! -d tests/e2e/node_modules/ajv ] || [ ! -d tests/e2e/node_modules/axe-core ]; }; then
+if [ -f tests/e2e/package.json ] && { [ ! -d tests/e2e/node_modules/playwright-core ] || [ ! -d tests/e2e/node_modules/ajv ] || [ ! -d tests/e2e/node_modules/axe-core ] || [ ! -d tests/e2e/node_modules/pouchdb-server ] || [ ! -d tests/e2e/node_modules/acorn ]; }; then
   log "npm ci (end-to-end test driver)"
   (cd tests/e2e && npm ci --no-audit --no-fund --silent)
 fi
