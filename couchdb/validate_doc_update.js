@@ -11,6 +11,7 @@
 // - everybody else must be signed in;
 // - `set:<fp>:<set>`: a coder writes only their own sets (`coder` = their
 //   user name); the consensus set and the codebook need the role `adjudicator`;
+//   a set may carry the themes its tags use, stamped 0, never a later stamp;
 // - `text:<fp>`: any member may add a speech text; its text never changes;
 // - `codebook:<fp>`: themes and codebook of a speech, adjudicators only;
 // - anything else is refused with a message the page shows to the coder.
@@ -153,9 +154,19 @@ function (newDoc, oldDoc, userCtx, secObj) {
     if (!isObject(sets[0]) || sets[0].id !== set || sets[0].kind !== kind) {
       refuse(what + ': "annotations.sets[0]" must have id ' + quote(set) + ' and kind "' + kind + '".');
     }
-    if (newDoc.annotations.themes.length !== 0 || newDoc.annotations.codebook.length !== 0) {
+    // A set carries the themes its tags use, stamped 0 (`t`), so a reader
+    // can show them; any codebook edit has a later stamp and wins. A theme
+    // stamped later, or a codebook entry, would change the codebook.
+    var themes = newDoc.annotations.themes;
+    for (var t = 0; t < themes.length; t++) {
+      if (!isObject(themes[t]) || themes[t].t !== 0) {
+        refuse(what + ': themes and codebook are not written through a set; ' +
+          'the themes in "annotations.themes" must be stamped 0 and "annotations.codebook" must be empty.');
+      }
+    }
+    if (newDoc.annotations.codebook.length !== 0) {
       refuse(what + ': themes and codebook are not written through a set; ' +
-        '"annotations.themes" and "annotations.codebook" must be empty.');
+        'the themes in "annotations.themes" must be stamped 0 and "annotations.codebook" must be empty.');
     }
     return;
   }

@@ -85,7 +85,9 @@ test('a coder writes their own set; nobody else may overwrite it or write in the
   assert.equal(created.status, 201, JSON.stringify(created.body));
   assert.equal(created.body.ok, true);
 
-  const updated = await put('alice', { ...mine, _rev: created.body.rev, annotations: { ...mine.annotations, clock: 4 } });
+  // the themes its tags use ride along, stamped 0 (they never win over a codebook edit)
+  const themes = [{ id: 'trade', name_zh: '贸易', name_en: 'Trade', color: '#336699', deleted: false, t: 0, by: 0 }];
+  const updated = await put('alice', { ...mine, _rev: created.body.rev, annotations: { ...mine.annotations, clock: 4, themes } });
   assert.equal(updated.status, 201, JSON.stringify(updated.body));
 
   // bob takes over alice's set, even naming himself the coder
@@ -135,6 +137,7 @@ test('malformed documents are refused with a message that says what is wrong', a
     [{ ...good, annotations: { ...good.annotations, sets: [...good.annotations.sets, { id: 'm2', kind: 'coder' }] } }, /must hold exactly this one set, not 2/],
     [{ ...good, annotations: { ...good.annotations, sets: [] } }, /must hold exactly this one set, not 0/],
     [{ ...good, annotations: { ...good.annotations, sets: [{ id: 'other', kind: 'coder' }] } }, /"annotations.sets\[0\]" must have id "m"/],
+    [{ ...good, annotations: { ...good.annotations, themes: [{ id: 'trade', t: 4 }] } }, /themes and codebook are not written through a set/],
     [{ ...good, annotations: { ...good.annotations, themes: [{ id: 'trade' }] } }, /themes and codebook are not written through a set/],
     [{ ...good, annotations: { ...good.annotations, codebook: [{ theme: 'trade' }] } }, /themes and codebook are not written through a set/],
     [{ ...good, annotations: { ...good.annotations, fingerprint: FP2 } }, /"annotations.fingerprint" must be the document's fingerprint/],

@@ -227,17 +227,24 @@ impl Engine {
         report
     }
 
-    /// The query of the next `_changes` request (after `/{db}/`): a
-    /// long poll of at most `timeout_ms` for at most `limit` changes, with
-    /// their documents, from the checkpoint.
+    /// The query of the next `_changes` request (after `/{db}/`): at most
+    /// `limit` changes with their documents, from the checkpoint. With
+    /// `timeout_ms` 0 it answers at once (`feed=normal`: catching up);
+    /// otherwise it is a long poll that waits up to `timeout_ms` for a
+    /// change (`feed=longpoll`; PouchDB's server waits until one comes).
     pub fn changes_query(&self, timeout_ms: u64, limit: usize) -> String {
         let since = if self.state.since.is_empty() {
             "0"
         } else {
             &self.state.since
         };
+        let feed = if timeout_ms == 0 {
+            "feed=normal".to_string()
+        } else {
+            format!("feed=longpoll&timeout={timeout_ms}")
+        };
         format!(
-            "_changes?feed=longpoll&include_docs=true&timeout={timeout_ms}&limit={limit}&since={}",
+            "_changes?{feed}&include_docs=true&limit={limit}&since={}",
             encode_component(since)
         )
     }
