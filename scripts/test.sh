@@ -39,6 +39,8 @@ cargo clippy -p speech-annotator --target wasm32-unknown-unknown --all-targets -
 
 step "native tests of the core"
 cargo test -p annotator-core
+# the sync load test's simulated coders (run by tests/e2e/sync-load.test.mjs)
+cargo build --quiet --release -p annotator-core --example sync_load
 
 step "browser-seam tests (wasm-bindgen-test, headless Chromium)"
 cargo test -p speech-annotator --target wasm32-unknown-unknown --test browser_seam

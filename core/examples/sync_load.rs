@@ -150,6 +150,11 @@ impl Coder {
                 break;
             }
         }
+        // what arrived for the open document is in its store: write it, as
+        // the page's save does
+        self.ws
+            .save(&mut self.open, &ViewState::default(), now_ms())
+            .expect("saved");
     }
 
     /// Every coder's tags on every document as this coder holds them:
@@ -161,6 +166,9 @@ impl Coder {
                 .ws
                 .open_stored(fp, now_ms())
                 .expect("the document is in the library");
+            // the workspace's open document is now this one: its store is
+            // the open one, as in the page
+            self.open = opened.store.clone();
             for (id, set) in &opened.store.sets {
                 let mut tags: Vec<String> = set
                     .tags
@@ -301,6 +309,23 @@ fn main() {
         });
         if converged {
             break;
+        }
+    }
+    if !converged {
+        // say where: the first differences, to stderr
+        for (c, _) in all.iter_mut() {
+            let view = c.view(&fps);
+            for (k, tags) in truth.iter().filter(|(k, tags)| view.get(*k) != Some(*tags)).take(3) {
+                eprintln!(
+                    "{} holds {:?} of {}/{}: {} tags, expected {}",
+                    c.who.user,
+                    view.get(k).map(Vec::len),
+                    k.0,
+                    k.1,
+                    view.get(k).map_or(0, Vec::len),
+                    tags.len()
+                );
+            }
         }
     }
     let seconds = edited_at.elapsed().as_secs_f64();
