@@ -12,6 +12,9 @@ use crate::persist::KeyValue;
 use crate::store::{SetKind, Store};
 use crate::workspace::Workspace;
 
+/// Library documents [`Engine::take_push`] looks at in one call.
+pub const EXAMINE_PER_CALL: usize = 60;
+
 /// Who is syncing: the CouchDB user, the own set's id, and whether the
 /// user has the `adjudicator` role (writes consensus sets and codebooks).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,7 +162,8 @@ impl Engine {
 
     /// The next documents to write: those of pending library documents whose
     /// content differs from what the server is known to hold, at most
-    /// `max_docs` (a library document's documents are never split). The
+    /// `max_docs` (a library document's documents are never split), from
+    /// at most [`EXAMINE_PER_CALL`] library documents. The
     /// documents taken are no longer pending; hand the answer to
     /// [`Engine::on_pushed`]. Empty when nothing is left to write.
     pub fn take_push<K: KeyValue>(
@@ -170,8 +174,13 @@ impl Engine {
         max_docs: usize,
     ) -> Vec<OutDoc> {
         let mut out = Vec::new();
-        while out.len() < max_docs {
+        // A bounded slice of the library per call, so a first sync of a
+        // large library never holds the page for long: the rest stays
+        // pending for the next call.
+        let mut examined = 0;
+        while out.len() < max_docs && examined < EXAMINE_PER_CALL {
             let Some(fp) = self.dirty.pop_first() else { break };
+            examined += 1;
             for (id, mut body) in ws.sync_docs(&fp, open, who) {
                 let d = digest(&body);
                 if self.state.sent.get(&id) == Some(&d) || self.refused.get(&id).is_some_and(|r| *r == d) {

@@ -374,3 +374,32 @@ fn the_changes_query_escapes_the_checkpoint() {
     e.state.since = "12-g1AAAA/x+y".into();
     assert!(e.changes_query(25_000, 100).ends_with("since=12-g1AAAA%2Fx%2By"));
 }
+
+#[test]
+fn a_large_library_is_examined_in_slices() {
+    let mut c = Client::new("alice", "c-alice");
+    for n in 0..70 {
+        let text = format!("第{n}号讲话\n要扩大有效投资，编号{n}。\n");
+        let opened = c.ws.open_document(
+            crate::document::Document::parse(&text),
+            crate::library::Source::Pasted,
+            1_500,
+        );
+        c.open = opened.store;
+    }
+    c.engine.mark_all(&c.ws);
+    assert_eq!(c.engine.pending(), 71, "70 documents and the built-in speech");
+    let first = c.engine.take_push(&c.ws, &c.open, &c.who, 10_000);
+    assert_eq!(c.engine.pending(), 71 - EXAMINE_PER_CALL);
+    assert!(
+        first.len() >= EXAMINE_PER_CALL - 1,
+        "a text per document examined: {}",
+        first.len()
+    );
+    let mut couch = FakeCouch::default();
+    let results = couch.bulk("alice", &first);
+    c.engine.on_pushed(&first, &results);
+    c.round(&mut couch);
+    assert_eq!(c.engine.pending(), 0);
+    assert_eq!(couch.docs.keys().filter(|k| k.starts_with("text:")).count(), 70);
+}
