@@ -276,42 +276,24 @@ pub fn start(state: AppState, mut settings: SyncSettings, password: String) {
                 caught_up: false,
             })
         });
-        let session = if password.is_empty() {
-            call(Request::get(&format!("{server}/_session")), None).await
-        } else {
-            let body = json!({"name": settings.user, "password": password});
-            call(Request::post(&format!("{server}/_session")), Some(&body)).await
-        };
-        if generation() != my_generation {
-            return;
-        }
-        let who = match session {
-            Err(Fail::Stopped) => return,
-            Err(Fail::Sync(e)) => return end_with(state, &e),
-            Ok((401, _)) => return end_with(state, &SyncError::WrongPassword),
-            Ok((200, v)) => {
-                let info = SessionInfo::from_answer(&v);
-                let adjudicator = info.is_adjudicator();
-                match info.name {
-                    Some(name) if password.is_empty() && name != settings.user => {
-                        return end_with(state, &SyncError::SignedOut)
+        // Sign in, waiting for the network or the server when either is
+        // away (the page may open offline): work goes on meanwhile.
+        let mut backoff = 0u32;
+        let who = loop {
+            match sign_in(&server, &settings, &password).await {
+                Ok(who) => break who,
+                Err(Fail::Stopped) => return,
+                Err(Fail::Sync(e @ (SyncError::Unreachable | SyncError::Offline))) => {
+                    fail_status(state, &e);
+                    backoff = (backoff * 2).clamp(1_000, MAX_BACKOFF_MS);
+                    sleep(backoff).await;
+                    if generation() != my_generation {
+                        return;
                     }
-                    Some(name) => (name, adjudicator),
-                    None => return end_with(state, &SyncError::SignedOut),
                 }
+                Err(Fail::Sync(e)) => return end_with(state, &e),
             }
-            Ok((code, v)) => return end_with(state, &SyncError::Server(code, reason(&v))),
         };
-        let db_url = RUNNING
-            .with(|r| r.borrow().as_ref().map(|r| r.db_url.clone()))
-            .unwrap_or_default();
-        match call(Request::get(&db_url), None).await {
-            Err(Fail::Stopped) => return,
-            Err(Fail::Sync(e)) => return end_with(state, &e),
-            Ok((200, _)) => {}
-            Ok((401 | 403 | 404, _)) => return end_with(state, &SyncError::NoDatabase(settings.db.clone())),
-            Ok((code, v)) => return end_with(state, &SyncError::Server(code, reason(&v))),
-        }
         if generation() != my_generation {
             return;
         }
@@ -335,11 +317,54 @@ pub fn start(state: AppState, mut settings: SyncSettings, password: String) {
     });
 }
 
+/// Signs in (with `password`, or with the session cookie when it is
+/// empty) and checks the database: the user's name and whether they are
+/// an adjudicator.
+async fn sign_in(server: &str, settings: &SyncSettings, password: &str) -> Result<(String, bool), Fail> {
+    let session = if password.is_empty() {
+        call(Request::get(&format!("{server}/_session")), None).await?
+    } else {
+        let body = json!({"name": settings.user, "password": password});
+        call(Request::post(&format!("{server}/_session")), Some(&body)).await?
+    };
+    let who = match session {
+        (401, _) => return Err(Fail::Sync(SyncError::WrongPassword)),
+        (200, v) => {
+            let info = SessionInfo::from_answer(&v);
+            let adjudicator = info.is_adjudicator();
+            match info.name {
+                Some(name) if password.is_empty() && name != settings.user => {
+                    return Err(Fail::Sync(SyncError::SignedOut))
+                }
+                Some(name) => (name, adjudicator),
+                None => return Err(Fail::Sync(SyncError::SignedOut)),
+            }
+        }
+        (code, v) => return Err(Fail::Sync(SyncError::Server(code, reason(&v)))),
+    };
+    let db_url = format!("{server}/{}", js_sys::encode_uri_component(&settings.db));
+    match call(Request::get(&db_url), None).await? {
+        (200, _) => Ok(who),
+        (401 | 403 | 404, _) => Err(Fail::Sync(SyncError::NoDatabase(settings.db.clone()))),
+        (code, v) => Err(Fail::Sync(SyncError::Server(code, reason(&v)))),
+    }
+}
+
 /// Sync stopped by a failure at sign-in: the status says why; the
 /// settings keep sync on only if it was on and the failure is passing.
 fn end_with(state: AppState, e: &SyncError) {
     stop_running();
+    // A wrong password, database or URL is not retried at the next page
+    // load; an ended session is (the line asks to sign in again).
+    if !matches!(e, SyncError::SignedOut) {
+        let mut settings = state.ws.with_value(|w| w.sync_settings());
+        if settings.on {
+            settings.on = false;
+            state.with_ws(|w| w.save_sync_settings(&settings));
+        }
+    }
     fail_status(state, e);
+    set_status(state, |s| s.user = None);
 }
 
 /// Stops syncing and keeps working locally (`[data-sync-stop]`): requests
