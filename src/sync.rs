@@ -170,7 +170,7 @@ fn reason(v: &Value) -> String {
 /// # Errors
 /// [`SyncError::BadUrl`] for a URL that is not one, not `http(s)`, or an
 /// origin the page may not connect to.
-fn server_url(raw: &str) -> Result<String, SyncError> {
+pub fn server_url(raw: &str) -> Result<String, SyncError> {
     let raw = raw.trim();
     if raw.is_empty() {
         return Err(SyncError::BadUrl("请填写服务器地址 · enter the server's URL".into()));

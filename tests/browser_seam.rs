@@ -79,3 +79,13 @@ fn garbage_in_storage_is_backed_up() {
     let backup = loaded.recoveries[0].backup_key.clone().unwrap();
     assert_eq!(kv.get(&backup).unwrap().as_deref(), Some("<html>not ours</html>"));
 }
+
+#[wasm_bindgen_test]
+fn a_sync_url_on_the_pages_origin_is_used_and_another_origin_refused() {
+    let own = web_sys::window().unwrap().location().origin().unwrap();
+    assert_eq!(speech_annotator::sync::server_url("/couchdb/").unwrap(), format!("{own}/couchdb"));
+    let other = speech_annotator::sync::server_url("https://couch.example.org/").unwrap_err();
+    assert!(other.message().contains("may connect only to"), "{}", other.message());
+    assert!(speech_annotator::sync::server_url("javascript:alert(1)").is_err());
+    assert!(speech_annotator::sync::server_url("  ").is_err());
+}

@@ -82,6 +82,7 @@ test('two coders: tags, notes and status of each reach the other within seconds'
     await waitOthers(b, paras[0], 'trade');
     await waitOthers(a, paras[2], 'investment');
     const seconds = (Date.now() - t0) / 1000;
+    console.log(`sync: tags arrived in ${seconds.toFixed(2)} s`);
     assert.ok(seconds < 10, `arrived in ${seconds} s`);
     await b.page.waitForFunction((i) => [...document.querySelectorAll(`[data-block="${i}"] [data-coder-note]`)].some((n) => n.textContent.includes('第二段要再看')), paras[1], { timeout: 10_000 });
     // the other coder's set is read-only here: its row has no toggles
