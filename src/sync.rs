@@ -29,6 +29,8 @@ pub const PUSH_EVERY_MS: u32 = 700;
 const LONGPOLL_MS: u64 = 20_000;
 /// Documents per `_bulk_docs` request.
 const BATCH_DOCS: usize = 50;
+/// `_bulk_docs` requests per push tick at most.
+const MAX_ROUNDS_PER_TICK: usize = 8;
 /// Longest wait between retries after a failure, in milliseconds.
 const MAX_BACKOFF_MS: u32 = 4_000;
 
@@ -78,6 +80,8 @@ pub struct SyncStatus {
     pub pending: usize,
     /// Signed in as.
     pub user: Option<String>,
+    /// The user has the `adjudicator` role (writes consensus sets and codebooks).
+    pub adjudicator: bool,
 }
 
 impl Default for SyncStatus {
@@ -88,6 +92,7 @@ impl Default for SyncStatus {
             last_ms: None,
             pending: 0,
             user: None,
+            adjudicator: false,
         }
     }
 }
@@ -260,7 +265,7 @@ pub fn start(state: AppState, mut settings: SyncSettings, password: String) {
             Err(e) => return fail_status(state, &e),
         };
         if !annotator_core::sync::valid_db_name(&settings.db) {
-            return fail_status(state, &SyncError::NoDatabase(settings.db.clone()));
+            return end_with(state, &SyncError::BadDatabaseName(settings.db.clone()));
         }
         RUNNING.with(|r| {
             *r.borrow_mut() = Some(Running {
@@ -304,12 +309,18 @@ pub fn start(state: AppState, mut settings: SyncSettings, password: String) {
                 run.who.user = who.0.clone();
                 run.who.adjudicator = who.1;
                 run.settings = settings.clone();
-                state.ws.with_value(|w| run.engine.mark_all(w));
+                state.ws.with_value(|w| {
+                    // a database emptied or restored behind our checkpoint
+                    // gets everything again
+                    run.engine.check_database(&who.2, w);
+                    run.engine.mark_all(w);
+                });
             }
         });
         save_settings(state);
         set_status(state, |s| {
             s.user = Some(who.0.clone());
+            s.adjudicator = who.1;
             s.last_ms = settings.state.last_sync_ms;
         });
         leptos::task::spawn_local(push_loop(state, my_generation));
@@ -318,9 +329,9 @@ pub fn start(state: AppState, mut settings: SyncSettings, password: String) {
 }
 
 /// Signs in (with `password`, or with the session cookie when it is
-/// empty) and checks the database: the user's name and whether they are
-/// an adjudicator.
-async fn sign_in(server: &str, settings: &SyncSettings, password: &str) -> Result<(String, bool), Fail> {
+/// empty) and checks the database: the user's name, whether they are an
+/// adjudicator, and the database's `update_seq`.
+async fn sign_in(server: &str, settings: &SyncSettings, password: &str) -> Result<(String, bool, Value), Fail> {
     let session = if password.is_empty() {
         call(Request::get(&format!("{server}/_session")), None).await?
     } else {
@@ -344,7 +355,7 @@ async fn sign_in(server: &str, settings: &SyncSettings, password: &str) -> Resul
     };
     let db_url = format!("{server}/{}", js_sys::encode_uri_component(&settings.db));
     match call(Request::get(&db_url), None).await? {
-        (200, _) => Ok(who),
+        (200, info) => Ok((who.0, who.1, info.get("update_seq").cloned().unwrap_or(Value::Null))),
         (401 | 403 | 404, _) => Err(Fail::Sync(SyncError::NoDatabase(settings.db.clone()))),
         (code, v) => Err(Fail::Sync(SyncError::Server(code, reason(&v)))),
     }
@@ -388,6 +399,18 @@ pub fn stop(state: AppState) {
     });
 }
 
+/// The session ended: the loops end and requests are aborted, but the
+/// engine stays, so changes made meanwhile are still counted (pending) and
+/// written after the user signs in again.
+fn pause_running() {
+    GENERATION.with(|g| g.set(g.get() + 1));
+    RUNNING.with(|r| {
+        if let Some(run) = r.borrow().as_ref() {
+            run.abort.abort();
+        }
+    });
+}
+
 fn stop_running() {
     GENERATION.with(|g| g.set(g.get() + 1));
     if let Some(run) = RUNNING.with(|r| r.borrow_mut().take()) {
@@ -407,14 +430,18 @@ pub fn resume(state: AppState) {
 /// A library document changed here (`None`: any may have): written at the
 /// next push when sync is on.
 pub fn local_change(state: AppState, fingerprint: Option<&str>) {
-    RUNNING.with(|r| {
-        if let Some(run) = r.borrow_mut().as_mut() {
-            match fingerprint {
-                Some(fp) => run.engine.mark_dirty(fp),
-                None => state.ws.with_value(|w| run.engine.mark_all(w)),
-            }
+    let running = RUNNING.with(|r| {
+        let mut r = r.borrow_mut();
+        let Some(run) = r.as_mut() else { return false };
+        match fingerprint {
+            Some(fp) => run.engine.mark_dirty(fp),
+            None => state.ws.with_value(|w| run.engine.mark_all(w)),
         }
+        true
     });
+    if running {
+        refresh_pending(state);
+    }
 }
 
 fn save_settings(state: AppState) {
@@ -451,7 +478,7 @@ async fn push_loop(state: AppState, my_generation: u64) {
                 fail_status(state, &e);
                 backoff = (backoff * 2).clamp(500, MAX_BACKOFF_MS);
                 if matches!(e, SyncError::SignedOut) {
-                    return stop_running();
+                    return pause_running();
                 }
             }
         }
@@ -460,6 +487,7 @@ async fn push_loop(state: AppState, my_generation: u64) {
 }
 
 async fn push_once(state: AppState) -> Result<(), Fail> {
+    let mut rounds = 0;
     loop {
         let Some((db_url, who)) = RUNNING.with(|r| r.borrow().as_ref().map(|r| (r.db_url.clone(), r.who.clone())))
         else {
@@ -502,9 +530,28 @@ async fn push_once(state: AppState) -> Result<(), Fail> {
         };
         for id in &report.conflicts {
             let url = format!("{db_url}/{}", js_sys::encode_uri_component(id));
-            if let Ok((200, doc)) = call(Request::get(&url), None).await {
-                take_fetched(state, &who, &doc);
+            match call(Request::get(&url), None).await? {
+                (200, doc) => take_fetched(state, &who, &doc),
+                // deleted, or the database was emptied: write it anew
+                (404, _) => {
+                    let fp = out
+                        .iter()
+                        .find(|d| d.id == *id)
+                        .map(|d| d.fingerprint.clone())
+                        .unwrap_or_default();
+                    RUNNING.with(|r| {
+                        if let Some(run) = r.borrow_mut().as_mut() {
+                            run.engine.on_missing(id, &fp);
+                        }
+                    });
+                }
+                (code, v) => return Err(Fail::Sync(SyncError::Server(code, reason(&v)))),
             }
+        }
+        rounds += 1;
+        if rounds >= MAX_ROUNDS_PER_TICK {
+            // the rest at the next tick: never a tight loop of requests
+            return Ok(());
         }
         if let Some((id, why)) = report.refused.first() {
             fail_status(
@@ -567,7 +614,7 @@ async fn pull_loop(state: AppState, my_generation: u64) {
                 });
                 fail_status(state, &e);
                 if matches!(e, SyncError::SignedOut) {
-                    return stop_running();
+                    return pause_running();
                 }
                 backoff = (backoff * 2).clamp(500, MAX_BACKOFF_MS);
                 sleep(backoff).await;
@@ -669,5 +716,11 @@ fn settle_status(state: AppState) {
 
 fn refresh_pending(state: AppState) {
     let pending = RUNNING.with(|r| r.borrow().as_ref().map_or(0, |r| r.engine.pending()));
-    set_status(state, |s| s.pending = pending);
+    set_status(state, |s| {
+        s.pending = pending;
+        // never "up to date" while something waits to be written
+        if pending > 0 && s.phase == Phase::UpToDate {
+            s.phase = Phase::Syncing;
+        }
+    });
 }

@@ -83,7 +83,10 @@ fn garbage_in_storage_is_backed_up() {
 #[wasm_bindgen_test]
 fn a_sync_url_on_the_pages_origin_is_used_and_another_origin_refused() {
     let own = web_sys::window().unwrap().location().origin().unwrap();
-    assert_eq!(speech_annotator::sync::server_url("/couchdb/").unwrap(), format!("{own}/couchdb"));
+    assert_eq!(
+        speech_annotator::sync::server_url("/couchdb/").unwrap(),
+        format!("{own}/couchdb")
+    );
     let other = speech_annotator::sync::server_url("https://couch.example.org/").unwrap_err();
     assert!(other.message().contains("may connect only to"), "{}", other.message());
     assert!(speech_annotator::sync::server_url("javascript:alert(1)").is_err());

@@ -78,10 +78,17 @@ pub fn SyncPanel() -> impl IntoView {
                 </button>
             </div>
             <p class="sync-line" data-sync-line="">
-                {move || state.sync.with(|s| s.user.clone()).map(|u| format!("用户 · user {u} · "))}
+                {move || state.sync.with(|s| s.user.clone().map(|u| {
+                    let role = if s.adjudicator { "（裁定人 · adjudicator）" } else { "" };
+                    format!("用户 · user {u}{role} · ")
+                }))}
                 {move || last().map(|t| format!("上次同步 · last sync {t} · "))}
                 {move || format!("待上传 · pending {}", state.sync.with(|s| s.pending))}
             </p>
+            {move || state.sync.with(|s| s.user.is_some() && !s.adjudicator).then(|| view! {
+                <p class="hint" data-sync-codebook-hint="">"你新增的主题随你的标注带给他人，仅作临时主题；共享编码表由裁定人维护 · \
+                    Themes you add reach others with your tags, as provisional ones; the shared codebook is kept by adjudicators."</p>
+            })}
             {move || state.sync.with(|s| s.message.clone()).map(|m| view! {
                 <p class="sync-message" data-sync-message="" role="alert">{m}</p>
             })}

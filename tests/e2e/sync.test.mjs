@@ -38,11 +38,35 @@ async function signIn(app, user, { password = PASSWORDS[user], wait = 'up-to-dat
 }
 
 async function waitStatus(app, status, timeout = 15_000) {
-  await app.page.waitForSelector(`[data-sync-status="${status}"]`, { timeout });
+  await app.page.waitForSelector(`[data-sync-status="${status}"]`, { timeout }).catch(async (e) => {
+    throw new Error(`${e.message}\nsync: ${await syncLine(app)}`);
+  });
+}
+
+/** Where sync stands, for a failure read from a log. */
+function syncLine(app) {
+  return app.page.evaluate(() => [
+    document.querySelector('[data-sync-status]')?.dataset.syncStatus,
+    document.querySelector('[data-sync-line]')?.textContent,
+    document.querySelector('[data-sync-message]')?.textContent,
+  ].join(' | '));
 }
 
 async function message(app) {
   return app.page.locator('[data-sync-message]').innerText();
+}
+
+/** Waits until the server holds a set of `user` with a tag of `theme`. */
+async function waitServerSet(user, theme, timeout = 10_000) {
+  const until = Date.now() + timeout;
+  for (;;) {
+    const all = await (await couch.adminFetch(`${couch.db}/_all_docs?include_docs=true`)).json();
+    const found = all.rows.some((r) => r.doc?.type === 'set' && r.doc.coder === user
+      && JSON.stringify(r.doc.annotations.sets[0].tags ?? {}).includes(`"${theme}"`));
+    if (found) return;
+    if (Date.now() > until) throw new Error(`no set of ${user} with ${theme} on the server`);
+    await new Promise((ok) => setTimeout(ok, 200));
+  }
 }
 
 /** The themes other coders gave block `index`, as this page shows them, one entry per coder. */
@@ -56,13 +80,7 @@ async function waitOthers(app, index, themes, timeout = 10_000) {
     const rows = [...document.querySelectorAll(`[data-block="${i}"] .others[data-coder]`)];
     return rows.some((row) => row.dataset.coderThemes === want);
   }, [index, themes], { timeout }).catch(async (e) => {
-    // say where sync stood, for a failure read from a log
-    const line = await app.page.evaluate(() => [
-      document.querySelector('[data-sync-status]')?.dataset.syncStatus,
-      document.querySelector('[data-sync-line]')?.textContent,
-      document.querySelector('[data-sync-message]')?.textContent,
-    ].join(' | '));
-    throw new Error(`${e.message}\nsync: ${line}`);
+    throw new Error(`${e.message}\nsync: ${await syncLine(app)}`);
   });
 }
 
@@ -155,7 +173,7 @@ test("writing another coder's set is refused by the server and said; local work 
     await signIn(app, 'carol');
     const paras = await app.blockIndexes('paragraph');
     await app.clickTheme(paras[3], 'trade');
-    await waitStatus(app, 'up-to-date');
+    await waitServerSet('carol', 'trade');
     // the same browser signed in as someone else: its own set is carol's on the server
     await app.page.click('[data-sync-stop]');
     await waitStatus(app, 'off');
@@ -201,6 +219,33 @@ test('a wrong password and a server that is down each get a clear message; local
     await app.page.click('[data-sync-start]');
     await waitStatus(app, 'error');
     assert.match(await message(app), /may connect only to/);
+  } finally {
+    await p.close();
+  }
+});
+
+test('a server restored empty: the coder signs in again and everything local is written to it', async () => {
+  const p = await openProfile();
+  try {
+    const app = await AnnotatorPage.open(p.context, server.url);
+    await signIn(app, 'alice');
+    const paras = await app.blockIndexes('paragraph');
+    await app.clickTheme(paras[12], 'investment');
+    await waitStatus(app, 'up-to-date');
+    await couch.restart();
+    // the old session is gone with the old server: said, and work goes on (counted as pending)
+    await app.clickTheme(paras[13], 'trade');
+    await waitStatus(app, 'error', 30_000);
+    assert.match(await message(app), /sign in again/);
+    await app.page.waitForFunction(() => /pending [1-9]/.test(document.querySelector('[data-sync-line]').textContent));
+    await signIn(app, 'alice');
+    const fp = await app.page.locator('[data-fingerprint]').getAttribute('data-fingerprint');
+    const all = await (await couch.adminFetch(`${couch.db}/_all_docs?include_docs=true`)).json();
+    const sets = all.rows.filter((r) => r.id.startsWith(`set:${fp}:`) && r.doc.coder === 'alice');
+    assert.ok(sets.length >= 1, `alice's sets on the restored server: ${all.rows.map((r) => r.id).join(', ')}`);
+    const tagged = sets.some((r) => JSON.stringify(r.doc.annotations.sets[0].tags).includes('"trade"')
+      && JSON.stringify(r.doc.annotations.sets[0].tags).includes('"investment"'));
+    assert.ok(tagged, 'both tags, the one made before and the one made after the server went, are on it');
   } finally {
     await p.close();
   }

@@ -283,6 +283,42 @@ impl Engine {
         pulled
     }
 
+    /// A document the client holds a revision of is not on the server
+    /// (a 404 after a conflict: deleted, or the database was emptied or
+    /// restored): its revision and digest are forgotten, so the next push
+    /// writes it anew.
+    pub fn on_missing(&mut self, id: &str, fingerprint: &str) {
+        self.state.revs.remove(id);
+        self.state.sent.remove(id);
+        self.dirty.insert(fingerprint.to_string());
+    }
+
+    /// Compares the checkpoint with the database's `update_seq` (from
+    /// `GET /{db}`). A database behind the checkpoint was emptied,
+    /// recreated or restored from a backup: the checkpoint, revisions and
+    /// digests are dropped, so the feed is read from the start and every
+    /// library document is compared and written again. Returns whether it
+    /// was reset. Sequences are compared by their leading number (CouchDB
+    /// 2+ sequences are `N-opaque`; PouchDB's are numbers).
+    pub fn check_database<K: KeyValue>(&mut self, update_seq: &Value, ws: &Workspace<K>) -> bool {
+        let lead = |s: &str| s.split('-').next().and_then(|n| n.trim().parse::<u64>().ok());
+        let server = match update_seq {
+            Value::Number(n) => n.as_u64(),
+            Value::String(s) => lead(s),
+            _ => None,
+        };
+        let ours = lead(&self.state.since);
+        let behind = matches!((server, ours), (Some(server), Some(ours)) if server < ours);
+        if behind {
+            self.state.since = "0".into();
+            self.state.revs.clear();
+            self.state.sent.clear();
+            self.refused.clear();
+            self.mark_all(ws);
+        }
+        behind
+    }
+
     /// Takes in one document fetched with `GET` (after a conflict, or a
     /// text asked for in [`Pulled::need_text`]).
     pub fn on_fetched<K: KeyValue>(
@@ -323,7 +359,12 @@ impl Engine {
             if *set == who.own_set && *coder != who.user {
                 // Another user's set under this browser's own set id (one
                 // browser, two sign-ins): never folded into the user's own
-                // work; writing it is refused and reported.
+                // work. Its revision is kept, so the next write reaches the
+                // server's rules (refused, and reported) instead of
+                // conflicting again and again.
+                if let Some(r) = rev {
+                    self.state.revs.insert(id, r);
+                }
                 return;
             }
         }

@@ -34,6 +34,17 @@ impl FakeCouch {
                 let have = self.docs.get(&d.id);
                 let given = d.body.get("_rev").and_then(Value::as_str).map(str::to_string);
                 let current = have.map(|(n, _)| format!("{n}-x"));
+                // as CouchDB: the revision first, then the rules
+                if given != current {
+                    self.conflicts += 1;
+                    return BulkResult {
+                        id: d.id.clone(),
+                        rev: None,
+                        ok: None,
+                        error: Some("conflict".into()),
+                        reason: Some("Document update conflict.".into()),
+                    };
+                }
                 if let Some((_, old)) = have {
                     if old.get("type") == Some(&json!("set")) && old["coder"] != json!(user) {
                         return BulkResult {
@@ -44,16 +55,6 @@ impl FakeCouch {
                             reason: Some(format!("set belongs to {}", old["coder"])),
                         };
                     }
-                }
-                if given != current {
-                    self.conflicts += 1;
-                    return BulkResult {
-                        id: d.id.clone(),
-                        rev: None,
-                        ok: None,
-                        error: Some("conflict".into()),
-                        reason: Some("Document update conflict.".into()),
-                    };
                 }
                 let n = have.map_or(1, |(n, _)| n + 1);
                 let mut body = d.body.clone();
@@ -318,7 +319,8 @@ fn writing_another_coders_set_is_refused_and_reported_once() {
     let mut a = Client::new("alice", "c-shared");
     a.tag(0, "trade", true);
     a.round(&mut couch);
-    // bob signs in on a browser whose own set has the same id
+    // bob signs in on a browser whose own set has the same id; his first
+    // write has no revision (a conflict), the next is refused by the rules
     let mut b = Client::new("bob", "c-shared");
     b.tag(1, "investment", true);
     let mut refused = Vec::new();
@@ -402,4 +404,61 @@ fn a_large_library_is_examined_in_slices() {
     c.round(&mut couch);
     assert_eq!(c.engine.pending(), 0);
     assert_eq!(couch.docs.keys().filter(|k| k.starts_with("text:")).count(), 70);
+}
+
+#[test]
+fn an_emptied_server_gets_everything_again() {
+    let mut couch = FakeCouch::default();
+    let mut a = Client::new("alice", "c-alice");
+    a.tag(0, "trade", true);
+    settle(&mut [&mut a], &mut couch);
+    assert!(couch.docs.contains_key(&set_doc_id(&a.fp(), "c-alice")));
+    // the server comes back empty (restored, recreated)
+    let mut fresh = FakeCouch::default();
+    assert!(
+        a.engine.check_database(&json!(fresh.seq), &a.ws),
+        "a database behind the checkpoint is noticed"
+    );
+    settle(&mut [&mut a], &mut fresh);
+    assert!(fresh.docs.contains_key(&set_doc_id(&a.fp(), "c-alice")));
+    // a checkpoint not ahead of the server is kept
+    assert!(!a.engine.check_database(&json!(fresh.seq), &a.ws));
+    assert!(!a
+        .engine
+        .check_database(&json!(format!("{}-g1AAAA", fresh.seq + 5)), &a.ws));
+}
+
+#[test]
+fn a_stale_revision_of_a_missing_document_is_dropped_and_the_document_written_anew() {
+    let mut couch = FakeCouch::default();
+    let mut a = Client::new("alice", "c-alice");
+    a.tag(0, "trade", true);
+    settle(&mut [&mut a], &mut couch);
+    let id = set_doc_id(&a.fp(), "c-alice");
+    couch.docs.remove(&id);
+    couch.order.remove(&id);
+    a.tag(1, "trade", true);
+    let out = a.engine.take_push(&a.ws, &a.open, &a.who, 50);
+    let results = couch.bulk("alice", &out);
+    let report = a.engine.on_pushed(&out, &results);
+    assert_eq!(report.conflicts, std::slice::from_ref(&id));
+    a.engine.on_missing(&id, &a.fp());
+    a.round(&mut couch);
+    assert!(couch.docs.contains_key(&id));
+}
+
+#[test]
+fn a_coder_without_a_name_is_called_by_their_user_name_and_untouched_sets_stay_home() {
+    let mut couch = FakeCouch::default();
+    let mut a = Client::new("alice", "c-alice");
+    a.open.sets.get_mut("c-alice").unwrap().name = crate::coders::DEFAULT_NAME.into();
+    a.ws.save(&mut a.open, &crate::persist::ViewState::default(), 2_000)
+        .unwrap();
+    a.tag(0, "trade", true);
+    let mut b = Client::new("bob", "c-bob");
+    settle(&mut [&mut a, &mut b], &mut couch);
+    assert_eq!(b.open.sets["c-alice"].name, "alice");
+    // bob never wrote in this document: no set of his on the server
+    assert!(!couch.docs.contains_key(&set_doc_id(&b.fp(), "c-bob")));
+    assert!(!a.open.sets.contains_key("c-bob"));
 }

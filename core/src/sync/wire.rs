@@ -83,6 +83,9 @@ pub enum SyncError {
     /// The server refused to write a document (`validate_doc_update`),
     /// with its reason.
     Refused { id: String, reason: String },
+    /// Not a database name CouchDB accepts (empty, or not starting with a
+    /// lowercase letter).
+    BadDatabaseName(String),
     /// The URL is not one this page may connect to (its
     /// Content-Security-Policy), or is not a URL.
     BadUrl(String),
@@ -108,6 +111,13 @@ impl SyncError {
             SyncError::Refused { id, reason } => {
                 format!("服务器拒绝写入 {id}：{reason} · The server refused to write {id}: {reason}")
             }
+            SyncError::BadDatabaseName(name) if name.trim().is_empty() => {
+                "请填写数据库名（如 study） · Enter the study's database name (such as study)".into()
+            }
+            SyncError::BadDatabaseName(name) => format!(
+                "数据库名须以小写字母开头，只含小写字母、数字和 _$()+-/：{name} · \
+                 A database name starts with a lowercase letter and holds only lowercase letters, digits and _$()+-/: {name}"
+            ),
             SyncError::BadUrl(why) => format!("同步地址不可用 · Sync URL not usable: {why}"),
             SyncError::Server(code, text) => {
                 format!("同步服务器错误 {code} · Sync server error {code}: {text}")

@@ -63,7 +63,13 @@ impl<K: KeyValue> Workspace<K> {
         for set in store.sets.values().chain(store.closed.values()) {
             let mine = set.id == who.own_set && set.kind == SetKind::Coder;
             let consensus = set.kind == SetKind::Consensus && who.adjudicator;
-            if !(mine || consensus) {
+            // A set nobody wrote in (a document only opened) is not
+            // shown to the team as a coder with nothing.
+            let untouched = set.tags.is_empty()
+                && set.notes.is_empty()
+                && set.uncoded.is_empty()
+                && set.stamps.status == crate::store::Stamp::default();
+            if !(mine || consensus) || untouched {
                 continue;
             }
             let id = set_doc_id(fp, &set.id);
@@ -135,8 +141,8 @@ impl<K: KeyValue> Workspace<K> {
             Incoming::Set {
                 fingerprint,
                 set,
+                coder,
                 store,
-                ..
             } => {
                 if !self.knows_document(fingerprint) {
                     out.needs_text = true;
@@ -155,6 +161,13 @@ impl<K: KeyValue> Workspace<K> {
                     }
                 };
                 foreign(&mut theirs);
+                // A coder who never named themselves is called by their
+                // CouchDB user name (unstamped: a name they choose wins).
+                if let Some(x) = theirs.sets.get_mut(set) {
+                    if crate::coders::is_unnamed(&x.name) && !coder.trim().is_empty() {
+                        x.name = coder.chars().take(crate::themes::MAX_NAME).collect();
+                    }
+                }
                 self.merge_into(fingerprint, &theirs, open, foreign, &mut out);
             }
             Incoming::Codebook { fingerprint, store } => {
