@@ -83,7 +83,8 @@ impl Default for UserSettings {
     }
 }
 
-fn encode<T: Serialize>(kind: &str, value: &T) -> String {
+/// A settings value as its stored envelope (`type`, `version`, fields).
+pub(crate) fn encode<T: Serialize>(kind: &str, value: &T) -> String {
     let mut v = serde_json::to_value(value).expect("plain data serialises");
     if let Some(o) = v.as_object_mut() {
         o.insert("type".into(), kind.into());
@@ -92,7 +93,8 @@ fn encode<T: Serialize>(kind: &str, value: &T) -> String {
     v.to_string()
 }
 
-fn decode<T: for<'de> Deserialize<'de>>(raw: &str, kind: &str) -> Restored<T> {
+/// Reads a stored envelope of `kind` back, or the problem with it.
+pub(crate) fn decode<T: for<'de> Deserialize<'de>>(raw: &str, kind: &str) -> Restored<T> {
     match open_envelope(raw, kind) {
         Err(p) => Restored {
             value: None,

@@ -36,6 +36,7 @@
 
 pub(crate) mod docs;
 mod engine;
+mod library;
 mod settings;
 mod wire;
 
@@ -44,6 +45,7 @@ pub use docs::{
     ANNOTATIONS_VERSION,
 };
 pub use engine::{digest, Engine, OutDoc, Pulled, PushReport, Who, EXAMINE_PER_CALL};
+pub use library::{Absorbed, SyncLibrary};
 pub use settings::{decode_sync_settings, encode_sync_settings, sync_key, valid_db_name, SyncSettings, SyncState};
 pub use wire::{BulkResult, Change, ChangesResponse, SessionInfo, SyncError};
 

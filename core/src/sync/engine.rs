@@ -6,11 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use super::docs::{parse_doc, Incoming, SyncDocError};
+use super::library::{Absorbed, SyncLibrary};
 use super::settings::SyncState;
 use super::wire::{BulkResult, ChangesResponse};
-use crate::persist::KeyValue;
 use crate::store::{SetKind, Store};
-use crate::workspace::Workspace;
 
 /// Library documents [`Engine::take_push`] looks at in one call.
 pub const EXAMINE_PER_CALL: usize = 60;
@@ -69,7 +68,7 @@ pub struct Pulled {
 }
 
 impl Pulled {
-    fn add(&mut self, a: crate::workspace::Absorbed) {
+    fn add(&mut self, a: Absorbed) {
         self.open_changed |= a.open;
         self.library_changed |= a.library;
         self.stored_changed |= a.stored;
@@ -146,7 +145,7 @@ impl Engine {
 
     /// Every library document may have changed (start-up, an import): each
     /// is compared with what the server is known to hold at the next push.
-    pub fn mark_all<K: KeyValue>(&mut self, ws: &Workspace<K>) {
+    pub fn mark_all<L: SyncLibrary>(&mut self, ws: &L) {
         self.dirty.extend(ws.sync_fingerprints());
     }
 
@@ -166,13 +165,7 @@ impl Engine {
     /// at most [`EXAMINE_PER_CALL`] library documents. The
     /// documents taken are no longer pending; hand the answer to
     /// [`Engine::on_pushed`]. Empty when nothing is left to write.
-    pub fn take_push<K: KeyValue>(
-        &mut self,
-        ws: &Workspace<K>,
-        open: &Store,
-        who: &Who,
-        max_docs: usize,
-    ) -> Vec<OutDoc> {
+    pub fn take_push<L: SyncLibrary>(&mut self, ws: &L, open: &Store, who: &Who, max_docs: usize) -> Vec<OutDoc> {
         let mut out = Vec::new();
         // A bounded slice of the library per call, so a first sync of a
         // large library never holds the page for long: the rest stays
@@ -260,9 +253,9 @@ impl Engine {
 
     /// Takes in a `_changes` batch and moves the checkpoint past it. The
     /// client's own writes coming back (same `_rev`) are skipped.
-    pub fn on_changes<K: KeyValue>(
+    pub fn on_changes<L: SyncLibrary>(
         &mut self,
-        ws: &mut Workspace<K>,
+        ws: &mut L,
         open: &mut Store,
         who: &Who,
         resp: &ChangesResponse,
@@ -300,7 +293,7 @@ impl Engine {
     /// library document is compared and written again. Returns whether it
     /// was reset. Sequences are compared by their leading number (CouchDB
     /// 2+ sequences are `N-opaque`; PouchDB's are numbers).
-    pub fn check_database<K: KeyValue>(&mut self, update_seq: &Value, ws: &Workspace<K>) -> bool {
+    pub fn check_database<L: SyncLibrary>(&mut self, update_seq: &Value, ws: &L) -> bool {
         let lead = |s: &str| s.split('-').next().and_then(|n| n.trim().parse::<u64>().ok());
         let server = match update_seq {
             Value::Number(n) => n.as_u64(),
@@ -321,9 +314,9 @@ impl Engine {
 
     /// Takes in one document fetched with `GET` (after a conflict, or a
     /// text asked for in [`Pulled::need_text`]).
-    pub fn on_fetched<K: KeyValue>(
+    pub fn on_fetched<L: SyncLibrary>(
         &mut self,
-        ws: &mut Workspace<K>,
+        ws: &mut L,
         open: &mut Store,
         who: &Who,
         doc: &Value,
@@ -334,9 +327,9 @@ impl Engine {
         pulled
     }
 
-    fn take_in<K: KeyValue>(
+    fn take_in<L: SyncLibrary>(
         &mut self,
-        ws: &mut Workspace<K>,
+        ws: &mut L,
         open: &mut Store,
         who: &Who,
         doc: &Value,

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::persist::{open_envelope, Problem, Restored, PREFIX, VERSION};
+use crate::persist::{Restored, PREFIX};
 
 pub const SYNC_TYPE: &str = "speech-annotator/sync";
 
@@ -84,30 +84,12 @@ impl SyncSettings {
     }
 }
 
+/// Settings → Sync as its stored envelope.
 pub fn encode_sync_settings(s: &SyncSettings) -> String {
-    let mut v = serde_json::to_value(s).expect("plain data serialises");
-    if let Some(o) = v.as_object_mut() {
-        o.insert("type".into(), SYNC_TYPE.into());
-        o.insert("version".into(), VERSION.into());
-    }
-    v.to_string()
+    crate::settings::encode(SYNC_TYPE, s)
 }
 
+/// Reads Settings → Sync back; the problem when it cannot be read.
 pub fn decode_sync_settings(raw: &str) -> Restored<SyncSettings> {
-    match open_envelope(raw, SYNC_TYPE) {
-        Err(p) => Restored {
-            value: None,
-            problems: vec![p],
-        },
-        Ok(obj) => match serde_json::from_value(serde_json::Value::Object(obj)) {
-            Ok(v) => Restored {
-                value: Some(v),
-                problems: vec![],
-            },
-            Err(e) => Restored {
-                value: None,
-                problems: vec![Problem::NotJson(e.to_string())],
-            },
-        },
-    }
+    crate::settings::decode(raw, SYNC_TYPE)
 }

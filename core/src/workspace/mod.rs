@@ -27,7 +27,6 @@ pub use corpus::{CorpusEntry, DocumentCoder};
 pub use export::{ExportFile, ExportKind};
 pub use library_file::{LibraryImported, LibraryUndo};
 pub use project_import::{ImportedSource, ProjectImported, SkippedSource};
-pub use sync::Absorbed;
 
 use std::sync::Arc;
 

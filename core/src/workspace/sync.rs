@@ -9,21 +9,7 @@ use crate::library::{self, Entry, Source};
 use crate::persist::{self, KeyValue};
 use crate::store::{SetKind, Store};
 use crate::sync::docs::{codebook_envelope, set_envelope};
-use crate::sync::{codebook_doc_id, set_doc_id, text_doc_id, Incoming, Who};
-
-/// What folding one pulled document in did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Absorbed {
-    /// The open document's store changed (the caller re-renders and saves).
-    pub open: bool,
-    /// A document was added to the library list.
-    pub library: bool,
-    /// A stored document's annotations changed.
-    pub stored: bool,
-    /// The document it belongs to has no text here yet: keep it until the
-    /// text arrives.
-    pub needs_text: bool,
-}
+use crate::sync::{codebook_doc_id, set_doc_id, text_doc_id, Absorbed, Incoming, SyncLibrary, Who};
 
 impl<K: KeyValue> Workspace<K> {
     /// The fingerprints sync covers: the built-in speech and every library
@@ -235,5 +221,20 @@ impl<K: KeyValue> Workspace<K> {
     pub fn save_sync_settings(&mut self, s: &crate::sync::SyncSettings) -> Result<(), persist::StorageFailure> {
         self.kv
             .set(&crate::sync::sync_key(), &crate::sync::encode_sync_settings(s))
+    }
+}
+
+impl<K: KeyValue> SyncLibrary for Workspace<K> {
+    fn sync_fingerprints(&self) -> Vec<String> {
+        Workspace::sync_fingerprints(self)
+    }
+    fn sync_docs(&self, fingerprint: &str, open: &Store, who: &Who) -> Vec<(String, Value)> {
+        Workspace::sync_docs(self, fingerprint, open, who)
+    }
+    fn absorb(&mut self, incoming: &Incoming, open: &mut Store, who: &Who, now_ms: u64) -> Absorbed {
+        Workspace::absorb(self, incoming, open, who, now_ms)
+    }
+    fn replica(&self) -> &str {
+        Workspace::replica(self)
     }
 }
