@@ -267,6 +267,12 @@ pub fn start(state: AppState, mut settings: SyncSettings, password: String) {
         if !annotator_core::sync::valid_db_name(&settings.db) {
             return end_with(state, &SyncError::BadDatabaseName(settings.db.clone()));
         }
+        let Ok(abort) = AbortController::new() else {
+            return fail_status(
+                state,
+                &SyncError::BadUrl("此浏览器不支持中止请求 · this browser cannot abort requests".into()),
+            );
+        };
         RUNNING.with(|r| {
             *r.borrow_mut() = Some(Running {
                 db_url: format!("{server}/{}", js_sys::encode_uri_component(&settings.db)),
@@ -276,7 +282,7 @@ pub fn start(state: AppState, mut settings: SyncSettings, password: String) {
                     adjudicator: false,
                 },
                 engine: Engine::new(settings.state_for_scope()),
-                abort: AbortController::new().expect("AbortController exists in every supported browser"),
+                abort,
                 settings: settings.clone(),
                 caught_up: false,
             })
@@ -396,6 +402,7 @@ pub fn stop(state: AppState) {
         s.phase = Phase::Off;
         s.message = None;
         s.pending = 0;
+        s.user = None;
     });
 }
 
@@ -528,6 +535,9 @@ async fn push_once(state: AppState) -> Result<(), Fail> {
         let Some(report) = report else {
             return Err(Fail::Stopped);
         };
+        if report.signed_out {
+            return Err(Fail::Sync(SyncError::SignedOut));
+        }
         for id in &report.conflicts {
             let url = format!("{db_url}/{}", js_sys::encode_uri_component(id));
             match call(Request::get(&url), None).await? {

@@ -235,8 +235,9 @@ test('a server restored empty: the coder signs in again and everything local is 
     await couch.restart();
     // the old session is gone with the old server: said, and work goes on (counted as pending)
     await app.clickTheme(paras[13], 'trade');
-    await waitStatus(app, 'error', 30_000);
-    assert.match(await message(app), /sign in again/);
+    // (while the server comes back its database may briefly be missing: that is said first)
+    await app.page.waitForFunction(() => /sign in again/.test(document.querySelector('[data-sync-message]')?.textContent ?? ''), null, { timeout: 30_000 });
+    await waitStatus(app, 'error');
     await app.page.waitForFunction(() => /pending [1-9]/.test(document.querySelector('[data-sync-line]').textContent));
     await signIn(app, 'alice');
     const fp = await app.page.locator('[data-fingerprint]').getAttribute('data-fingerprint');

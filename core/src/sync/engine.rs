@@ -43,8 +43,11 @@ pub struct PushReport {
     /// Ids refused as conflicts (409): fetch each, then
     /// [`Engine::on_fetched`], and write again.
     pub conflicts: Vec<String>,
-    /// Ids the server refused (`forbidden`, `unauthorized`), with its reason.
+    /// Ids the server refused (`forbidden`), with its reason.
     pub refused: Vec<(String, String)>,
+    /// Rows refused as `unauthorized`: no valid session. Their documents
+    /// stay pending; the user must sign in again.
+    pub signed_out: bool,
     /// Rows with any other error; their documents stay pending.
     pub failed: usize,
 }
@@ -214,7 +217,13 @@ impl Engine {
                     report.conflicts.push(doc.id.clone());
                     self.dirty.insert(doc.fingerprint.clone());
                 }
-                Some(r) if matches!(r.error.as_deref(), Some("forbidden" | "unauthorized")) => {
+                // Not signed in (the session ended, or the server was
+                // restored without it): kept pending for after sign-in.
+                Some(r) if r.error.as_deref() == Some("unauthorized") => {
+                    self.dirty.insert(doc.fingerprint.clone());
+                    report.signed_out = true;
+                }
+                Some(r) if r.error.as_deref() == Some("forbidden") => {
                     let reason = r.reason.clone().unwrap_or_else(|| r.error.clone().unwrap_or_default());
                     // Remembered by digest: the same content is not sent again.
                     self.refused.insert(doc.id.clone(), doc.digest.clone());

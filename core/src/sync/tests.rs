@@ -462,3 +462,24 @@ fn a_coder_without_a_name_is_called_by_their_user_name_and_untouched_sets_stay_h
     assert!(!couch.docs.contains_key(&set_doc_id(&b.fp(), "c-bob")));
     assert!(!a.open.sets.contains_key("c-bob"));
 }
+
+#[test]
+fn an_unauthorized_row_keeps_the_document_pending_and_asks_for_sign_in() {
+    let mut a = Client::new("alice", "c-alice");
+    a.tag(0, "trade", true);
+    let out = a.engine.take_push(&a.ws, &a.open, &a.who, 50);
+    let rows: Vec<BulkResult> = out
+        .iter()
+        .map(|d| BulkResult {
+            id: d.id.clone(),
+            rev: None,
+            ok: None,
+            error: Some("unauthorized".into()),
+            reason: Some("You are not authorized to access this db.".into()),
+        })
+        .collect();
+    let report = a.engine.on_pushed(&out, &rows);
+    assert!(report.signed_out && report.refused.is_empty());
+    assert_eq!(a.engine.pending(), 1);
+    assert!(a.engine.refused().is_empty());
+}
