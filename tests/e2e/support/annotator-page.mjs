@@ -55,6 +55,11 @@ export class AnnotatorPage {
    * padding, not on a key term.
    */
   async showControls(index) {
+    // Centred first, so that clicking a control after needs no scroll: a
+    // scroll would move another block under the resting pointer, and the
+    // toggles would follow the pointer there (a user scrolling with the
+    // wheel sees the same).
+    await this.block(index).evaluate((e) => e.scrollIntoView({ block: 'center' }));
     await this.block(index).hover({ position: { x: 6, y: 3 } });
     await this.block(index).locator('[data-theme-toggle]').first().waitFor();
   }
