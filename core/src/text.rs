@@ -62,6 +62,18 @@ pub fn fingerprint(raw: &str) -> String {
     short_hash(&normalize(raw))
 }
 
+/// A count with its English noun: `1 document`, `2 documents` (`many` is
+/// the plural, since English plurals are not all an added `s`).
+///
+/// ```
+/// use annotator_core::text::counted;
+/// assert_eq!(counted(1, "document", "documents"), "1 document");
+/// assert_eq!(counted(0, "coder", "coders"), "0 coders");
+/// ```
+pub fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// Number of chars in `s` (the core's offset unit).
 pub fn char_len(s: &str) -> usize {
     s.chars().count()

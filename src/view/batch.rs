@@ -69,10 +69,20 @@ fn applied(state: AppState, batch: BatchState) {
             let coders = read.coders().len();
             state.notify(
                 Level::Info,
-                format!(
-                    "已导入 {files} 个文件到 {} 篇文档（新增 {} 篇），{coders} 位编码者，{} 个标签 · Imported {files} files into {} documents ({} new): {coders} coders, {} tags",
-                    done.documents, done.added, done.applied.tags, done.documents, done.added, done.applied.tags
-                ),
+                {
+                    use annotator_core::text::counted;
+                    format!(
+                        "已导入 {files} 个文件到 {} 篇文档（新增 {} 篇），{coders} 位编码者，{} 个标签 · Imported {} into {} ({} new): {}, {}",
+                        done.documents,
+                        done.added,
+                        done.applied.tags,
+                        counted(files, "file", "files"),
+                        counted(done.documents, "document", "documents"),
+                        done.added,
+                        counted(coders, "coder", "coders"),
+                        counted(done.applied.tags, "tag", "tags"),
+                    )
+                },
                 Some(NoticeAction::RestoreValues(Box::new(done.undo.clone()))),
             );
             state.record_library_step(done.undo);

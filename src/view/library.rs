@@ -336,7 +336,11 @@ pub fn import_library(state: AppState, file: web_sys::File) {
                 state.reload_open();
                 state.notify(
                     Level::Info,
-                    format!("已导入文档库 · Library imported: {} documents", done.documents),
+                    format!(
+                        "已导入文档库，{} 篇文档 · Library imported: {}",
+                        done.documents,
+                        annotator_core::text::counted(done.documents, "document", "documents")
+                    ),
                     Some(NoticeAction::RestoreValues(Box::new(done.undo.clone()))),
                 );
                 state.record_library_step(done.undo);
