@@ -177,7 +177,8 @@ impl Engine {
         while out.len() < max_docs && examined < EXAMINE_PER_CALL {
             let Some(fp) = self.dirty.pop_first() else { break };
             examined += 1;
-            for (id, mut body) in ws.sync_docs(&fp, open, who) {
+            let server_has_text = self.state.sent.contains_key(&super::text_doc_id(&fp));
+            for (id, mut body) in ws.sync_docs(&fp, open, who, server_has_text) {
                 let d = digest(&body);
                 if self.state.sent.get(&id) == Some(&d) || self.refused.get(&id).is_some_and(|r| *r == d) {
                     continue;

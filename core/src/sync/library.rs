@@ -27,8 +27,9 @@ pub trait SyncLibrary {
     /// The fingerprints sync covers, in library order.
     fn sync_fingerprints(&self) -> Vec<String>;
     /// The documents `who` writes for library document `fingerprint`, as
-    /// `(id, body)` without `_rev`; `open` is the open document's store.
-    fn sync_docs(&self, fingerprint: &str, open: &Store, who: &Who) -> Vec<(String, Value)>;
+    /// `(id, body)` without `_rev`; `open` is the open document's store;
+    /// the text is left out when `server_has_text`.
+    fn sync_docs(&self, fingerprint: &str, open: &Store, who: &Who, server_has_text: bool) -> Vec<(String, Value)>;
     /// Folds a pulled document in (see `Workspace::absorb`).
     fn absorb(&mut self, incoming: &Incoming, open: &mut Store, who: &Who, now_ms: u64) -> Absorbed;
     /// The reader's replica id, for [`crate::persist::decode_store`].

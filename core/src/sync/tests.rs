@@ -483,3 +483,17 @@ fn an_unauthorized_row_keeps_the_document_pending_and_asks_for_sign_in() {
     assert_eq!(a.engine.pending(), 1);
     assert!(a.engine.refused().is_empty());
 }
+
+#[test]
+fn a_text_the_server_holds_is_not_read_or_sent_again_on_each_edit() {
+    let mut couch = FakeCouch::default();
+    let mut a = Client::new("alice", "c-alice");
+    let opened = a.ws.open_document(crate::document::Document::parse(OTHER), crate::library::Source::Pasted, 1_500);
+    a.open = opened.store;
+    a.tag(0, "trade", true);
+    a.round(&mut couch);
+    a.tag(1, "trade", true);
+    let out = a.engine.take_push(&a.ws, &a.open, &a.who, 50);
+    let ids: Vec<&str> = out.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(ids, [set_doc_id(&a.fp(), "c-alice")]);
+}

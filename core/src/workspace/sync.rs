@@ -1,7 +1,7 @@
 //! The library as a sync client sees it: the documents to write for a
 //! library document, and a pulled document folded into the library.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::Workspace;
 use crate::document::Document;
@@ -9,7 +9,9 @@ use crate::library::{self, Entry, Source};
 use crate::persist::{self, KeyValue};
 use crate::store::{SetKind, Store};
 use crate::sync::docs::{codebook_envelope, set_envelope};
-use crate::sync::{codebook_doc_id, set_doc_id, text_doc_id, Absorbed, Incoming, SyncLibrary, Who};
+use crate::sync::{
+    codebook_doc_id, set_doc_id, text_doc_id, Absorbed, CodebookDoc, Incoming, SetDoc, SyncLibrary, TextDoc, Who,
+};
 
 impl<K: KeyValue> Workspace<K> {
     /// The fingerprints sync covers: the built-in speech and every library
@@ -28,19 +30,23 @@ impl<K: KeyValue> Workspace<K> {
 
     /// The documents `who` writes for the library document `fp` (`open` is
     /// the open document's store), as `(id, body)` with no `_rev`: its text
-    /// (not for the built-in speech, which every copy of the page has), the
-    /// own set, and for an adjudicator the consensus sets and the codebook.
-    /// Only the text when `fp` has no stored annotations yet.
-    pub fn sync_docs(&self, fp: &str, open: &Store, who: &Who) -> Vec<(String, Value)> {
+    /// (not for the built-in speech, which every copy of the page has, nor
+    /// when `server_has_text`: a text never changes on the server and a
+    /// receiver keeps its own title, so it is not read again), the own set,
+    /// and for an adjudicator the consensus sets and the codebook. Only the
+    /// text when `fp` has no stored annotations yet.
+    pub fn sync_docs(&self, fp: &str, open: &Store, who: &Who, server_has_text: bool) -> Vec<(String, Value)> {
         let mut out = Vec::new();
-        if fp != self.builtin.fingerprint {
+        if fp != self.builtin.fingerprint && !server_has_text {
             if let Ok(text) = self.read_text(fp) {
-                let title = self.library.get(fp).map(|e| e.title.clone()).unwrap_or_default();
-                let id = text_doc_id(fp);
-                out.push((
-                    id.clone(),
-                    json!({"_id": id, "type": "text", "fingerprint": fp, "title": title, "text": text}),
-                ));
+                let doc = TextDoc {
+                    id: text_doc_id(fp),
+                    kind_of_doc: "text".into(),
+                    fingerprint: fp.into(),
+                    title: self.library.get(fp).map(|e| e.title.clone()).unwrap_or_default(),
+                    text,
+                };
+                out.push((doc.id.clone(), to_body(&doc)));
             }
         }
         let Some(store) = self.stored_store(fp, open) else {
@@ -58,22 +64,26 @@ impl<K: KeyValue> Workspace<K> {
             if !(mine || consensus) || untouched {
                 continue;
             }
-            let id = set_doc_id(fp, &set.id);
-            out.push((
-                id.clone(),
-                json!({
-                    "_id": id, "type": "set", "fingerprint": fp, "set": set.id, "kind": set.kind,
-                    "coder": who.user, "annotations": set_envelope(set, &store, fp),
-                }),
-            ));
+            let doc = SetDoc {
+                id: set_doc_id(fp, &set.id),
+                kind_of_doc: "set".into(),
+                fingerprint: fp.into(),
+                set: set.id.clone(),
+                kind: set.kind,
+                coder: who.user.clone(),
+                annotations: set_envelope(set, &store, fp),
+            };
+            out.push((doc.id.clone(), to_body(&doc)));
         }
         if who.adjudicator {
-            if let Some(env) = codebook_envelope(&store, fp) {
-                let id = codebook_doc_id(fp);
-                out.push((
-                    id.clone(),
-                    json!({"_id": id, "type": "codebook", "fingerprint": fp, "annotations": env}),
-                ));
+            if let Some(annotations) = codebook_envelope(&store, fp) {
+                let doc = CodebookDoc {
+                    id: codebook_doc_id(fp),
+                    kind_of_doc: "codebook".into(),
+                    fingerprint: fp.into(),
+                    annotations,
+                };
+                out.push((doc.id.clone(), to_body(&doc)));
             }
         }
         out
@@ -224,12 +234,18 @@ impl<K: KeyValue> Workspace<K> {
     }
 }
 
+/// A document's body as it is written: the one shape [`SetDoc`],
+/// [`TextDoc`] and [`CodebookDoc`] define for reading too.
+fn to_body<T: serde::Serialize>(doc: &T) -> Value {
+    serde_json::to_value(doc).expect("plain data serialises")
+}
+
 impl<K: KeyValue> SyncLibrary for Workspace<K> {
     fn sync_fingerprints(&self) -> Vec<String> {
         Workspace::sync_fingerprints(self)
     }
-    fn sync_docs(&self, fingerprint: &str, open: &Store, who: &Who) -> Vec<(String, Value)> {
-        Workspace::sync_docs(self, fingerprint, open, who)
+    fn sync_docs(&self, fingerprint: &str, open: &Store, who: &Who, server_has_text: bool) -> Vec<(String, Value)> {
+        Workspace::sync_docs(self, fingerprint, open, who, server_has_text)
     }
     fn absorb(&mut self, incoming: &Incoming, open: &mut Store, who: &Who, now_ms: u64) -> Absorbed {
         Workspace::absorb(self, incoming, open, who, now_ms)
