@@ -485,7 +485,7 @@ fn an_unauthorized_row_keeps_the_document_pending_and_asks_for_sign_in() {
 }
 
 #[test]
-fn a_text_the_server_holds_is_not_read_or_sent_again_on_each_edit() {
+fn a_text_the_server_holds_is_not_sent_again_on_each_edit() {
     let mut couch = FakeCouch::default();
     let mut a = Client::new("alice", "c-alice");
     let opened = a.ws.open_document(crate::document::Document::parse(OTHER), crate::library::Source::Pasted, 1_500);
