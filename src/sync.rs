@@ -105,14 +105,17 @@ struct Running {
     engine: Engine,
     abort: AbortController,
     settings: SyncSettings,
-    /// The feed was read to its end by the last poll.
-    caught_up: bool,
 }
 
 thread_local! {
     static RUNNING: RefCell<Option<Running>> = const { RefCell::new(None) };
     /// Bumped at each start and stop: a loop of an older run ends.
     static GENERATION: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Runs `f` on the running client, if sync is running.
+fn with_run<R>(f: impl FnOnce(&mut Running) -> R) -> Option<R> {
+    RUNNING.with(|r| r.borrow_mut().as_mut().map(f))
 }
 
 fn generation() -> u64 {
@@ -128,7 +131,7 @@ enum Fail {
 
 /// Sends `builder` with `body` (JSON) and reads the answer as JSON.
 async fn call(builder: RequestBuilder, body: Option<&Value>) -> Result<(u16, Value), Fail> {
-    let signal = RUNNING.with(|r| r.borrow().as_ref().map(|r| r.abort.signal()));
+    let signal = with_run(|r| r.abort.signal());
     let builder = builder
         .credentials(RequestCredentials::Include)
         .header("Accept", "application/json")
@@ -284,7 +287,6 @@ pub fn start(state: AppState, mut settings: SyncSettings, password: String) {
                 engine: Engine::new(settings.state_for_scope()),
                 abort,
                 settings: settings.clone(),
-                caught_up: false,
             })
         });
         // Sign in, waiting for the network or the server when either is
@@ -310,18 +312,16 @@ pub fn start(state: AppState, mut settings: SyncSettings, password: String) {
         }
         settings.user = who.0.clone();
         settings.on = true;
-        RUNNING.with(|r| {
-            if let Some(run) = r.borrow_mut().as_mut() {
-                run.who.user = who.0.clone();
-                run.who.adjudicator = who.1;
-                run.settings = settings.clone();
-                state.ws.with_value(|w| {
-                    // a database emptied or restored behind our checkpoint
-                    // gets everything again
-                    run.engine.check_database(&who.2, w);
-                    run.engine.mark_all(w);
-                });
-            }
+        with_run(|run| {
+            run.who.user = who.0.clone();
+            run.who.adjudicator = who.1;
+            run.settings = settings.clone();
+            state.ws.with_value(|w| {
+                // a database emptied or restored behind our checkpoint
+                // gets everything again
+                run.engine.check_database(&who.2, w);
+                run.engine.mark_all(w);
+            });
         });
         save_settings(state);
         set_status(state, |s| {
@@ -388,13 +388,9 @@ fn end_with(state: AppState, e: &SyncError) {
 /// in flight are aborted, nothing local changes, and sync stays off after
 /// a reload.
 pub fn stop(state: AppState) {
-    RUNNING.with(|r| {
-        if let Some(run) = r.borrow_mut().as_mut() {
-            run.settings.on = false;
-        }
-    });
-    save_settings(state);
-    let mut settings = state.ws.with_value(|w| w.sync_settings());
+    // The running client's settings carry its checkpoint; the stored ones
+    // stand in when sync was not running (a failed sign-in).
+    let mut settings = running_settings().unwrap_or_else(|| state.ws.with_value(|w| w.sync_settings()));
     settings.on = false;
     state.with_ws(|w| w.save_sync_settings(&settings));
     stop_running();
@@ -411,11 +407,7 @@ pub fn stop(state: AppState) {
 /// written after the user signs in again.
 fn pause_running() {
     GENERATION.with(|g| g.set(g.get() + 1));
-    RUNNING.with(|r| {
-        if let Some(run) = r.borrow().as_ref() {
-            run.abort.abort();
-        }
-    });
+    with_run(|run| run.abort.abort());
 }
 
 fn stop_running() {
@@ -437,30 +429,27 @@ pub fn resume(state: AppState) {
 /// A library document changed here (`None`: any may have): written at the
 /// next push when sync is on.
 pub fn local_change(state: AppState, fingerprint: Option<&str>) {
-    let running = RUNNING.with(|r| {
-        let mut r = r.borrow_mut();
-        let Some(run) = r.as_mut() else { return false };
-        match fingerprint {
-            Some(fp) => run.engine.mark_dirty(fp),
-            None => state.ws.with_value(|w| run.engine.mark_all(w)),
-        }
-        true
+    let running = with_run(|run| match fingerprint {
+        Some(fp) => run.engine.mark_dirty(fp),
+        None => state.ws.with_value(|w| run.engine.mark_all(w)),
     });
-    if running {
+    if running.is_some() {
         refresh_pending(state);
     }
 }
 
+/// The running client's settings with its checkpoint, to keep.
+fn running_settings() -> Option<SyncSettings> {
+    with_run(|run| SyncSettings {
+        state: run.engine.state.clone(),
+        ..run.settings.clone()
+    })
+}
+
 fn save_settings(state: AppState) {
-    let Some(settings) = RUNNING.with(|r| {
-        r.borrow().as_ref().map(|run| SyncSettings {
-            state: run.engine.state.clone(),
-            ..run.settings.clone()
-        })
-    }) else {
-        return;
-    };
-    state.with_ws(|w| w.save_sync_settings(&settings));
+    if let Some(settings) = running_settings() {
+        state.with_ws(|w| w.save_sync_settings(&settings));
+    }
 }
 
 async fn sleep(ms: u32) {
@@ -496,20 +485,15 @@ async fn push_loop(state: AppState, my_generation: u64) {
 async fn push_once(state: AppState) -> Result<(), Fail> {
     let mut rounds = 0;
     loop {
-        let Some((db_url, who)) = RUNNING.with(|r| r.borrow().as_ref().map(|r| (r.db_url.clone(), r.who.clone())))
-        else {
+        let Some((db_url, who)) = with_run(|r| (r.db_url.clone(), r.who.clone())) else {
             return Err(Fail::Stopped);
         };
-        let out: Vec<OutDoc> = RUNNING
-            .with(|r| {
-                let mut r = r.borrow_mut();
-                let run = r.as_mut()?;
-                let out = state
-                    .store
-                    .with_untracked(|open| state.ws.with_value(|w| run.engine.take_push(w, open, &who, BATCH_DOCS)));
-                Some(out)
-            })
-            .unwrap_or_default();
+        let out: Vec<OutDoc> = with_run(|run| {
+            state
+                .store
+                .with_untracked(|open| state.ws.with_value(|w| run.engine.take_push(w, open, &who, BATCH_DOCS)))
+        })
+        .unwrap_or_default();
         if out.is_empty() {
             return Ok(());
         }
@@ -518,20 +502,17 @@ async fn push_once(state: AppState) -> Result<(), Fail> {
         let answer = call(Request::post(&format!("{db_url}/_bulk_docs")), Some(&body)).await;
         let results: Vec<BulkResult> = match answer {
             Ok((201 | 200, v)) => serde_json::from_value(v).unwrap_or_default(),
-            Ok((401, _)) => {
-                requeue(&out);
-                return Err(Fail::Sync(SyncError::SignedOut));
-            }
-            Ok((code, v)) => {
-                requeue(&out);
-                return Err(Fail::Sync(SyncError::Server(code, reason(&v))));
-            }
-            Err(e) => {
-                requeue(&out);
-                return Err(e);
+            failed => {
+                // not written: pending again
+                with_run(|run| run.engine.requeue(&out));
+                return Err(match failed {
+                    Ok((401, _)) => Fail::Sync(SyncError::SignedOut),
+                    Ok((code, v)) => Fail::Sync(SyncError::Server(code, reason(&v))),
+                    Err(e) => e,
+                });
             }
         };
-        let report = RUNNING.with(|r| r.borrow_mut().as_mut().map(|run| run.engine.on_pushed(&out, &results)));
+        let report = with_run(|run| run.engine.on_pushed(&out, &results));
         let Some(report) = report else {
             return Err(Fail::Stopped);
         };
@@ -549,19 +530,10 @@ async fn push_once(state: AppState) -> Result<(), Fail> {
                         .find(|d| d.id == *id)
                         .map(|d| d.fingerprint.clone())
                         .unwrap_or_default();
-                    RUNNING.with(|r| {
-                        if let Some(run) = r.borrow_mut().as_mut() {
-                            run.engine.on_missing(id, &fp);
-                        }
-                    });
+                    with_run(|run| run.engine.on_missing(id, &fp));
                 }
                 (code, v) => return Err(Fail::Sync(SyncError::Server(code, reason(&v)))),
             }
-        }
-        rounds += 1;
-        if rounds >= MAX_ROUNDS_PER_TICK {
-            // the rest at the next tick: never a tight loop of requests
-            return Ok(());
         }
         if let Some((id, why)) = report.refused.first() {
             fail_status(
@@ -573,29 +545,22 @@ async fn push_once(state: AppState) -> Result<(), Fail> {
             );
         }
         save_settings(state);
+        rounds += 1;
+        if rounds >= MAX_ROUNDS_PER_TICK {
+            // the rest at the next tick: never a tight loop of requests
+            return Ok(());
+        }
     }
 }
 
-/// Puts documents whose write failed back among the pending ones.
-fn requeue(out: &[OutDoc]) {
-    RUNNING.with(|r| {
-        if let Some(run) = r.borrow_mut().as_mut() {
-            for d in out {
-                run.engine.mark_dirty(&d.fingerprint);
-            }
-        }
-    });
-}
-
 fn take_fetched(state: AppState, who: &Who, doc: &Value) {
-    let pulled = RUNNING.with(|r| {
-        let mut r = r.borrow_mut();
-        let run = r.as_mut()?;
+    let pulled = with_run(|run| {
         state
             .store
             .try_update_untracked(|open| state.with_ws(|w| run.engine.on_fetched(w, open, who, doc, now_ms())))
             .flatten()
-    });
+    })
+    .flatten();
     if let Some(p) = pulled {
         show_pulled(state, &p);
     }
@@ -606,22 +571,13 @@ async fn pull_loop(state: AppState, my_generation: u64) {
     let mut backoff = 0u32;
     while generation() == my_generation {
         match pull_once(state).await {
-            Ok(caught_up) => {
+            Ok(()) => {
                 backoff = 0;
-                RUNNING.with(|r| {
-                    if let Some(run) = r.borrow_mut().as_mut() {
-                        run.caught_up = caught_up;
-                    }
-                });
                 settle_status(state);
             }
             Err(Fail::Stopped) => return,
             Err(Fail::Sync(e)) => {
-                RUNNING.with(|r| {
-                    if let Some(run) = r.borrow_mut().as_mut() {
-                        run.caught_up = false;
-                    }
-                });
+                with_run(|run| run.engine.on_pull_failed());
                 fail_status(state, &e);
                 if matches!(e, SyncError::SignedOut) {
                     return pause_running();
@@ -633,16 +589,11 @@ async fn pull_loop(state: AppState, my_generation: u64) {
     }
 }
 
-/// One long poll. Returns whether the feed was read to its end.
-async fn pull_once(state: AppState) -> Result<bool, Fail> {
-    let Some((db_url, who, query)) = RUNNING.with(|r| {
-        r.borrow().as_ref().map(|r| {
-            // A short poll while catching up or recovering, so the status
-            // line turns "up to date" as soon as the feed is read.
-            let wait = if r.caught_up { LONGPOLL_MS } else { 0 };
-            (r.db_url.clone(), r.who.clone(), r.engine.changes_query(wait, 200))
-        })
-    }) else {
+/// One request of the changes feed (a long poll once caught up).
+async fn pull_once(state: AppState) -> Result<(), Fail> {
+    let Some((db_url, who, query)) =
+        with_run(|r| (r.db_url.clone(), r.who.clone(), r.engine.changes_query(LONGPOLL_MS)))
+    else {
         return Err(Fail::Stopped);
     };
     let (code, v) = call(Request::get(&format!("{db_url}/{query}")), None).await?;
@@ -660,15 +611,13 @@ async fn pull_once(state: AppState) -> Result<bool, Fail> {
     let Ok(resp) = serde_json::from_value::<ChangesResponse>(v) else {
         return Err(Fail::Sync(SyncError::Server(code, "unreadable _changes".into())));
     };
-    let caught_up = resp.pending.is_none_or(|p| p == 0) && resp.results.len() < 200;
-    let pulled = RUNNING.with(|r| {
-        let mut r = r.borrow_mut();
-        let run = r.as_mut()?;
+    let pulled = with_run(|run| {
         state
             .store
             .try_update_untracked(|open| state.with_ws(|w| run.engine.on_changes(w, open, &who, &resp, now_ms())))
             .flatten()
-    });
+    })
+    .flatten();
     let Some(pulled) = pulled else {
         return Err(Fail::Stopped);
     };
@@ -683,7 +632,7 @@ async fn pull_once(state: AppState) -> Result<bool, Fail> {
     }
     show_pulled(state, &pulled);
     save_settings(state);
-    Ok(caught_up)
+    Ok(())
 }
 
 /// Shows what a pull changed: the open document re-rendered and saved, the
@@ -705,17 +654,8 @@ fn show_pulled(state: AppState, p: &Pulled) {
 /// "Up to date" once the feed was read to its end, nothing is pending and
 /// nothing was refused; the time of that sync is kept.
 fn settle_status(state: AppState) {
-    let ready = RUNNING.with(|r| {
-        r.borrow_mut().as_mut().and_then(|run| {
-            let done = run.caught_up && run.engine.pending() == 0 && run.engine.refused().is_empty();
-            done.then(|| {
-                let now = now_ms();
-                run.engine.state.last_sync_ms = Some(now);
-                now
-            })
-        })
-    });
-    if let Some(now) = ready {
+    let now = now_ms();
+    if with_run(|run| run.engine.settled(now)) == Some(true) {
         set_status(state, |s| {
             s.phase = Phase::UpToDate;
             s.message = None;
@@ -725,7 +665,7 @@ fn settle_status(state: AppState) {
 }
 
 fn refresh_pending(state: AppState) {
-    let pending = RUNNING.with(|r| r.borrow().as_ref().map_or(0, |r| r.engine.pending()));
+    let pending = with_run(|r| r.engine.pending()).unwrap_or(0);
     set_status(state, |s| {
         s.pending = pending;
         // never "up to date" while something waits to be written

@@ -132,7 +132,7 @@ impl Coder {
             }
         }
         loop {
-            let q = self.engine.changes_query(0, 500);
+            let q = self.engine.changes_query(0);
             let (_, v) = self.http.send("GET", &q, None);
             let resp: ChangesResponse = serde_json::from_value(v).expect("a _changes answer");
             let n = resp.results.len();
@@ -146,7 +146,7 @@ impl Coder {
                         .on_fetched(&mut self.ws, &mut self.open, &self.who, &doc, now_ms());
                 }
             }
-            if n < 500 {
+            if n < annotator_core::sync::CHANGES_LIMIT {
                 break;
             }
         }

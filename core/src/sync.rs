@@ -44,7 +44,7 @@ pub use docs::{
     codebook_doc_id, parse_doc, set_doc_id, text_doc_id, CodebookDoc, Incoming, SetDoc, SyncDocError, TextDoc,
     ANNOTATIONS_VERSION,
 };
-pub use engine::{digest, Engine, OutDoc, Pulled, PushReport, Who, EXAMINE_PER_CALL};
+pub use engine::{digest, Engine, OutDoc, Pulled, PushReport, Who, CHANGES_LIMIT, EXAMINE_PER_CALL};
 pub use library::{Absorbed, SyncLibrary};
 pub use settings::{decode_sync_settings, encode_sync_settings, sync_key, valid_db_name, SyncSettings, SyncState};
 pub use wire::{BulkResult, Change, ChangesResponse, SessionInfo, SyncError};

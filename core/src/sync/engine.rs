@@ -90,7 +90,12 @@ pub struct Engine {
     /// Documents the server refused, with its reason; not written again
     /// until they change.
     refused: BTreeMap<String, String>,
+    /// The last `_changes` request read the feed to its end.
+    caught_up: bool,
 }
+
+/// Changes asked for per `_changes` request.
+pub const CHANGES_LIMIT: usize = 200;
 
 /// A digest of a document's content: its fields but `_id`, `_rev` and
 /// CouchDB's other `_` fields, keys sorted, hashed
@@ -240,29 +245,57 @@ impl Engine {
     }
 
     /// The query of the next `_changes` request (after `/{db}/`): at most
-    /// `limit` changes with their documents, from the checkpoint. With
-    /// `timeout_ms` 0 it answers at once (`feed=normal`: catching up);
-    /// otherwise it is a long poll that waits up to `timeout_ms` for a
+    /// [`CHANGES_LIMIT`] changes with their documents, from the checkpoint.
+    /// While catching up (or after a failure) it answers at once
+    /// (`feed=normal`), so "up to date" shows as soon as the feed is read;
+    /// once caught up it is a long poll that waits up to `longpoll_ms` for a
     /// change (`feed=longpoll`; PouchDB's server waits until one comes).
-    pub fn changes_query(&self, timeout_ms: u64, limit: usize) -> String {
+    /// `longpoll_ms` 0 always reads at once.
+    pub fn changes_query(&self, longpoll_ms: u64) -> String {
         let since = if self.state.since.is_empty() {
             "0"
         } else {
             &self.state.since
         };
-        let feed = if timeout_ms == 0 {
-            "feed=normal".to_string()
+        let feed = if self.caught_up && longpoll_ms > 0 {
+            format!("feed=longpoll&timeout={longpoll_ms}")
         } else {
-            format!("feed=longpoll&timeout={timeout_ms}")
+            "feed=normal".to_string()
         };
         format!(
-            "_changes?{feed}&include_docs=true&limit={limit}&since={}",
+            "_changes?{feed}&include_docs=true&limit={CHANGES_LIMIT}&since={}",
             encode_component(since)
         )
     }
 
-    /// Takes in a `_changes` batch and moves the checkpoint past it. The
-    /// client's own writes coming back (same `_rev`) are skipped.
+    /// A `_changes` request failed: the next one reads at once.
+    pub fn on_pull_failed(&mut self) {
+        self.caught_up = false;
+    }
+
+    /// Whether everything is in step: the feed read to its end, nothing
+    /// pending, nothing refused. When so, `now_ms` is kept as the last
+    /// complete sync ([`SyncState::last_sync_ms`]).
+    pub fn settled(&mut self, now_ms: u64) -> bool {
+        let done = self.caught_up && self.dirty.is_empty() && self.refused.is_empty();
+        if done {
+            self.state.last_sync_ms = Some(now_ms);
+        }
+        done
+    }
+
+    /// Documents whose write failed (network, server error) are pending
+    /// again.
+    pub fn requeue(&mut self, sent: &[OutDoc]) {
+        for d in sent {
+            self.dirty.insert(d.fingerprint.clone());
+        }
+    }
+
+    /// Takes in a `_changes` batch (asked with [`Engine::changes_query`])
+    /// and moves the checkpoint past it, noting whether it read the feed to
+    /// its end. The client's own writes coming back (same `_rev`) are
+    /// skipped.
     pub fn on_changes<L: SyncLibrary>(
         &mut self,
         ws: &mut L,
@@ -279,6 +312,7 @@ impl Engine {
         for doc in texts.chain(docs.iter().filter(|d| !is_text(d))) {
             self.take_in(ws, open, who, doc, now_ms, &mut pulled);
         }
+        self.caught_up = resp.pending.is_none_or(|p| p == 0) && resp.results.len() < CHANGES_LIMIT;
         self.state.since = match &resp.last_seq {
             Value::String(s) => s.clone(),
             other => other.to_string(),

@@ -370,11 +370,26 @@ fn the_checkpoint_and_settings_survive_a_reload_and_reset_for_another_database()
 }
 
 #[test]
-fn the_changes_query_escapes_the_checkpoint() {
+fn the_changes_query_escapes_the_checkpoint_and_long_polls_only_once_caught_up() {
     let mut e = Engine::new(SyncState::default());
-    assert!(e.changes_query(25_000, 100).ends_with("since=0"));
-    e.state.since = "12-g1AAAA/x+y".into();
-    assert!(e.changes_query(25_000, 100).ends_with("since=12-g1AAAA%2Fx%2By"));
+    assert!(e.changes_query(25_000).ends_with("since=0"));
+    assert!(
+        e.changes_query(25_000).contains("feed=normal"),
+        "catching up reads at once"
+    );
+    let empty = ChangesResponse {
+        results: vec![],
+        last_seq: json!("12-g1AAAA/x+y"),
+        pending: Some(0),
+    };
+    let mut c = Client::new("alice", "c-alice");
+    e.on_changes(&mut c.ws, &mut c.open, &c.who, &empty, 1);
+    assert!(e.changes_query(25_000).ends_with("since=12-g1AAAA%2Fx%2By"));
+    assert!(e.changes_query(25_000).contains("feed=longpoll&timeout=25000"));
+    assert!(e.changes_query(0).contains("feed=normal"));
+    assert!(e.settled(7) && e.state.last_sync_ms == Some(7));
+    e.on_pull_failed();
+    assert!(e.changes_query(25_000).contains("feed=normal") && !e.settled(8));
 }
 
 #[test]
@@ -488,7 +503,11 @@ fn an_unauthorized_row_keeps_the_document_pending_and_asks_for_sign_in() {
 fn a_text_the_server_holds_is_not_sent_again_on_each_edit() {
     let mut couch = FakeCouch::default();
     let mut a = Client::new("alice", "c-alice");
-    let opened = a.ws.open_document(crate::document::Document::parse(OTHER), crate::library::Source::Pasted, 1_500);
+    let opened = a.ws.open_document(
+        crate::document::Document::parse(OTHER),
+        crate::library::Source::Pasted,
+        1_500,
+    );
     a.open = opened.store;
     a.tag(0, "trade", true);
     a.round(&mut couch);
